@@ -1,0 +1,2 @@
+/** Configuration checks and provenance records shared by every job. */
+package org.medvqa.core.config;

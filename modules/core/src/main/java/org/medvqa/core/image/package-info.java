@@ -1,0 +1,2 @@
+/** Image decoding checks shared by ingest and augmentation. */
+package org.medvqa.core.image;

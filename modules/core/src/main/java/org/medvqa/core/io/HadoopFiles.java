@@ -1,0 +1,147 @@
+package org.medvqa.core.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * File access through Hadoop's FileSystem, so that every stage reads and writes local folders, HDFS
+ * and {@code s3a://} the same way. Paths without a scheme are local files.
+ */
+public final class HadoopFiles {
+  private final Configuration conf;
+
+  public HadoopFiles(Configuration conf) {
+    this.conf = conf;
+  }
+
+  /** The Hadoop configuration these helpers use. */
+  public Configuration conf() {
+    return conf;
+  }
+
+  /** A fully qualified path: a bare local path becomes {@code file:/…}. */
+  public Path qualify(String path) {
+    Path p = new Path(path);
+    try {
+      return p.getFileSystem(conf).makeQualified(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot resolve " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  public FileSystem fs(Path p) throws IOException {
+    return p.getFileSystem(conf);
+  }
+
+  public boolean exists(Path p) throws IOException {
+    return fs(p).exists(p);
+  }
+
+  public InputStream open(Path p) throws IOException {
+    return fs(p).open(p);
+  }
+
+  /** Reads a whole small file (configs, submissions, provenance). */
+  public byte[] readAll(Path p) throws IOException {
+    try (InputStream in = open(p)) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** Writes a small file whole, replacing it. */
+  public void write(Path p, String text) throws IOException {
+    try (FSDataOutputStream out = fs(p).create(p, true)) {
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  public OutputStream create(Path p) throws IOException {
+    return fs(p).create(p, true);
+  }
+
+  /** Every file below {@code root} (recursively) whose name ends with {@code suffix}. */
+  public List<Path> listFiles(Path root, String suffix) throws IOException {
+    List<Path> out = new ArrayList<>();
+    var it = fs(root).listFiles(root, true);
+    while (it.hasNext()) {
+      Path p = it.next().getPath();
+      if (p.getName().toLowerCase(java.util.Locale.ROOT).endsWith(suffix)) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Folders below {@code root} whose name says they hold images ("Train_images", "…_Test_Images").
+   * Their contents are not listed here: a folder of a million images would be a million entries on
+   * the driver, and the images are opened by the executors anyway.
+   */
+  public List<Path> imageDirs(Path root) throws IOException {
+    List<Path> out = new ArrayList<>();
+    walkDirs(root, out);
+    return out;
+  }
+
+  private void walkDirs(Path dir, List<Path> out) throws IOException {
+    for (FileStatus s : fs(dir).listStatus(dir)) {
+      if (s.isDirectory()) {
+        if (s.getPath().getName().toLowerCase(java.util.Locale.ROOT).contains("image")) {
+          out.add(s.getPath());
+        } else {
+          walkDirs(s.getPath(), out);
+        }
+      }
+    }
+  }
+
+  /**
+   * A fresh temporary path beside {@code target}, for writing an output that becomes visible only
+   * when {@link #commit} renames it into place.
+   */
+  public Path temporaryFor(Path target) {
+    return new Path(target.getParent(), "." + target.getName() + "._tmp-" + UUID.randomUUID());
+  }
+
+  /**
+   * Renames a finished temporary output to its target. The target must not exist: outputs are never
+   * overwritten in part. (On s3a a rename is a copy; it is still all-or-nothing for readers that
+   * wait for provenance.json, which is written last.)
+   */
+  public void commit(Path tmp, Path target) throws IOException {
+    FileSystem fs = fs(target);
+    if (fs.exists(target)) {
+      throw new IOException("output " + target + " already exists; remove it or choose another");
+    }
+    if (!fs.rename(tmp, target)) {
+      throw new IOException("could not rename " + tmp + " to " + target);
+    }
+  }
+
+  /** Deletes a path recursively if it exists; for cleaning up a failed temporary output. */
+  public void deleteQuietly(Path p) {
+    try {
+      fs(p).delete(p, true);
+    } catch (IOException e) {
+      // Cleanup of a temporary path; its name says what it is, so a leftover harms nothing.
+    }
+  }
+
+  /** The path as a URI string, as stored in manifests. */
+  public static String uri(Path p) {
+    URI u = p.toUri();
+    return u.toString();
+  }
+}

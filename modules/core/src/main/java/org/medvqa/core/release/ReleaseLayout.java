@@ -1,0 +1,222 @@
+package org.medvqa.core.release;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.medvqa.core.Category;
+
+/**
+ * Detects how a VQA-Med release folder is laid out: which text files hold which records in which
+ * split, and which image folder each one refers to. Works from a listing (so it is a pure function
+ * a test can call) and from the first line of each text file, which tells apart formats that file
+ * names alone do not (a 2019 test file with or without answers, VQG references).
+ *
+ * <p>Known layouts: 2019 ({@code All_QA_Pairs_train.txt}, {@code QAPairsByCategory/C1_Modality_
+ * train.txt}…, {@code Train_images/}, the test file {@code image|category|question|answer}); 2020
+ * ({@code VQAnswering_2020_Train_QA_pairs.txt} + images, VQG {@code image|question} files); 2021
+ * (VQA validation/test files, VQG test {@code image|q1|q2|…}). A file that fits none of them is
+ * listed as ignored with the reason, never read silently as something else.
+ */
+public final class ReleaseLayout {
+  private static final Pattern CATEGORY_FILE =
+      Pattern.compile("c[1-4]_(modality|plane|organ|abnormality)", Pattern.CASE_INSENSITIVE);
+
+  /** "…ReferenceAnswers.txt", "ref_answers": but not "VQAnswering_…", where a letter precedes. */
+  private static final Pattern ANSWER_FILE =
+      Pattern.compile("(^|[^a-z])(reference)?answers?([^a-z]|$)");
+
+  private static final Pattern YEAR = Pattern.compile("(?<![0-9])(2019|2020|2021|2022)(?![0-9])");
+
+  /** A text file that detection did not use, and why. */
+  public record Ignored(String path, String reason) {}
+
+  /** What detection found. */
+  public record Plan(String release, List<TextSource> sources, List<Ignored> ignored) {}
+
+  private ReleaseLayout() {}
+
+  /**
+   * Detects the layout.
+   *
+   * @param textFiles full URIs of the release's .txt files
+   * @param imageDirs full URIs of the folders that hold images
+   * @param firstLine reads the first non-blank line of a text file (null if it has none)
+   * @param release release name, or null to take the year from the paths ("custom" if none)
+   */
+  public static Plan detect(
+      List<String> textFiles,
+      List<String> imageDirs,
+      Function<String, String> firstLine,
+      String release) {
+    List<TextSource> sources = new ArrayList<>();
+    List<Ignored> ignored = new ArrayList<>();
+    String year = release;
+    for (String path : textFiles.stream().sorted().toList()) {
+      String name = fileName(path).toLowerCase(Locale.ROOT);
+      String lower = path.toLowerCase(Locale.ROOT);
+      if (!name.endsWith(".txt")) {
+        ignored.add(new Ignored(path, "not a .txt file"));
+        continue;
+      }
+      if (name.contains("readme")) {
+        ignored.add(new Ignored(path, "documentation"));
+        continue;
+      }
+      if (year == null) {
+        Matcher m = YEAR.matcher(path);
+        if (m.find()) {
+          year = m.group(1);
+        }
+      }
+      String split = split(path);
+      if (split == null) {
+        ignored.add(new Ignored(path, "no split (train, val or test) in its name or folders"));
+        continue;
+      }
+      String task = lower.contains("vqg") || lower.contains("generation") ? "vqg" : "vqa";
+      String imageDir = imageDirFor(path, split, task, imageDirs);
+      Matcher cat = CATEGORY_FILE.matcher(name);
+      if (cat.find()) {
+        sources.add(
+            new TextSource(
+                path,
+                TextFormat.CATEGORY_QA,
+                split,
+                task,
+                Category.fromName(cat.group(1)),
+                imageDir));
+        continue;
+      }
+      if (name.contains("imageid")) {
+        ignored.add(new Ignored(path, "image id listing (the QA files name the images)"));
+        continue;
+      }
+      String head = firstLine.apply(path);
+      if (head == null) {
+        // An empty file is kept as a source so that the job reports it as a rejected record.
+        sources.add(new TextSource(path, TextFormat.QA, split, task, null, imageDir));
+        continue;
+      }
+      TextFormat format = sniff(head, task);
+      if (format == TextFormat.QA
+          && ANSWER_FILE.matcher(name).find()
+          && !name.contains("question")) {
+        // "image|answer|alternative" looks like a QA line; the file name says what it is.
+        format = TextFormat.ANSWERS;
+      }
+      sources.add(new TextSource(path, format, split, task, null, imageDir));
+    }
+    return new Plan(year == null ? "custom" : year, supersede(sources, ignored), ignored);
+  }
+
+  /** The format of a file from its first line. */
+  static TextFormat sniff(String line, String task) {
+    String[] f = line.split("\\|", -1);
+    boolean secondIsCategory = f.length >= 2 && Category.fromNameOrNull(f[1]) != null;
+    if (f.length == 4 && secondIsCategory) {
+      return TextFormat.TEST_2019;
+    }
+    if (f.length == 3 && secondIsCategory) {
+      return TextFormat.TEST_2019_QUESTIONS;
+    }
+    boolean allQuestions = f.length >= 2;
+    for (int i = 1; i < f.length; i++) {
+      allQuestions &= f[i].trim().endsWith("?");
+    }
+    if (f.length == 3 && f[1].trim().endsWith("?") && !f[2].trim().endsWith("?")) {
+      return TextFormat.QA;
+    }
+    if (f.length == 2 && allQuestions) {
+      return TextFormat.QUESTIONS;
+    }
+    if (allQuestions && "vqg".equals(task)) {
+      return TextFormat.VQG_REFS;
+    }
+    if (f.length == 3) {
+      return TextFormat.QA;
+    }
+    return TextFormat.ANSWERS;
+  }
+
+  /**
+   * Within one split and task, a file with answers makes the question-only file of the same
+   * questions redundant (2019 ships its test questions both with and without answers).
+   */
+  private static List<TextSource> supersede(List<TextSource> sources, List<Ignored> ignored) {
+    List<TextSource> out = new ArrayList<>();
+    for (TextSource s : sources) {
+      if (s.format() == TextFormat.TEST_2019_QUESTIONS) {
+        TextSource better =
+            sources.stream()
+                .filter(o -> o.format() == TextFormat.TEST_2019 && o.split().equals(s.split()))
+                .findFirst()
+                .orElse(null);
+        if (better != null) {
+          ignored.add(
+              new Ignored(
+                  s.path(), "same questions as " + better.fileName() + ", which has answers"));
+          continue;
+        }
+      }
+      out.add(s);
+    }
+    return out;
+  }
+
+  /** train, val or test from the file name, else from its folders; null if none. */
+  static String split(String path) {
+    String[] parts = path.toLowerCase(Locale.ROOT).split("/");
+    for (int i = parts.length - 1; i >= 0; i--) {
+      String p = parts[i];
+      if (p.contains("train")) {
+        return "train";
+      }
+      if (p.contains("valid") || p.matches(".*(^|[^a-z])val([^a-z]|$).*")) {
+        return "val";
+      }
+      if (p.contains("test")) {
+        return "test";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The image folder of a text file: among the folders of the same split (and of the same task
+   * where folders say so), the one sharing the longest path prefix with the file.
+   */
+  static String imageDirFor(String textFile, String split, String task, List<String> imageDirs) {
+    return imageDirs.stream()
+        .filter(d -> split.equals(split(d)))
+        .filter(
+            d -> {
+              String l = d.toLowerCase(Locale.ROOT);
+              boolean vqgDir = l.contains("vqg") || l.contains("generation");
+              boolean anyVqgDir =
+                  imageDirs.stream()
+                      .map(x -> x.toLowerCase(Locale.ROOT))
+                      .anyMatch(x -> x.contains("vqg") || x.contains("generation"));
+              return !anyVqgDir || vqgDir == "vqg".equals(task);
+            })
+        .max(Comparator.comparingInt((String d) -> commonPrefix(d, textFile)).thenComparing(d -> d))
+        .orElse(null);
+  }
+
+  private static int commonPrefix(String a, String b) {
+    int n = Math.min(a.length(), b.length());
+    int i = 0;
+    while (i < n && a.charAt(i) == b.charAt(i)) {
+      i++;
+    }
+    return i;
+  }
+
+  private static String fileName(String path) {
+    int slash = path.lastIndexOf('/');
+    return slash < 0 ? path : path.substring(slash + 1);
+  }
+}
