@@ -11,6 +11,7 @@ WORK ?= work
 # Debian's python (with python3-nltk / python3-torch), not the first python3 on PATH.
 SYSTEM_PYTHON ?= /usr/bin/python3
 
+.DEFAULT_GOAL := help
 .PHONY: help build test test-real format demo baseline-2019 bench-eval python-deps clean
 
 help:
@@ -75,3 +76,6 @@ baseline-2019: build
 clean:
 	$(MVN) clean
 	rm -rf $(WORK)
+
+# Each stage's own targets (weights, vectors, benchmarks) live in mk/<stage>.mk.
+-include mk/*.mk

@@ -20,6 +20,10 @@ import org.apache.hadoop.fs.Path;
  * and {@code s3a://} the same way. Paths without a scheme are local files.
  */
 public final class HadoopFiles {
+  /** "Train_images", "VQAMed2019_Test_Images": "image(s)" as a word, not "ImageClef_2019_…". */
+  private static final java.util.regex.Pattern IMAGE_DIR =
+      java.util.regex.Pattern.compile("(^|[^a-z])images?([^a-z]|$)");
+
   private final Configuration conf;
 
   public HadoopFiles(Configuration conf) {
@@ -98,7 +102,7 @@ public final class HadoopFiles {
   private void walkDirs(Path dir, List<Path> out) throws IOException {
     for (FileStatus s : fs(dir).listStatus(dir)) {
       if (s.isDirectory()) {
-        if (s.getPath().getName().toLowerCase(java.util.Locale.ROOT).contains("image")) {
+        if (IMAGE_DIR.matcher(s.getPath().getName().toLowerCase(java.util.Locale.ROOT)).find()) {
           out.add(s.getPath());
         } else {
           walkDirs(s.getPath(), out);

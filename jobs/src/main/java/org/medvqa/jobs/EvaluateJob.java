@@ -1,0 +1,111 @@
+package org.medvqa.jobs;
+
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+import org.medvqa.core.config.ConfigCheck;
+import org.medvqa.core.config.ConfigProblem;
+import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.eval.BleuMode;
+import org.medvqa.eval.GroundTruth;
+import org.medvqa.eval.GroundTruthFormat;
+import org.medvqa.eval.Problem;
+import org.medvqa.eval.Submission;
+import org.medvqa.eval.Task;
+import org.medvqa.eval.VqaEvaluation;
+import org.medvqa.eval.VqaEvaluator;
+import org.medvqa.eval.VqgEvaluation;
+import org.medvqa.eval.VqgEvaluator;
+
+/**
+ * {@code evaluate}: the official VQA-Med scores of a submission against a ground truth. Prints
+ * {@code accuracy=0.xxxx bleu=0.xxxx} (VQG: {@code bleu=0.xxxx}) and, with {@code
+ * medvqa.eval.output}, writes them as JSON. Needs no Spark.
+ */
+public final class EvaluateJob implements Job {
+  @Override
+  public String name() {
+    return "evaluate";
+  }
+
+  @Override
+  public String summary() {
+    return "score a submission file against a ground truth (official accuracy and BLEU)";
+  }
+
+  @Override
+  public int run(JobContext ctx) throws Exception {
+    String task = ConfigCheck.requireOneOf(ctx.config(), "medvqa.eval.task", List.of("vqa", "vqg"));
+    String gtPath = ConfigCheck.requireString(ctx.config(), "medvqa.eval.ground-truth");
+    String subPath = ConfigCheck.requireString(ctx.config(), "medvqa.eval.submission");
+    String output = ctx.config().getString("medvqa.eval.output");
+    BleuMode mode;
+    GroundTruthFormat format;
+    try {
+      mode = BleuMode.fromName(ctx.config().getString("medvqa.eval.bleu"));
+      format =
+          GroundTruthFormat.fromName(ctx.config().getString("medvqa.eval.ground-truth-format"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigProblem("medvqa.eval: " + e.getMessage());
+    }
+    HadoopFiles files = ctx.files();
+    GroundTruth gt;
+    try (Reader r = reader(files, gtPath)) {
+      gt =
+          GroundTruth.read(
+              r,
+              gtPath,
+              "vqg".equals(task) && format == GroundTruthFormat.AUTO
+                  ? GroundTruthFormat.VQG
+                  : format);
+    } catch (IllegalArgumentException e) {
+      throw new JobFailure("ground truth " + e.getMessage());
+    }
+    Task t = "vqg".equals(task) ? Task.VQG : Task.VQA;
+    Submission sub;
+    try (Reader r = reader(files, subPath)) {
+      sub = Submission.read(r, subPath, t);
+    }
+    List<Problem> problems = sub.validate(gt);
+    if (!problems.isEmpty()) {
+      StringBuilder msg = new StringBuilder("submission " + subPath + " is not valid:");
+      int shown = 0;
+      for (Problem p : problems) {
+        if (shown++ == 50) {
+          msg.append("\n  … and ").append(problems.size() - 50).append(" more");
+          break;
+        }
+        msg.append("\n  line ").append(p.line()).append(": ").append(p.message());
+      }
+      throw new JobFailure(msg.toString());
+    }
+    String line;
+    String json;
+    if (t == Task.VQA) {
+      VqaEvaluation e = new VqaEvaluator().evaluate(gt, sub, mode);
+      line = e.toString();
+      json = e.toJson();
+    } else {
+      VqgEvaluation e = new VqgEvaluator().evaluate(gt, sub, mode);
+      line = e.toString();
+      json = e.toJson();
+    }
+    ctx.out().println(line);
+    if (!output.isBlank()) {
+      files.write(files.qualify(output), json + (json.endsWith("\n") ? "" : "\n"));
+      ctx.say("wrote " + output);
+    }
+    return Main.OK;
+  }
+
+  private static Reader reader(HadoopFiles files, String path) throws IOException {
+    Path p = files.qualify(path);
+    if (!files.exists(p)) {
+      throw new JobFailure("file " + p + " does not exist");
+    }
+    return new InputStreamReader(files.open(p), StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,443 @@
+package org.medvqa.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.format_string;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import com.typesafe.config.Config;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
+import org.medvqa.core.Category;
+import org.medvqa.core.ManifestColumns;
+import org.medvqa.core.Progress;
+import org.medvqa.core.config.ConfigCheck;
+import org.medvqa.core.config.ConfigProblem;
+import org.medvqa.core.config.Provenance;
+import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.core.io.SerializableConf;
+import org.medvqa.core.release.ReleaseLayout;
+import org.medvqa.core.release.StrictLines;
+import org.medvqa.core.release.TextFormat;
+import org.medvqa.core.release.TextSource;
+
+/**
+ * {@code ingest}: reads a VQA-Med release (2019, 2020 or 2021 layout; local, HDFS or s3a) and
+ * writes the manifest every later stage reads, the {@code _rejected} table and provenance. Text
+ * files are parsed one per task with strict UTF-8; images are decoded on the executors; nothing but
+ * counts comes back to the driver.
+ */
+public final class IngestJob implements Job {
+  @Override
+  public String name() {
+    return "ingest";
+  }
+
+  @Override
+  public String summary() {
+    return "read a VQA-Med release into a Parquet manifest (+ _rejected, provenance)";
+  }
+
+  @Override
+  public int run(JobContext ctx) throws Exception {
+    Config c = ctx.config().getConfig("medvqa.ingest");
+    String releasePath = ConfigCheck.requireString(ctx.config(), "medvqa.ingest.release");
+    String outPath = ConfigCheck.requireString(ctx.config(), "medvqa.ingest.out");
+    double maxRejected =
+        ConfigCheck.requireRange(ctx.config(), "medvqa.ingest.max-rejected-fraction", 0, 1);
+    double holdout = ConfigCheck.requireRange(ctx.config(), "medvqa.ingest.holdout.fraction", 0, 1);
+    String imageCheck =
+        ConfigCheck.requireOneOf(
+            ctx.config(), "medvqa.ingest.image-check", List.of("decode", "exists"));
+    List<String> splits = c.getStringList("splits");
+
+    SparkSession spark = ctx.spark();
+    HadoopFiles files = ctx.files();
+    Path root = files.qualify(releasePath);
+    Path out = files.qualify(outPath);
+    if (!files.exists(root)) {
+      throw new JobFailure("release folder " + root + " does not exist");
+    }
+    if (files.exists(out)) {
+      throw new JobFailure("output " + out + " already exists; remove it or choose another");
+    }
+
+    ReleaseLayout.Plan plan = plan(ctx, files, root, c);
+    List<TextSource> sources = new ArrayList<>();
+    for (TextSource s : plan.sources()) {
+      if (splits.isEmpty() || splits.contains(s.split())) {
+        sources.add(s);
+      }
+    }
+    if (sources.isEmpty()) {
+      throw new JobFailure("no question files found under " + root + " for splits " + splits);
+    }
+    ctx.say("release " + plan.release() + " at " + root);
+    for (TextSource s : sources) {
+      ctx.say(
+          String.format(
+              Locale.ROOT,
+              "  %-10s %-5s %-4s %-14s images: %s",
+              s.fileName(),
+              s.split(),
+              s.task(),
+              s.format().configName(),
+              s.imageDir() == null ? "(none found)" : s.imageDir()));
+    }
+    for (ReleaseLayout.Ignored i : plan.ignored()) {
+      ctx.say("  ignored " + i.path() + ": " + i.reason());
+    }
+
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    SerializableConf conf = new SerializableConf(files.conf());
+    String release = plan.release();
+
+    // 1. Parse every text file, one task per file, keeping line numbers and raw text.
+    LongAccumulator linesRead = spark.sparkContext().longAccumulator("lines");
+    JavaRDD<Row> parsedRdd =
+        jsc.parallelize(sources, sources.size())
+            .flatMap(s -> IngestFunctions.parseFile(s, conf, linesRead).iterator());
+    Dataset<Row> parsed =
+        spark
+            .createDataFrame(parsedRdd, IngestFunctions.PARSED_SCHEMA)
+            .persist(StorageLevel.MEMORY_AND_DISK());
+    long parsedCount = parsed.count();
+    ctx.say("parsed " + linesRead.value() + " lines into " + parsedCount + " records");
+
+    Dataset<Row> badLines = parsed.filter(col("reason").isNotNull());
+    Dataset<Row> good = parsed.filter(col("reason").isNull());
+
+    // 2. Category files label the pairs of the main file of their split; pairs only they hold
+    //    are kept as records, so nothing in the release is lost.
+    Column key =
+        col("split")
+            .equalTo(col("c_split"))
+            .and(col("image_id").equalTo(col("c_image_id")))
+            .and(col("question").equalTo(col("c_question")));
+    String catFormat = TextFormat.CATEGORY_QA.configName();
+    Dataset<Row> cats = good.filter(col("format").equalTo(catFormat));
+    Dataset<Row> main = good.filter(col("format").notEqual(catFormat));
+    Dataset<Row> labels =
+        cats.groupBy("split", "image_id", "question")
+            .agg(min("category").as("c_category"))
+            .withColumnRenamed("split", "c_split")
+            .withColumnRenamed("image_id", "c_image_id")
+            .withColumnRenamed("question", "c_question");
+    Dataset<Row> labelled =
+        main.join(labels, key, "left")
+            .withColumn(
+                "category",
+                when(col("category").isNull(), col("c_category")).otherwise(col("category")))
+            .drop("c_split", "c_image_id", "c_question", "c_category");
+    Dataset<Row> mainKeys =
+        main.select(
+            col("split").as("c_split"),
+            col("image_id").as("c_image_id"),
+            col("question").as("c_question"));
+    Dataset<Row> onlyInCats = cats.join(mainKeys.distinct(), key, "left_anti");
+    Dataset<Row> records = labelled.unionByName(onlyInCats);
+
+    // 3. Categories the release does not state are inferred from the question.
+    records =
+        records
+            .withColumn(
+                ManifestColumns.CATEGORY_SOURCE,
+                when(col("category").isNull(), lit("inferred")).otherwise(lit("file")))
+            .withColumn(
+                "category",
+                when(
+                        col("category").isNull(),
+                        IngestFunctions.inferCategory(spark, col("question")))
+                    .otherwise(col("category")));
+
+    // 4. A second (image, question) pair in the same split is a duplicate: rejected, pointing
+    //    at the first.
+    var byPair =
+        Window.partitionBy("split", "task", "image_id", "question")
+            .orderBy("source_file", "source_line");
+    records =
+        records
+            .withColumn("_n", row_number().over(byPair))
+            .withColumn("_first_file", first("source_file").over(byPair))
+            .withColumn("_first_line", first("source_line").over(byPair));
+    Dataset<Row> dupes =
+        records
+            .filter(col("_n").gt(1))
+            .withColumn(
+                "reason",
+                format_string(
+                    "duplicate (image, question) pair: first at %s:%d",
+                    col("_first_file"), col("_first_line")));
+    records = records.filter(col("_n").equalTo(1)).drop("_n", "_first_file", "_first_line");
+
+    // 5. Each distinct image is opened (and decoded) once, on the executors.
+    Dataset<Row> wanted = records.select("image_dir", "image_id").distinct();
+    long imageCount = wanted.count();
+    LongAccumulator imagesDone = spark.sparkContext().longAccumulator("images");
+    int partitions = (int) Math.max(1, Math.min(10_000, imageCount / 64));
+    int maxSide = c.getInt("max-image-side");
+    boolean decode = imageCheck.equals("decode");
+    JavaRDD<Row> checkedRdd =
+        wanted
+            .repartition(partitions)
+            .javaRDD()
+            .mapPartitions(
+                rows -> IngestFunctions.checkImages(rows, conf, decode, maxSide, imagesDone));
+    Dataset<Row> images;
+    try (Progress p =
+        Progress.start(
+            "ingest: images checked",
+            imageCount,
+            imagesDone::value,
+            ctx.out(),
+            Duration.ofSeconds(5))) {
+      images =
+          spark
+              .createDataFrame(checkedRdd, IngestFunctions.IMAGE_SCHEMA)
+              .persist(StorageLevel.MEMORY_AND_DISK());
+      images.count();
+    }
+    Dataset<Row> joined =
+        records.join(
+            images,
+            records
+                .col("image_dir")
+                .eqNullSafe(images.col("i_dir"))
+                .and(records.col("image_id").equalTo(images.col("i_id"))),
+            "left");
+    Dataset<Row> badImages =
+        joined
+            .filter(col("i_problem").isNotNull())
+            .withColumn(
+                "reason", concat(lit("image "), col("image_id"), lit(": "), col("i_problem")));
+    Dataset<Row> accepted = joined.filter(col("i_problem").isNull());
+
+    // 6. Stable sample ids, then the optional held-out split (by image, so that no image is in
+    //    both parts).
+    var bySplit = Window.partitionBy("split").orderBy("source_file", "source_line", "question");
+    accepted =
+        accepted.withColumn(
+            ManifestColumns.SAMPLE_ID,
+            format_string(release + "-%s-%06d", col("split"), row_number().over(bySplit)));
+    long seed = c.getLong("holdout.seed");
+    if (holdout > 0) {
+      String from = c.getString("holdout.from");
+      String to = c.getString("holdout.to");
+      Column u =
+          xxhash64(lit(seed), col("image_id"))
+              .bitwiseAND(lit(0xFFFFFFL))
+              .divide(lit((double) (1L << 24)));
+      accepted =
+          accepted.withColumn(
+              "split",
+              when(col("split").equalTo(from).and(u.lt(holdout)), lit(to)).otherwise(col("split")));
+    }
+    Dataset<Row> manifest =
+        accepted.select(
+            col(ManifestColumns.SAMPLE_ID),
+            col("image_id").as(ManifestColumns.IMAGE_ID),
+            col("i_path").as(ManifestColumns.IMAGE_PATH),
+            col("question").as(ManifestColumns.QUESTION),
+            col("answers").as(ManifestColumns.ANSWERS),
+            col("category").as(ManifestColumns.CATEGORY),
+            col(ManifestColumns.CATEGORY_SOURCE),
+            col("split").as(ManifestColumns.SPLIT),
+            lit(release).as(ManifestColumns.RELEASE),
+            col("task").as(ManifestColumns.TASK),
+            col("source_file").as(ManifestColumns.SOURCE_FILE),
+            col("source_line").as(ManifestColumns.SOURCE_LINE),
+            col("i_width").as(ManifestColumns.IMAGE_WIDTH),
+            col("i_height").as(ManifestColumns.IMAGE_HEIGHT));
+    Dataset<Row> rejected =
+        IngestFunctions.asRejected(badLines)
+            .unionByName(IngestFunctions.asRejected(dupes))
+            .unionByName(IngestFunctions.asRejected(badImages));
+
+    // 7. Write to a temporary folder, check the reject limit, then rename into place.
+    Path tmp = files.temporaryFor(out);
+    try {
+      manifest
+          .orderBy(ManifestColumns.SAMPLE_ID)
+          .write()
+          .parquet(new Path(tmp, "manifest").toString());
+      rejected
+          .orderBy("source_file", "source_line")
+          .coalesce(1)
+          .write()
+          .parquet(new Path(tmp, "_rejected").toString());
+      Dataset<Row> m = spark.read().parquet(new Path(tmp, "manifest").toString());
+      Dataset<Row> r = Manifests.readRejected(ctx, new Path(tmp, "_rejected"));
+      long nAccepted = m.count();
+      long nRejected = r.count();
+      Provenance prov =
+          ctx.provenance()
+              .input("release", HadoopFiles.uri(root))
+              .count("lines_read", linesRead.value())
+              .count("records_in", nAccepted + nRejected)
+              .count("records_out", nAccepted)
+              .count("records_rejected", nRejected)
+              .count("images_checked", imageCount)
+              .note("release_name", release)
+              .seed(seed);
+      for (Row row :
+          m.groupBy(ManifestColumns.SPLIT).count().orderBy(ManifestColumns.SPLIT).collectAsList()) {
+        prov.count("split_" + row.getString(0), row.getLong(1));
+      }
+      for (TextSource s : sources) {
+        prov.input("file:" + s.fileName(), s.path());
+      }
+      reportRejects(ctx, r, nRejected);
+      double fraction =
+          nAccepted + nRejected == 0 ? 1.0 : (double) nRejected / (nAccepted + nRejected);
+      if (nAccepted == 0) {
+        throw new JobFailure("no record accepted; see the reasons above");
+      }
+      if (fraction > maxRejected) {
+        Path failed =
+            new Path(out.getParent(), out.getName() + ".failed-" + System.currentTimeMillis());
+        files.fs(tmp).rename(tmp, failed);
+        throw new JobFailure(
+            String.format(
+                Locale.ROOT,
+                "%d of %d records rejected (%.2f%%), above medvqa.ingest.max-rejected-fraction = %s;"
+                    + " the output was moved to %s for inspection",
+                nRejected,
+                nAccepted + nRejected,
+                100 * fraction,
+                maxRejected,
+                failed));
+      }
+      ctx.writeProvenance(tmp, prov);
+      files.commit(tmp, out);
+      ctx.say(
+          String.format(
+              Locale.ROOT,
+              "summary: release=%s records=%d rejected=%d (%.2f%%) images=%d out=%s",
+              release,
+              nAccepted,
+              nRejected,
+              100 * fraction,
+              imageCount,
+              out));
+      return Main.OK;
+    } finally {
+      if (files.exists(tmp)) {
+        files.deleteQuietly(tmp);
+      }
+      parsed.unpersist();
+      images.unpersist();
+    }
+  }
+
+  private static void reportRejects(JobContext ctx, Dataset<Row> rejected, long n) {
+    if (n == 0) {
+      return;
+    }
+    ctx.say("rejected " + n + " records; most common reasons:");
+    Column shortReason =
+        org.apache.spark.sql.functions.regexp_replace(col("reason"), "'[^']*'|[0-9]+", "…");
+    for (Row row :
+        rejected
+            .groupBy(shortReason.as("kind"))
+            .count()
+            .orderBy(col("count").desc())
+            .limit(10)
+            .collectAsList()) {
+      ctx.say(String.format(Locale.ROOT, "  %7d  %s", row.getLong(1), row.getString(0)));
+    }
+    for (Row row : rejected.limit(5).collectAsList()) {
+      ctx.say("  e.g. " + row.getString(0) + ":" + row.getInt(1) + ": " + row.getString(3));
+    }
+  }
+
+  /** The release plan: files named in the config, or detected from the folder. */
+  private static ReleaseLayout.Plan plan(JobContext ctx, HadoopFiles files, Path root, Config c)
+      throws IOException {
+    String release = c.getString("release-name");
+    List<? extends Config> named = c.getConfigList("files");
+    if (!named.isEmpty()) {
+      List<TextSource> sources = new ArrayList<>();
+      for (int i = 0; i < named.size(); i++) {
+        Config f = named.get(i);
+        String where = "medvqa.ingest.files[" + i + "]";
+        for (String k : List.of("path", "format", "split")) {
+          if (!f.hasPath(k)) {
+            throw new ConfigProblem("missing required config key '" + where + "." + k + "'");
+          }
+        }
+        TextFormat format;
+        try {
+          format = TextFormat.fromConfigName(f.getString("format"));
+        } catch (IllegalArgumentException e) {
+          throw new ConfigProblem(where + ".format: " + e.getMessage());
+        }
+        Category category =
+            f.hasPath("category") ? Category.fromName(f.getString("category")) : null;
+        String images =
+            f.hasPath("images")
+                ? HadoopFiles.uri(resolve(files, root, f.getString("images")))
+                : null;
+        sources.add(
+            new TextSource(
+                HadoopFiles.uri(resolve(files, root, f.getString("path"))),
+                format,
+                f.getString("split"),
+                f.hasPath("task") ? f.getString("task") : "vqa",
+                category,
+                images));
+      }
+      return new ReleaseLayout.Plan(release.isEmpty() ? "custom" : release, sources, List.of());
+    }
+    List<String> texts = new ArrayList<>();
+    for (Path p : files.listFiles(root, ".txt")) {
+      texts.add(HadoopFiles.uri(p));
+    }
+    List<String> dirs = new ArrayList<>();
+    for (Path p : files.imageDirs(root)) {
+      dirs.add(HadoopFiles.uri(p));
+    }
+    return ReleaseLayout.detect(
+        texts, dirs, path -> firstLine(files, path), release.isEmpty() ? null : release);
+  }
+
+  private static Path resolve(HadoopFiles files, Path root, String p) {
+    Path path = new Path(p);
+    return path.isAbsolute() || path.toUri().getScheme() != null
+        ? files.qualify(p)
+        : new Path(root, p);
+  }
+
+  private static String firstLine(HadoopFiles files, String path) {
+    try (InputStream in = files.open(new Path(path))) {
+      StrictLines lines = new StrictLines(in);
+      while (lines.hasNext()) {
+        StrictLines.Line l = lines.next();
+        if (l.text() != null && !l.text().isBlank()) {
+          return l.text();
+        }
+      }
+      return null;
+    } catch (IOException e) {
+      throw new JobFailure("cannot read " + path + ": " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,18 @@
+package org.medvqa.jobs;
+
+/** A job: a name for the command line, a line of help, and the work. */
+public interface Job {
+  /** The name on the command line, e.g. {@code ingest}. */
+  String name();
+
+  /** One line for {@code medvqa --help}. */
+  String summary();
+
+  /**
+   * Does the work. Configuration problems are thrown as {@code ConfigProblem} (exit 2); any other
+   * exception fails the job (exit 1).
+   *
+   * @return the exit code, 0 on success
+   */
+  int run(JobContext ctx) throws Exception;
+}

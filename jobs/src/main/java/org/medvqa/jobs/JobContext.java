@@ -1,0 +1,125 @@
+package org.medvqa.jobs;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import java.io.PrintStream;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.SparkSession;
+import org.medvqa.core.config.Provenance;
+import org.medvqa.core.io.HadoopFiles;
+
+/**
+ * What a running job gets: its resolved config, where to print, and (on first use) a Spark session
+ * and Hadoop file access. Only the session this context created is stopped at the end, so that a
+ * test's shared session survives the jobs it runs.
+ */
+public final class JobContext implements AutoCloseable {
+  private final String job;
+  private final Config config;
+  private final PrintStream out;
+  private final PrintStream err;
+  private SparkSession spark;
+  private boolean ownsSpark;
+  private HadoopFiles files;
+
+  public JobContext(String job, Config config, PrintStream out, PrintStream err) {
+    this.job = job;
+    this.config = config;
+    this.out = out;
+    this.err = err;
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  public PrintStream out() {
+    return out;
+  }
+
+  public PrintStream err() {
+    return err;
+  }
+
+  /** Prints a progress or status line prefixed with the job name. */
+  public void say(String line) {
+    out.println(job + ": " + line);
+  }
+
+  /**
+   * The Spark session. The master is not set here: spark-submit sets it, and bin/medvqa passes
+   * {@code -Dspark.master=local[*]}. Extra settings come from {@code medvqa.spark.conf}.
+   */
+  public SparkSession spark() {
+    if (spark == null) {
+      ownsSpark =
+          SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
+      SparkSession.Builder b = SparkSession.builder().appName("medvqa " + job);
+      for (Map.Entry<String, ConfigValue> e : config.getConfig("medvqa.spark.conf").entrySet()) {
+        b.config(stripQuotes(e.getKey()), String.valueOf(e.getValue().unwrapped()));
+      }
+      try {
+        spark = b.getOrCreate();
+      } catch (RuntimeException e) {
+        // Scala throws SparkException without declaring it; "A master URL must be set" is the
+        // usual one when a main is started without spark-submit or bin/medvqa.
+        throw new JobFailure(
+            "cannot start Spark: "
+                + e.getMessage()
+                + " (use bin/medvqa for a local run, or spark-submit --master ...)");
+      }
+      applyHadoop(spark.sparkContext().hadoopConfiguration());
+    }
+    return spark;
+  }
+
+  /** Hadoop file access: Spark's Hadoop configuration when Spark runs, else a fresh one. */
+  public HadoopFiles files() {
+    if (files == null) {
+      Configuration conf;
+      if (spark != null) {
+        conf = spark.sparkContext().hadoopConfiguration();
+      } else {
+        conf = new Configuration();
+        applyHadoop(conf);
+      }
+      files = new HadoopFiles(conf);
+    }
+    return files;
+  }
+
+  private void applyHadoop(Configuration conf) {
+    for (Map.Entry<String, ConfigValue> e : config.getConfig("medvqa.hadoop.conf").entrySet()) {
+      conf.set(stripQuotes(e.getKey()), String.valueOf(e.getValue().unwrapped()));
+    }
+  }
+
+  /**
+   * HOCON quotes keys that contain dots ("spark.sql.shuffle.partitions"); Spark wants them bare.
+   */
+  private static String stripQuotes(String key) {
+    return key.replace("\"", "");
+  }
+
+  /** A provenance record for this job's output, with its config. */
+  public Provenance provenance() {
+    return new Provenance(job, config);
+  }
+
+  /**
+   * Writes {@code provenance.json} into {@code dir}. Written last, so its presence marks a complete
+   * output.
+   */
+  public void writeProvenance(Path dir, Provenance p) throws java.io.IOException {
+    files().write(new Path(dir, "provenance.json"), p.toJson());
+  }
+
+  @Override
+  public void close() {
+    if (spark != null && ownsSpark) {
+      spark.stop();
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package org.medvqa.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shared command line: help, usage errors and config errors, with their exit codes. */
+class CommandLineTest {
+  @Test
+  void helpListsJobsAndExitsZero() {
+    SparkTestBase.Run r = SparkTestBase.medvqa("--help");
+    assertEquals(0, r.code(), r.toString());
+    for (String job : new String[] {"synth", "ingest", "train", "predict", "evaluate"}) {
+      assertTrue(r.out().contains(job), r.toString());
+    }
+    SparkTestBase.Run h = SparkTestBase.medvqa("ingest", "--help");
+    assertEquals(0, h.code());
+    assertTrue(h.out().contains("--set"), h.toString());
+  }
+
+  @Test
+  void noJobUnknownJobAndBadFlagsExitTwo() {
+    assertEquals(2, SparkTestBase.medvqa().code());
+    SparkTestBase.Run r = SparkTestBase.medvqa("fly");
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("unknown job 'fly'"), r.toString());
+    assertEquals(2, SparkTestBase.medvqa("ingest", "--bogus").code());
+    assertEquals(2, SparkTestBase.medvqa("ingest", "stray").code());
+    assertEquals(2, SparkTestBase.medvqa("ingest", "--set", "novalue").code());
+  }
+
+  @Test
+  void unknownKeyIsRefusedByName() {
+    SparkTestBase.Run r = SparkTestBase.medvqa("train", "--set", "medvqa.train.modle=majority");
+    assertEquals(2, r.code(), r.toString());
+    assertTrue(r.err().contains("unknown config key 'medvqa.train.modle'"), r.toString());
+    assertTrue(r.err().contains("did you mean 'medvqa.train.model'"), r.toString());
+  }
+
+  @Test
+  void wrongTypeIsRefusedByName() {
+    SparkTestBase.Run r =
+        SparkTestBase.medvqa("ingest", "--set", "medvqa.ingest.max-rejected-fraction=lots");
+    assertEquals(2, r.code(), r.toString());
+    assertTrue(r.err().contains("medvqa.ingest.max-rejected-fraction"), r.toString());
+  }
+
+  @Test
+  void missingRequiredKeyIsRefusedByName() {
+    SparkTestBase.Run r = SparkTestBase.medvqa("evaluate", "--set", "medvqa.eval.task=vqa");
+    assertEquals(2, r.code(), r.toString());
+    assertTrue(
+        r.err().contains("missing required config key 'medvqa.eval.ground-truth'"), r.toString());
+  }
+
+  @Test
+  void badEnumValueIsRefusedByName() {
+    SparkTestBase.Run r =
+        SparkTestBase.medvqa(
+            "evaluate",
+            "--set",
+            "medvqa.eval.task=caption",
+            "--set",
+            "medvqa.eval.ground-truth=/x",
+            "--set",
+            "medvqa.eval.submission=/y");
+    assertEquals(2, r.code(), r.toString());
+    assertTrue(r.err().contains("medvqa.eval.task"), r.toString());
+  }
+
+  @Test
+  void configFileIsReadAndSetWins(@TempDir Path dir) throws Exception {
+    Path conf = dir.resolve("run.conf");
+    Files.writeString(conf, "medvqa.train.model = nope\n");
+    SparkTestBase.Run r = SparkTestBase.medvqa("train", "--config", conf.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("medvqa.train.model"), r.toString());
+    assertEquals(
+        2,
+        SparkTestBase.medvqa("train", "--config", dir.resolve("missing.conf").toString()).code());
+  }
+
+  @Test
+  void setValuesKeepUrlsWhole() {
+    assertEquals("s3a://bucket/x/y", Main.value("k", "s3a://bucket/x/y").unwrapped());
+    assertEquals(3L, ((Number) Main.value("k", "3").unwrapped()).longValue());
+    assertEquals(0.25, ((Number) Main.value("k", "0.25").unwrapped()).doubleValue());
+    assertEquals(Boolean.TRUE, Main.value("k", "true").unwrapped());
+    assertEquals(java.util.List.of("train", "val"), Main.value("k", "[train, val]").unwrapped());
+  }
+}

@@ -1,0 +1,205 @@
+package org.medvqa.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.core.image.CmykJpeg;
+
+class IngestJobTest extends SparkTestBase {
+  static byte[] jpeg(int w, int h, int shade) throws Exception {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        img.getRaster().setSample(x, y, 0, (shade + x + y) & 0xff);
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(img, "jpg", out);
+    return out.toByteArray();
+  }
+
+  /** A small 2019-layout release with one bad record of every kind. */
+  static Path badRelease(Path root) throws Exception {
+    Path train = root.resolve("ImageClef_2019_Training");
+    Path images = train.resolve("Train_images");
+    Files.createDirectories(images);
+    for (int i = 1; i <= 6; i++) {
+      Files.write(images.resolve("img" + i + ".jpg"), jpeg(40, 30, i * 20));
+    }
+    byte[] full = jpeg(300, 300, 5);
+    Files.write(images.resolve("truncated.jpg"), Arrays.copyOf(full, full.length / 3));
+    Files.write(
+        images.resolve("garbage.jpg"), "this is not a jpeg".getBytes(StandardCharsets.UTF_8));
+    Files.write(images.resolve("cmyk.jpg"), CmykJpeg.encode(CmykJpeg.image(32, 32)));
+    ByteArrayOutputStream qa = new ByteArrayOutputStream();
+    String good =
+        "img1|what modality is shown?|ct\n"
+            + "img1|in what plane is this image taken?|axial\n"
+            + "img2|what organ system is shown?|skull and contents\n"
+            + "img2|what is abnormal in the ct scan?|glioma\n"
+            + "img3|what modality is shown?|mr - t2 weighted\n"
+            + "img4|what modality is shown?|xr - plain film\n"
+            + "img5|what plane is this?|sagittal\n"
+            + "img6|what plane is this?|coronal\n"
+            + "cmyk|what plane is this?|coronal\n"
+            + "\n";
+    qa.writeBytes(good.getBytes(StandardCharsets.UTF_8));
+    String bad =
+        "missing|what modality is shown?|ct\n" // line 11: missing image file
+            + "truncated|what modality is shown?|ct\n" // 12: truncated JPEG
+            + "garbage|what modality is shown?|ct\n" // 13: not an image
+            + "img3|only two fields?\n" // 14: wrong field count
+            + "img3| |ct\n" // 15: empty question
+            + "img3|what plane is this?|\n" // 16: empty answer
+            + "img1|what modality is shown?|mr\n" // 17: duplicate of line 1
+            + "../../etc/passwd|what modality is shown?|ct\n"; // 18: path traversal
+    qa.writeBytes(bad.getBytes(StandardCharsets.UTF_8));
+    qa.writeBytes(
+        new byte[] {
+          'i', 'm', 'g', '4', '|', 'w', 'h', 'a', 't', (byte) 0xFF, '?', '|', 'c', 't', '\n'
+        }); // 19
+    Files.write(train.resolve("All_QA_Pairs_train.txt"), qa.toByteArray());
+    Path cats = train.resolve("QAPairsByCategory");
+    Files.createDirectories(cats);
+    Files.writeString(
+        cats.resolve("C2_Plane_train.txt"),
+        "img1|in what plane is this image taken?|axial\nimg6|what plane is this?|coronal\n");
+    Files.writeString(
+        cats.resolve("C3_Organ_train.txt"),
+        "img2|what organ system is shown?|skull and contents\nimg5|which organ is imaged?|spine and contents\n");
+    Files.writeString(cats.resolve("C4_Abnormality_train.txt"), "");
+    return root;
+  }
+
+  @Test
+  void everyBadRecordIsRejectedWithItsReasonAndNothingIsLost(@TempDir Path dir) throws Exception {
+    Path release = badRelease(dir.resolve("release"));
+    Path out = dir.resolve("ingest");
+    Run r =
+        medvqa(
+            "ingest",
+            "--set",
+            "medvqa.ingest.release=" + release,
+            "--set",
+            "medvqa.ingest.out=" + out,
+            "--set",
+            "medvqa.ingest.max-rejected-fraction=1.0");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("summary:"), r.toString());
+    Dataset<Row> m = spark.read().parquet(out.resolve("manifest").toString());
+    Dataset<Row> rej = spark.read().parquet(out.resolve("_rejected").toString() + "/*.parquet");
+
+    Map<Integer, String> reasons = new HashMap<>();
+    for (Row row : rej.collectAsList()) {
+      String file = row.getString(0);
+      if (file.endsWith("All_QA_Pairs_train.txt")) {
+        reasons.put(row.getInt(1), row.getString(3));
+      } else {
+        reasons.put(-1, file + ": " + row.getString(3));
+      }
+    }
+    assertTrue(reasons.get(11).contains("missing image file"), reasons.toString());
+    assertTrue(
+        reasons.get(12).contains("corrupt") || reasons.get(12).contains("unreadable"),
+        reasons.toString());
+    assertTrue(reasons.get(13).contains("not a readable image"), reasons.toString());
+    assertTrue(reasons.get(14).contains("wrong field count"), reasons.toString());
+    assertTrue(reasons.get(15).contains("empty question"), reasons.toString());
+    assertTrue(reasons.get(16).contains("empty answer"), reasons.toString());
+    assertTrue(
+        reasons.get(17).contains("duplicate (image, question) pair: first at"), reasons.toString());
+    assertTrue(reasons.get(17).contains("All_QA_Pairs_train.txt:1"), reasons.toString());
+    assertTrue(reasons.get(18).contains("path separator"), reasons.toString());
+    assertTrue(reasons.get(19).contains("not UTF-8"), reasons.toString());
+    assertTrue(
+        reasons.get(-1).contains("C4_Abnormality_train.txt: empty file"), reasons.toString());
+    assertEquals(10, rej.count(), reasons.toString());
+
+    // 9 good pairs in the main file + 1 pair only the organ file has (img5 organ question).
+    assertEquals(10, m.count());
+    // Every input record is either in the manifest or rejected: 18 QA lines + 4 category-file
+    // lines, of which 3 repeat main-file pairs, + 1 empty file.
+    Map<String, Row> byQuestion =
+        m.collectAsList().stream()
+            .collect(Collectors.toMap(x -> x.getString(1) + "|" + x.getString(3), x -> x));
+    assertEquals(
+        "plane", byQuestion.get("img1|in what plane is this image taken?").getAs("category"));
+    assertEquals(
+        "file", byQuestion.get("img1|in what plane is this image taken?").getAs("category_source"));
+    assertEquals(
+        "inferred", byQuestion.get("img1|what modality is shown?").getAs("category_source"));
+    assertEquals("modality", byQuestion.get("img1|what modality is shown?").getAs("category"));
+    Row organOnly = byQuestion.get("img5|which organ is imaged?");
+    assertEquals("organ", organOnly.getAs("category"));
+    assertTrue(((String) organOnly.getAs("source_file")).endsWith("C3_Organ_train.txt"));
+    Row cmyk = byQuestion.get("cmyk|what plane is this?");
+    assertEquals(32, (int) cmyk.getAs("image_width"));
+    assertTrue(((String) cmyk.getAs("image_path")).endsWith("Train_images/cmyk.jpg"));
+    List<String> ids =
+        m.select("sample_id").as(org.apache.spark.sql.Encoders.STRING()).collectAsList();
+    assertEquals(ids.size(), ids.stream().distinct().count());
+    assertTrue(ids.stream().allMatch(s -> s.matches("2019-train-\\d{6}")), ids.toString());
+    assertTrue(Files.exists(out.resolve("provenance.json")));
+    String prov = Files.readString(out.resolve("provenance.json"));
+    assertTrue(prov.contains("\"records_rejected\" : 10"), prov);
+    assertTrue(prov.contains("\"records_out\" : 10"), prov);
+  }
+
+  @Test
+  void tooManyRejectsFailsAndLeavesNoOutput(@TempDir Path dir) throws Exception {
+    Path release = badRelease(dir.resolve("release"));
+    Path out = dir.resolve("ingest");
+    Run r =
+        medvqa(
+            "ingest",
+            "--set",
+            "medvqa.ingest.release=" + release,
+            "--set",
+            "medvqa.ingest.out=" + out);
+    assertEquals(1, r.code(), r.toString());
+    assertTrue(r.err().contains("above medvqa.ingest.max-rejected-fraction"), r.toString());
+    assertFalse(Files.exists(out));
+    try (var s = Files.list(dir)) {
+      assertTrue(s.anyMatch(p -> p.getFileName().toString().startsWith("ingest.failed-")));
+    }
+  }
+
+  @Test
+  void missingReleaseAndExistingOutputFailClearly(@TempDir Path dir) throws Exception {
+    Run r =
+        medvqa(
+            "ingest",
+            "--set",
+            "medvqa.ingest.release=" + dir.resolve("nope"),
+            "--set",
+            "medvqa.ingest.out=" + dir.resolve("o"));
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("does not exist"), r.toString());
+    Files.createDirectories(dir.resolve("o"));
+    Run r2 =
+        medvqa(
+            "ingest",
+            "--set",
+            "medvqa.ingest.release=" + dir,
+            "--set",
+            "medvqa.ingest.out=" + dir.resolve("o"));
+    assertEquals(1, r2.code());
+    assertTrue(r2.err().contains("already exists"), r2.toString());
+  }
+}

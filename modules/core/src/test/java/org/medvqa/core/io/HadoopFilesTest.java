@@ -1,0 +1,45 @@
+package org.medvqa.core.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HadoopFilesTest {
+  private final HadoopFiles files = new HadoopFiles(new Configuration());
+
+  @Test
+  void findsImageFoldersByWordNotByPrefix(@TempDir Path dir) throws IOException {
+    Files.createDirectories(dir.resolve("ImageClef_2019_Training/Train_images"));
+    Files.createDirectories(dir.resolve("VQAMed2019_Test/VQAMed2019_Test_Images"));
+    Files.createDirectories(dir.resolve("ImageClef_2019_Training/QAPairsByCategory"));
+    List<String> names =
+        files.imageDirs(files.qualify(dir.toString())).stream()
+            .map(p -> p.getName())
+            .sorted()
+            .toList();
+    assertEquals(List.of("Train_images", "VQAMed2019_Test_Images"), names);
+  }
+
+  @Test
+  void temporaryOutputIsRenamedIntoPlaceOnlyOnce(@TempDir Path dir) throws IOException {
+    org.apache.hadoop.fs.Path target = files.qualify(dir.resolve("out").toString());
+    org.apache.hadoop.fs.Path tmp = files.temporaryFor(target);
+    files.write(new org.apache.hadoop.fs.Path(tmp, "a.txt"), "x");
+    assertFalse(files.exists(target));
+    files.commit(tmp, target);
+    assertTrue(Files.exists(dir.resolve("out/a.txt")));
+    org.apache.hadoop.fs.Path tmp2 = files.temporaryFor(target);
+    files.write(new org.apache.hadoop.fs.Path(tmp2, "b.txt"), "y");
+    IOException e = assertThrows(IOException.class, () -> files.commit(tmp2, target));
+    assertTrue(e.getMessage().contains("already exists"));
+  }
+}
