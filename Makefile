@@ -72,6 +72,19 @@ baseline-2019: build
 	  --set medvqa.eval.submission=$(WORK)/baseline-2019/predict/submission.txt \
 	  --set medvqa.eval.output=$(WORK)/baseline-2019/metrics.json
 	@cat $(WORK)/baseline-2019/metrics.json
+	@echo "-- the same model on the official 2019 test questions (text only: the test images are not in ../shared)"
+	bin/medvqa ingest --config conf/local.conf --set medvqa.ingest.image-check=none \
+	  --set 'medvqa.ingest.files=[{path = VQAMed2019_Test_Questions_w_Ref_Answers.txt, format = test-2019, split = test}]' \
+	  --set medvqa.ingest.release=$(SHARED_DATA)/vqa-med-2019 \
+	  --set medvqa.ingest.release-name=2019 --set medvqa.ingest.out=$(WORK)/baseline-2019/ingest-test
+	bin/medvqa predict --config conf/baseline-2019.conf --set medvqa.predict.split=test \
+	  --set medvqa.predict.model=$(WORK)/baseline-2019/model --set medvqa.predict.manifest=$(WORK)/baseline-2019/ingest-test \
+	  --set medvqa.predict.out=$(WORK)/baseline-2019/predict-test
+	bin/medvqa evaluate --config conf/baseline-2019.conf \
+	  --set medvqa.eval.ground-truth=$(SHARED_DATA)/vqa-med-2019/VQAMed2019_Test_Questions_w_Ref_Answers.txt \
+	  --set medvqa.eval.submission=$(WORK)/baseline-2019/predict-test/submission.txt \
+	  --set medvqa.eval.output=$(WORK)/baseline-2019/metrics-test.json
+	@cat $(WORK)/baseline-2019/metrics-test.json
 
 clean:
 	$(MVN) clean

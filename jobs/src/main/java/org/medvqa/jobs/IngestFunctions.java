@@ -136,20 +136,23 @@ final class IngestFunctions {
     return infer.apply(question);
   }
 
-  /** Opens (and with {@code decode}, decodes) each image of a partition. */
+  /**
+   * Checks each image of a partition: {@code decode} opens and decodes it, {@code exists} only
+   * opens it, {@code none} trusts the release (text-only evaluation sets, whose images are not at
+   * hand: the manifest then has no image path).
+   */
   static Iterator<Row> checkImages(
-      Iterator<Row> rows,
-      SerializableConf conf,
-      boolean decode,
-      int maxSide,
-      LongAccumulator done) {
+      Iterator<Row> rows, SerializableConf conf, String mode, int maxSide, LongAccumulator done) {
     ImageCheck check = new ImageCheck(maxSide);
     List<Row> out = new ArrayList<>();
     while (rows.hasNext()) {
       Row r = rows.next();
       String dir = r.getString(0);
       String id = r.getString(1);
-      out.add(checkOne(dir, id, conf, decode, check));
+      out.add(
+          "none".equals(mode)
+              ? RowFactory.create(dir, id, null, null, null, null)
+              : checkOne(dir, id, conf, "decode".equals(mode), check));
       done.add(1);
     }
     return out.iterator();

@@ -67,7 +67,7 @@ public final class IngestJob implements Job {
     double holdout = ConfigCheck.requireRange(ctx.config(), "medvqa.ingest.holdout.fraction", 0, 1);
     String imageCheck =
         ConfigCheck.requireOneOf(
-            ctx.config(), "medvqa.ingest.image-check", List.of("decode", "exists"));
+            ctx.config(), "medvqa.ingest.image-check", List.of("decode", "exists", "none"));
     List<String> splits = c.getStringList("splits");
 
     SparkSession spark = ctx.spark();
@@ -195,13 +195,13 @@ public final class IngestJob implements Job {
     LongAccumulator imagesDone = spark.sparkContext().longAccumulator("images");
     int partitions = (int) Math.max(1, Math.min(10_000, imageCount / 64));
     int maxSide = c.getInt("max-image-side");
-    boolean decode = imageCheck.equals("decode");
+    String mode = imageCheck;
     JavaRDD<Row> checkedRdd =
         wanted
             .repartition(partitions)
             .javaRDD()
             .mapPartitions(
-                rows -> IngestFunctions.checkImages(rows, conf, decode, maxSide, imagesDone));
+                rows -> IngestFunctions.checkImages(rows, conf, mode, maxSide, imagesDone));
     Dataset<Row> images;
     try (Progress p =
         Progress.start(
