@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.format_string;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.row_number;
+import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
@@ -135,7 +136,41 @@ public final class IngestJob implements Job {
             .and(col("question").equalTo(col("c_question")));
     String catFormat = TextFormat.CATEGORY_QA.configName();
     Dataset<Row> cats = good.filter(col("format").equalTo(catFormat));
-    Dataset<Row> main = good.filter(col("format").notEqual(catFormat));
+    String ansFormat = TextFormat.ANSWERS.configName();
+    Dataset<Row> main =
+        good.filter(col("format").notEqual(catFormat).and(col("format").notEqual(ansFormat)));
+
+    // Reference answers keyed by image (2021: "image|a1|a2|…") complete the question-only rows of
+    // their split; answers for an image that has no question are rejected, not dropped.
+    Dataset<Row> refs =
+        good.filter(col("format").equalTo(ansFormat))
+            .select(
+                col("split").as("a_split"),
+                col("image_id").as("a_image_id"),
+                col("answers").as("a_answers"));
+    Column byImage =
+        col("split").equalTo(col("a_split")).and(col("image_id").equalTo(col("a_image_id")));
+    main =
+        main.join(refs, byImage, "left")
+            .withColumn(
+                "answers",
+                when(
+                        size(col("answers")).equalTo(0).and(col("a_answers").isNotNull()),
+                        col("a_answers"))
+                    .otherwise(col("answers")))
+            .drop("a_split", "a_image_id", "a_answers");
+    Dataset<Row> orphanAnswers =
+        good.filter(col("format").equalTo(ansFormat))
+            .join(
+                main.select(col("split").as("a_split"), col("image_id").as("a_image_id"))
+                    .distinct(),
+                byImage,
+                "left_anti")
+            .withColumn(
+                "reason",
+                format_string(
+                    "reference answers for image %s, which has no question in split %s",
+                    col("image_id"), col("split")));
     Dataset<Row> labels =
         cats.groupBy("split", "image_id", "question")
             .agg(min("category").as("c_category"))
@@ -269,6 +304,7 @@ public final class IngestJob implements Job {
             col("i_height").as(ManifestColumns.IMAGE_HEIGHT));
     Dataset<Row> rejected =
         IngestFunctions.asRejected(badLines)
+            .unionByName(IngestFunctions.asRejected(orphanAnswers))
             .unionByName(IngestFunctions.asRejected(dupes))
             .unionByName(IngestFunctions.asRejected(badImages));
 

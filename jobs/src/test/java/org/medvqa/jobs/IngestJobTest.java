@@ -202,4 +202,53 @@ class IngestJobTest extends SparkTestBase {
     assertEquals(1, r2.code());
     assertTrue(r2.err().contains("already exists"), r2.toString());
   }
+
+  /** A 2021-style release: VQA questions plus reference answers by image, and VQG references. */
+  @Test
+  void layout2021QuestionsGetTheirReferenceAnswersAndVqgReferencesBecomeRows(@TempDir Path dir)
+      throws Exception {
+    Path root = dir.resolve("VQA-Med-2021");
+    Path vqaTest = root.resolve("Task1-VQAnswering-TestSet");
+    Path vqgTest = root.resolve("Task2-VQGeneration-TestSet");
+    Files.createDirectories(vqaTest.resolve("VQA-Med-2021-Test-Images"));
+    Files.createDirectories(vqgTest.resolve("VQGeneration_2021_Test_images"));
+    for (String id : List.of("t1", "t2", "t3")) {
+      Files.write(vqaTest.resolve("VQA-Med-2021-Test-Images/" + id + ".jpg"), jpeg(20, 20, 1));
+    }
+    Files.write(vqgTest.resolve("VQGeneration_2021_Test_images/g1.jpg"), jpeg(20, 20, 2));
+    Files.writeString(
+        vqaTest.resolve("VQA-Med-2021-VQAnswering-Test-Questions.txt"),
+        "t1|what is abnormal in the mri?\nt2|what abnormality is seen in the image?\n");
+    Files.writeString(
+        vqaTest.resolve("VQA-Med-2021-Test-ReferenceAnswers.txt"),
+        "t1|glioma|brain tumor\nt2|fracture\nt3|cyst\n");
+    Files.writeString(
+        vqgTest.resolve("VQGeneration_2021_Test_ReferenceQuestions.txt"),
+        "g1|what is abnormal in the ct?|what is seen in this image?|is this normal?\n");
+    Path out = dir.resolve("ingest");
+    Run r =
+        medvqa(
+            "ingest",
+            "--set",
+            "medvqa.ingest.release=" + root,
+            "--set",
+            "medvqa.ingest.out=" + out,
+            "--set",
+            "medvqa.ingest.max-rejected-fraction=0.5");
+    assertEquals(0, r.code(), r.toString());
+    Dataset<Row> m = spark.read().parquet(out.resolve("manifest").toString());
+    Map<String, Row> vqa =
+        m.filter("task = 'vqa'").collectAsList().stream()
+            .collect(Collectors.toMap(x -> x.getString(1), x -> x));
+    assertEquals(List.of("glioma", "brain tumor"), vqa.get("t1").getList(4));
+    assertEquals(List.of("fracture"), vqa.get("t2").getList(4));
+    assertEquals("2021", vqa.get("t1").getAs("release"));
+    assertEquals("test", vqa.get("t1").getAs("split"));
+    assertEquals(3, m.filter("task = 'vqg' and image_id = 'g1'").count());
+    List<Row> rej =
+        spark.read().parquet(out.resolve("_rejected").toString() + "/*.parquet").collectAsList();
+    assertEquals(1, rej.size(), rej.toString());
+    assertTrue(rej.get(0).getString(3).contains("reference answers for image t3"), rej.toString());
+    assertEquals(3, rej.get(0).getInt(1));
+  }
 }
