@@ -55,6 +55,7 @@ demo: build
 	  --set medvqa.eval.ground-truth=$(WORK)/demo/predict/ground-truth.txt \
 	  --set medvqa.eval.submission=$(WORK)/demo/predict/submission.txt \
 	  --set medvqa.eval.output=$(WORK)/demo/metrics.json
+	@echo "demo metrics (synthetic test split, majority baseline):"; cat $(WORK)/demo/metrics.json
 
 baseline-2019: build
 	@test -d $(SHARED_DATA)/vqa-med-2019 || { echo "no VQA-Med 2019 data at $(SHARED_DATA)/vqa-med-2019 (see README: Data)"; exit 2; }
