@@ -60,35 +60,70 @@ final class IngestFunctions {
 
   private IngestFunctions() {}
 
-  /** Every line of one text file as parsed rows; bad lines as rows with a reason. */
-  static List<Row> parseFile(TextSource s, SerializableConf conf, LongAccumulator linesRead)
+  /**
+   * Every line of one text file as parsed rows, bad lines as rows with a reason. Lazy: the file is
+   * read as Spark pulls rows, so a file of millions of lines never sits in memory, and it is closed
+   * when the last row has been taken.
+   */
+  static Iterator<Row> parseFile(TextSource s, SerializableConf conf, LongAccumulator linesRead)
       throws IOException {
-    List<Row> rows = new ArrayList<>();
     Path path = new Path(s.path());
+    InputStream in = path.getFileSystem(conf.get()).open(path);
+    StrictLines lines = new StrictLines(in);
     String format = s.format().configName();
-    boolean any = false;
-    try (InputStream in = path.getFileSystem(conf.get()).open(path)) {
-      StrictLines lines = new StrictLines(in);
-      while (lines.hasNext()) {
+    return new Iterator<>() {
+      private final java.util.ArrayDeque<Row> ready = new java.util.ArrayDeque<>();
+      private boolean any;
+      private boolean done;
+
+      @Override
+      public boolean hasNext() {
+        while (ready.isEmpty() && !done) {
+          fill();
+        }
+        return !ready.isEmpty();
+      }
+
+      @Override
+      public Row next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        return ready.poll();
+      }
+
+      private void fill() {
+        if (!lines.hasNext()) {
+          done = true;
+          try {
+            in.close();
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          if (!any) {
+            ready.add(reject(s, format, 0, "", "empty file: no records"));
+          }
+          return;
+        }
         StrictLines.Line l = lines.next();
         linesRead.add(1);
         if (l.error() != null) {
           any = true;
-          rows.add(reject(s, format, l.number(), l.raw(), l.error()));
-          continue;
+          ready.add(reject(s, format, l.number(), l.raw(), l.error()));
+          return;
         }
         if (l.text().isBlank()) {
           // A blank line holds no record; skipping it loses nothing.
-          continue;
+          return;
         }
         any = true;
         LineParser.Result r = LineParser.parse(l.text(), s);
         if (r.isRejected()) {
-          rows.add(reject(s, format, l.number(), l.text(), r.reason()));
-          continue;
+          ready.add(reject(s, format, l.number(), l.text(), r.reason()));
+          return;
         }
         for (QaRecord q : r.records()) {
-          rows.add(
+          ready.add(
               RowFactory.create(
                   s.path(),
                   l.number(),
@@ -104,11 +139,7 @@ final class IngestFunctions {
                   s.imageDir()));
         }
       }
-    }
-    if (!any) {
-      rows.add(reject(s, format, 0, "", "empty file: no records"));
-    }
-    return rows;
+    };
   }
 
   private static Row reject(TextSource s, String format, int line, String raw, String reason) {
@@ -144,18 +175,26 @@ final class IngestFunctions {
   static Iterator<Row> checkImages(
       Iterator<Row> rows, SerializableConf conf, String mode, int maxSide, LongAccumulator done) {
     ImageCheck check = new ImageCheck(maxSide);
-    List<Row> out = new ArrayList<>();
-    while (rows.hasNext()) {
-      Row r = rows.next();
-      String dir = r.getString(0);
-      String id = r.getString(1);
-      out.add(
-          "none".equals(mode)
-              ? RowFactory.create(dir, id, null, null, null, null)
-              : checkOne(dir, id, conf, "decode".equals(mode), check));
-      done.add(1);
-    }
-    return out.iterator();
+    // One image at a time, as Spark pulls rows: a partition's images are never all in memory.
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return rows.hasNext();
+      }
+
+      @Override
+      public Row next() {
+        Row r = rows.next();
+        String dir = r.getString(0);
+        String id = r.getString(1);
+        Row out =
+            "none".equals(mode)
+                ? RowFactory.create(dir, id, null, null, null, null)
+                : checkOne(dir, id, conf, "decode".equals(mode), check);
+        done.add(1);
+        return out;
+      }
+    };
   }
 
   private static Row checkOne(

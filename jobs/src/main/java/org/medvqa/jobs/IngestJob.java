@@ -116,7 +116,7 @@ public final class IngestJob implements Job {
     LongAccumulator linesRead = spark.sparkContext().longAccumulator("lines");
     JavaRDD<Row> parsedRdd =
         jsc.parallelize(sources, sources.size())
-            .flatMap(s -> IngestFunctions.parseFile(s, conf, linesRead).iterator());
+            .flatMap(s -> IngestFunctions.parseFile(s, conf, linesRead));
     Dataset<Row> parsed =
         spark
             .createDataFrame(parsedRdd, IngestFunctions.PARSED_SCHEMA)
