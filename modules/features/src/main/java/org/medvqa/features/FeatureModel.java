@@ -1,0 +1,157 @@
+package org.medvqa.features;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+/**
+ * A loaded feature network, shared by the tasks of one JVM. A DL4J graph is not safe to call from
+ * two threads at once, so each thread gets its own graph object over the same parameter array (no
+ * copy of the weights): inference reads the parameters and never writes them.
+ */
+public final class FeatureModel {
+  private final FeatureSettings settings;
+  private final ResNet50 network;
+  private final GemmEngine engine;
+  private final ThreadLocal<ComputationGraph> perThread;
+
+  private FeatureModel(
+      FeatureSettings settings, ResNet50 network, ComputationGraph shared, GemmEngine engine) {
+    this.settings = settings;
+    this.network = network;
+    this.engine = engine;
+    this.perThread =
+        ThreadLocal.withInitial(
+            () -> {
+              ComputationGraph g = new ComputationGraph(shared.getConfiguration().clone());
+              g.init(shared.params(), false);
+              return g;
+            });
+  }
+
+  /** Builds the configured graph and copies {@code weights} into it by layer name. */
+  public static FeatureModel build(FeatureSettings settings, WeightSet weights) {
+    ResNet50 network = network(settings, weights);
+    if (settings.engine().equals("gemm")) {
+      return new FeatureModel(settings, network, null, new GemmEngine(network, weights));
+    }
+    ComputationGraph g = network.init();
+    weights.applyTo(g);
+    return new FeatureModel(settings, network, g, null);
+  }
+
+  /**
+   * The graph for these settings. A weight set narrower than the full network (the tiny networks of
+   * the tests) gives its width divisor and block counts away by its layer names and shapes.
+   */
+  static ResNet50 network(FeatureSettings settings, WeightSet weights) {
+    int divisor = 1;
+    if (weights.get("conv1", WeightSet.W) != null) {
+      divisor = (int) Math.max(1, 64 / weights.get("conv1", WeightSet.W).size(0));
+    }
+    int[] blocks = new int[4];
+    for (int stage = 2; stage <= 5; stage++) {
+      int n = 0;
+      while (weights.has(ResNet50.blockName(stage, n) + "_branch2a")) {
+        n++;
+      }
+      blocks[stage - 2] = Math.max(1, n);
+    }
+    return ResNet50.builder()
+        .optImageSize(settings.imageSize())
+        .optFormat(settings.nhwc() ? CNN2DFormat.NHWC : CNN2DFormat.NCHW)
+        .optFoldBatchNorm(settings.foldBatchNorm())
+        .optMap(settings.keepMap())
+        .optWidthDivisor(divisor)
+        .optBlocks(blocks)
+        .build();
+  }
+
+  /**
+   * Where the gemm engine's time went since the last call, as "kind share%, ..." (this JVM, all
+   * threads), and resets the counters. For benchmarks.
+   */
+  public static String profile() {
+    long total = 0;
+    for (int i = 0; i < GemmEngine.PROFILE.length(); i++) {
+      total += GemmEngine.PROFILE.get(i);
+    }
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < GemmEngine.PROFILE.length(); i++) {
+      long v = GemmEngine.PROFILE.getAndSet(i, 0);
+      b.append(i == 0 ? "" : ", ")
+          .append(GemmEngine.PROFILE_NAMES[i])
+          .append(
+              String.format(
+                  java.util.Locale.ROOT, " %.0f%%", total == 0 ? 0.0 : 100.0 * v / total));
+    }
+    return b.toString();
+  }
+
+  public FeatureSettings settings() {
+    return settings;
+  }
+
+  /** The network description (feature width, map side). */
+  public ResNet50 network() {
+    return network;
+  }
+
+  /** This thread's graph (engine dl4j). */
+  public ComputationGraph graph() {
+    if (engine != null) {
+      throw new IllegalStateException("the gemm engine has no DL4J graph");
+    }
+    return perThread.get();
+  }
+
+  /** Applies the configured thread count to ND4J for the calling thread (0 leaves ND4J's own). */
+  public void applyThreads() {
+    int n = settings.threads();
+    if (n > 0) {
+      Nd4j.getEnvironment().setMaxThreads(n);
+      Nd4j.getEnvironment().setMaxMasterThreads(n);
+      NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n);
+      Nd4j.factory().blas().setMaxThreads(n);
+    }
+  }
+
+  /**
+   * Runs the network on {@code n} prepared images.
+   *
+   * @param input {@code n} images as written by {@link ImagePreprocessor} (exactly {@code n * 3 *
+   *     size * size} floats)
+   * @return per image the pooled feature, and the map (h, w, c order) when kept
+   */
+  public float[][][] run(float[] input, int n) {
+    int size = settings.imageSize();
+    INDArray[] out;
+    if (engine != null) {
+      // Always a full batch (zeros after the last image), so that every pass has the same shapes
+      // and reuses the engine's buffers; only the first n rows are read.
+      int full = Math.max(n, settings.batchSize());
+      float[] padded = n == full ? input : java.util.Arrays.copyOf(input, full * 3 * size * size);
+      out = engine.run(padded, full, settings.keepMap());
+    } else {
+      long[] shape =
+          settings.nhwc() ? new long[] {n, size, size, 3} : new long[] {n, 3, size, size};
+      out = graph().output(false, Nd4j.create(input, shape, 'c'));
+    }
+    float[][] pooled = out[0].toFloatMatrix();
+    float[][][] result = new float[n][][];
+    INDArray map = settings.keepMap() ? out[1] : null;
+    if (map != null && engine == null && !settings.nhwc()) {
+      map = map.permute(0, 2, 3, 1);
+    }
+    for (int i = 0; i < n; i++) {
+      float[] m =
+          map == null
+              ? null
+              : map.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i)).dup('c').data().asFloat();
+      result[i] = new float[][] {pooled[i], m};
+    }
+    return result;
+  }
+}
