@@ -38,7 +38,15 @@ public final class Main {
   static {
     for (Job j :
         List.of(
-            new SynthJob(), new IngestJob(), new TrainJob(), new PredictJob(), new EvaluateJob())) {
+            new SynthJob(),
+            new IngestJob(),
+            new AugmentImagesJob(),
+            new AugmentQuestionsJob(),
+            new TrainVectorsJob(),
+            new ExtractFeaturesJob(),
+            new TrainJob(),
+            new PredictJob(),
+            new EvaluateJob())) {
       JOBS.put(j.name(), j);
     }
   }
@@ -205,7 +213,7 @@ public final class Main {
       JOBS.values()
           .forEach(
               j ->
-                  footer.append(String.format(Locale.ROOT, "  %-10s %s%n", j.name(), j.summary())));
+                  footer.append(String.format(Locale.ROOT, "  %-18s %s%n", j.name(), j.summary())));
     } else {
       footer.append("\n").append(job.summary()).append("\n");
     }

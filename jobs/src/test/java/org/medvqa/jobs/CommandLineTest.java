@@ -14,7 +14,18 @@ class CommandLineTest {
   void helpListsJobsAndExitsZero() {
     SparkTestBase.Run r = SparkTestBase.medvqa("--help");
     assertEquals(0, r.code(), r.toString());
-    for (String job : new String[] {"synth", "ingest", "train", "predict", "evaluate"}) {
+    for (String job :
+        new String[] {
+          "synth",
+          "ingest",
+          "augment-images",
+          "augment-questions",
+          "train-vectors",
+          "extract-features",
+          "train",
+          "predict",
+          "evaluate"
+        }) {
       assertTrue(r.out().contains(job), r.toString());
     }
     SparkTestBase.Run h = SparkTestBase.medvqa("ingest", "--help");
