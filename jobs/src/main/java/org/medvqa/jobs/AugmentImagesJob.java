@@ -319,6 +319,9 @@ public final class AugmentImagesJob implements Job {
               case ManifestColumns.IMAGE_PATH -> col("v_path").as(c);
               case ManifestColumns.IMAGE_WIDTH -> col("v_width").as(c);
               case ManifestColumns.IMAGE_HEIGHT -> col("v_height").as(c);
+              // A variant is another picture: the parent's content hash does not describe it.
+              case ManifestColumns.IMAGE_SHA256 ->
+                  when(col(VARIANT_ID).equalTo(0), col(c)).otherwise(lit(null)).as(c);
               default -> col(c);
             });
       }

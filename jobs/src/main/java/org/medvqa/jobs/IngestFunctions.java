@@ -53,7 +53,8 @@ final class IngestFunctions {
           .add("i_path", DataTypes.StringType, true)
           .add("i_width", DataTypes.IntegerType, true)
           .add("i_height", DataTypes.IntegerType, true)
-          .add("i_problem", DataTypes.StringType, true);
+          .add("i_problem", DataTypes.StringType, true)
+          .add("i_sha256", DataTypes.StringType, true);
 
   /** Extensions tried, in order, for an image id that has none. */
   private static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".JPG", ".PNG");
@@ -189,7 +190,7 @@ final class IngestFunctions {
         String id = r.getString(1);
         Row out =
             "none".equals(mode)
-                ? RowFactory.create(dir, id, null, null, null, null)
+                ? RowFactory.create(dir, id, null, null, null, null, null)
                 : checkOne(dir, id, conf, "decode".equals(mode), check);
         done.add(1);
         return out;
@@ -201,7 +202,7 @@ final class IngestFunctions {
       String dir, String id, SerializableConf conf, boolean decode, ImageCheck check) {
     if (dir == null) {
       return RowFactory.create(
-          null, id, null, null, null, "no image folder for this file's split in the release");
+          null, id, null, null, null, "no image folder for this file's split in the release", null);
     }
     List<String> names = new ArrayList<>();
     if (id.contains(".")) {
@@ -222,7 +223,7 @@ final class IngestFunctions {
         }
         String uri = p.toUri().toString();
         if (!decode) {
-          return RowFactory.create(dir, id, uri, null, null, null);
+          return RowFactory.create(dir, id, uri, null, null, null, null);
         }
         ImageCheck.Result res = check.check(bytes);
         return RowFactory.create(
@@ -231,7 +232,8 @@ final class IngestFunctions {
             uri,
             res.ok() ? res.width() : null,
             res.ok() ? res.height() : null,
-            res.problem());
+            res.problem(),
+            sha256(bytes));
       }
       return RowFactory.create(
           dir,
@@ -239,9 +241,21 @@ final class IngestFunctions {
           null,
           null,
           null,
-          "missing image file " + dir + "/" + id + ".jpg (or .jpeg, .png)");
+          "missing image file " + dir + "/" + id + ".jpg (or .jpeg, .png)",
+          null);
     } catch (IOException e) {
-      return RowFactory.create(dir, id, null, null, null, "cannot read image: " + e.getMessage());
+      return RowFactory.create(
+          dir, id, null, null, null, "cannot read image: " + e.getMessage(), null);
+    }
+  }
+
+  /** Hex SHA-256 of an image file's bytes: the key of the shared feature cache. */
+  static String sha256(byte[] bytes) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java has SHA-256", e);
     }
   }
 

@@ -301,7 +301,8 @@ public final class IngestJob implements Job {
             col("source_file").as(ManifestColumns.SOURCE_FILE),
             col("source_line").as(ManifestColumns.SOURCE_LINE),
             col("i_width").as(ManifestColumns.IMAGE_WIDTH),
-            col("i_height").as(ManifestColumns.IMAGE_HEIGHT));
+            col("i_height").as(ManifestColumns.IMAGE_HEIGHT),
+            col("i_sha256").as(ManifestColumns.IMAGE_SHA256));
     Dataset<Row> rejected =
         IngestFunctions.asRejected(badLines)
             .unionByName(IngestFunctions.asRejected(orphanAnswers))

@@ -31,6 +31,18 @@ public final class JobContext implements AutoCloseable {
     this.err = err;
   }
 
+  /**
+   * A context for a stage that a composite job (run, pipeline) starts: its own name and config,
+   * this context's Spark session, file access and output. The stage never stops the session.
+   */
+  public JobContext derive(String stage, Config stageConfig) {
+    JobContext c = new JobContext(stage, stageConfig, out, err);
+    c.spark = spark;
+    c.ownsSpark = false;
+    c.files = files;
+    return c;
+  }
+
   public Config config() {
     return config;
   }

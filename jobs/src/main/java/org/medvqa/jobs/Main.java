@@ -46,6 +46,7 @@ public final class Main {
             new ExtractFeaturesJob(),
             new TrainJob(),
             new PredictJob(),
+            new RunJob(),
             new EvaluateJob())) {
       JOBS.put(j.name(), j);
     }

@@ -2,25 +2,63 @@ package org.medvqa.jobs;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.element_at;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.xxhash64;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigRenderOptions;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.deeplearning4j.util.ModelSerializer;
 import org.medvqa.core.ManifestColumns;
 import org.medvqa.core.baseline.MajorityBaseline;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.models.Example;
+import org.medvqa.models.ModelKinds;
+import org.medvqa.models.VqaModel;
+import org.medvqa.training.EpochMetrics;
+import org.medvqa.training.SparkTrainer;
+import org.medvqa.training.TrainingFailure;
+import org.medvqa.training.TrainingSettings;
 
 /**
- * {@code train}: fits a model on the training split of a manifest and writes a model directory
- * (model file, config, provenance). Model types: {@code majority} (the most frequent answer per
- * question category); the DL4J models come with their own issues.
+ * {@code train}: fits a model on the training split of a manifest and writes a model directory.
+ *
+ * <p>Kinds: {@code majority} (the most frequent answer per question category; no features), and the
+ * DL4J kinds of {@link ModelKinds} trained on Spark by {@link SparkTrainer} from the manifest
+ * joined with its cached image features. A DL4J model directory holds {@code model.zip} (the DL4J
+ * graph), {@code spec.json} (kind, hyper-parameters, answer set and vocabularies), {@code
+ * metrics.jsonl} (one line per epoch), {@code training.json}, {@code config.conf} and {@code
+ * provenance.json}.
+ *
+ * <p>Training runs in a work folder beside the output ({@code .<name>.work}, or {@code
+ * medvqa.train.work}); a job killed mid-run and started again with the same command resumes from
+ * its last finished epoch. The work folder is removed once the model directory is in place.
  */
 public final class TrainJob implements Job {
-  static final List<String> MODELS = List.of(MajorityBaseline.TYPE);
+  static final List<String> MODELS;
+
+  static {
+    List<String> m = new ArrayList<>();
+    m.add(MajorityBaseline.TYPE);
+    m.addAll(ModelKinds.NAMES);
+    MODELS = List.copyOf(m);
+  }
+
+  static final String MODEL_FILE = "model.zip";
+  static final String SPEC_FILE = "spec.json";
 
   @Override
   public String name() {
@@ -34,16 +72,22 @@ public final class TrainJob implements Job {
 
   @Override
   public int run(JobContext ctx) throws Exception {
-    ConfigCheck.requireOneOf(ctx.config(), "medvqa.train.model", MODELS);
+    String kind = ConfigCheck.requireOneOf(ctx.config(), "medvqa.train.model", MODELS);
     String manifestPath = ConfigCheck.requireString(ctx.config(), "medvqa.train.manifest");
     String outPath = ConfigCheck.requireString(ctx.config(), "medvqa.train.out");
-    String split = ctx.config().getString("medvqa.train.split");
-
     HadoopFiles files = ctx.files();
     Path out = files.qualify(outPath);
     if (files.exists(out)) {
       throw new JobFailure("output " + out + " already exists; remove it or choose another");
     }
+    return kind.equals(MajorityBaseline.TYPE)
+        ? trainMajority(ctx, manifestPath, out)
+        : trainDl4j(ctx, kind, manifestPath, out);
+  }
+
+  private int trainMajority(JobContext ctx, String manifestPath, Path out) throws Exception {
+    String split = ctx.config().getString("medvqa.train.split");
+    HadoopFiles files = ctx.files();
     Dataset<Row> manifest = Manifests.read(ctx, manifestPath);
     Dataset<Row> train =
         manifest.filter(
@@ -60,12 +104,7 @@ public final class TrainJob implements Job {
             .count()
             .collectAsList();
     if (counts.isEmpty()) {
-      throw new JobFailure(
-          "no training answers in split '"
-              + split
-              + "' of "
-              + manifestPath
-              + " (set medvqa.train.split to a split with answers)");
+      throw new JobFailure(noAnswers(split, manifestPath));
     }
     Map<String, Map<String, Long>> table = new TreeMap<>();
     long samples = 0;
@@ -78,12 +117,7 @@ public final class TrainJob implements Job {
     Path tmp = files.temporaryFor(out);
     try {
       files.write(new Path(tmp, "model.json"), model.toJson());
-      files.write(
-          new Path(tmp, "config.conf"),
-          ctx.config()
-              .getConfig("medvqa")
-              .root()
-              .render(com.typesafe.config.ConfigRenderOptions.defaults().setOriginComments(false)));
+      files.write(new Path(tmp, "config.conf"), render(ctx.config()));
       ctx.writeProvenance(
           tmp,
           ctx.provenance()
@@ -105,5 +139,269 @@ public final class TrainJob implements Job {
             + " out="
             + out);
     return Main.OK;
+  }
+
+  private static String noAnswers(String split, String manifestPath) {
+    return "no training answers in split '"
+        + split
+        + "' of "
+        + manifestPath
+        + " (set medvqa.train.split to a split with answers)";
+  }
+
+  static String render(Config config) {
+    return config
+        .getConfig("medvqa")
+        .root()
+        .render(ConfigRenderOptions.defaults().setOriginComments(false));
+  }
+
+  private int trainDl4j(JobContext ctx, String kind, String manifestPath, Path out)
+      throws Exception {
+    Config cfg = ctx.config();
+    String split = cfg.getString("medvqa.train.split");
+    String featuresPath = ConfigCheck.requireString(cfg, "medvqa.train.features");
+    String key = ConfigCheck.requireString(cfg, "medvqa.train.features-key");
+    TrainingSettings settings = TrainingSettings.from(cfg);
+    HadoopFiles files = ctx.files();
+    Path featureTable = new Path(files.qualify(featuresPath), ExtractFeaturesJob.FEATURES);
+    if (!files.exists(featureTable)) {
+      throw new JobFailure(
+          "no feature table at " + featureTable + " (run extract-features on the manifest first)");
+    }
+    Dataset<Row> manifest = Manifests.read(ctx, manifestPath);
+    boolean vqg = kind.equals("vae-vqg");
+    Dataset<Row> rows =
+        manifest.filter(
+            vqg
+                ? col(ManifestColumns.QUESTION).isNotNull()
+                : col(ManifestColumns.TASK)
+                    .equalTo("vqa")
+                    .and(org.apache.spark.sql.functions.size(col(ManifestColumns.ANSWERS)).gt(0)));
+    Dataset<Row> training = rows.filter(col(ManifestColumns.SPLIT).equalTo(split));
+    Dataset<Row> validation;
+    if (!settings.validationSplit().isEmpty()) {
+      validation = rows.filter(col(ManifestColumns.SPLIT).equalTo(settings.validationSplit()));
+    } else {
+      // All questions of an image fall on the same side, as in the held-out split of ingest.
+      org.apache.spark.sql.Column side =
+          pmod(xxhash64(lit(settings.seed()), col(ManifestColumns.IMAGE_ID)), lit(1_000_000))
+              .lt(lit((long) Math.round(settings.validationFraction() * 1_000_000)));
+      validation = training.filter(side);
+      training = training.filter(org.apache.spark.sql.functions.not(side));
+    }
+    Dataset<Row> features = ctx.spark().read().parquet(featureTable.toString());
+    Dataset<Row> trainRows =
+        Examples.withFeatures(training, features, key).select(Examples.columns()).cache();
+    Dataset<Row> valRows =
+        Examples.withFeatures(validation, features, key).select(Examples.columns());
+
+    long nTrain = trainRows.count();
+    if (nTrain == 0) {
+      throw new JobFailure(noAnswers(split, manifestPath));
+    }
+    List<Row> missing = trainRows.filter(col(Examples.FEATURE).isNull()).limit(5).collectAsList();
+    if (!missing.isEmpty()) {
+      long n = trainRows.filter(col(Examples.FEATURE).isNull()).count();
+      throw new JobFailure(
+          n
+              + " training questions have no image feature in "
+              + featuresPath
+              + " (e.g. sample "
+              + missing.get(0).getString(0)
+              + ", image "
+              + missing.get(0).getString(1)
+              + "): run extract-features on "
+              + manifestPath
+              + " into that table"
+              + (key.equals(ManifestColumns.IMAGE_ID) ? "" : " with columns.image-id = " + key));
+    }
+
+    // The model's classes and vocabularies come from the training text only.
+    List<Example> text = new ArrayList<>();
+    for (java.util.Iterator<Row> it =
+            trainRows
+                .select(
+                    col(ManifestColumns.SAMPLE_ID),
+                    col(ManifestColumns.IMAGE_ID),
+                    col(ManifestColumns.CATEGORY),
+                    lit(null).cast("array<float>").as(Examples.FEATURE),
+                    col(ManifestColumns.QUESTION),
+                    col(ManifestColumns.ANSWERS))
+                .toLocalIterator();
+        it.hasNext(); ) {
+      text.add(Examples.textOf(it.next()));
+    }
+    Example first = Examples.of(trainRows.limit(1).collectAsList().get(0));
+    text.set(0, first); // carries the feature size
+    VqaModel model;
+    try {
+      model = ModelKinds.fit(kind, cfg, text);
+    } catch (IllegalArgumentException e) {
+      throw new JobFailure("cannot train " + kind + " on split '" + split + "': " + e.getMessage());
+    }
+    text = null;
+
+    List<Example> val = new ArrayList<>();
+    long nVal = valRows.count();
+    Dataset<Row> valSample =
+        nVal > settings.validationMax()
+            ? valRows.sample(false, (double) settings.validationMax() / nVal, settings.seed())
+            : valRows;
+    for (java.util.Iterator<Row> it = valSample.toLocalIterator(); it.hasNext(); ) {
+      Example e = Examples.of(it.next());
+      if (e.image() == null) {
+        throw new JobFailure(
+            "validation sample "
+                + e.sampleId()
+                + " (image "
+                + e.imageId()
+                + ") has no feature in "
+                + featuresPath);
+      }
+      val.add(e);
+    }
+    ctx.say(
+        String.format(
+            java.util.Locale.ROOT,
+            "%s: %d training and %d validation questions (%s), %d epochs, batch %d, %s %.0e, master %s",
+            kind,
+            nTrain,
+            val.size(),
+            settings.validationSplit().isEmpty()
+                ? String.format(
+                    java.util.Locale.ROOT,
+                    "%.0f%% of the training images",
+                    settings.validationFraction() * 100)
+                : "split " + settings.validationSplit(),
+            settings.epochs(),
+            settings.batchSize(),
+            settings.optimizer(),
+            settings.learningRate(),
+            settings.master()));
+    describe(ctx, model);
+
+    String workPath = cfg.getString("medvqa.train.work");
+    Path work =
+        workPath.isBlank()
+            ? new Path(out.getParent(), "." + out.getName() + ".work")
+            : files.qualify(workPath);
+    String fingerprint = fingerprint(cfg, kind, manifestPath, featuresPath);
+    JavaRDD<Example> trainRdd = trainRows.javaRDD().map(Examples::of);
+    SparkTrainer.Outcome outcome;
+    long t0 = System.nanoTime();
+    try {
+      outcome =
+          new SparkTrainer(
+                  org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
+                      ctx.spark().sparkContext()),
+                  settings,
+                  files,
+                  ctx::say)
+              .train(model, fingerprint, trainRdd, val, work, null);
+    } catch (TrainingFailure e) {
+      throw new JobFailure(e.getMessage() + " (work folder kept: " + work + ")");
+    } finally {
+      trainRows.unpersist();
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+
+    Path tmp = files.temporaryFor(out);
+    try {
+      try (OutputStream os = files.create(new Path(tmp, MODEL_FILE))) {
+        ModelSerializer.writeModel(outcome.model(), os, false);
+      }
+      files.write(new Path(tmp, SPEC_FILE), model.toJson().toPrettyString());
+      StringBuilder metrics = new StringBuilder();
+      outcome.epochs().forEach(m -> metrics.append(m.toJson()).append('\n'));
+      files.write(new Path(tmp, SparkTrainer.metricsFileName()), metrics.toString());
+      EpochMetrics kept = outcome.epochs().get(outcome.keptEpoch() - 1);
+      files.write(
+          new Path(tmp, "training.json"),
+          String.format(
+              java.util.Locale.ROOT,
+              "{\"kind\": \"%s\", \"kept_epoch\": %d, \"keep\": \"%s\", \"epochs_run\": %d,"
+                  + " \"stopped_early\": %b, \"resumed_after_epoch\": %d, \"training_examples\": %d,"
+                  + " \"minibatches\": %d, \"validation_examples\": %d, \"validation_%s\": %s,"
+                  + " \"seconds\": %.1f}%n",
+              kind,
+              outcome.keptEpoch(),
+              settings.keep(),
+              outcome.epochs().size(),
+              outcome.stoppedEarly(),
+              outcome.resumedFrom(),
+              outcome.examples(),
+              outcome.batches(),
+              val.size(),
+              kept.metric(),
+              kept.validationScore(),
+              seconds));
+      files.write(new Path(tmp, "config.conf"), render(cfg));
+      ctx.writeProvenance(
+          tmp,
+          ctx.provenance()
+              .input("manifest", manifestPath)
+              .input("features", featuresPath)
+              .note("split", split)
+              .note("fingerprint", fingerprint)
+              .count("training_questions", nTrain)
+              .count("trained_examples", outcome.examples())
+              .count("validation_questions", val.size())
+              .count("kept_epoch", outcome.keptEpoch()));
+      files.commit(tmp, out);
+    } finally {
+      if (files.exists(tmp)) {
+        files.deleteQuietly(tmp);
+      }
+    }
+    if (!cfg.getBoolean("medvqa.train.keep-work")) {
+      files.deleteQuietly(work);
+    }
+    EpochMetrics kept = outcome.epochs().get(outcome.keptEpoch() - 1);
+    ctx.say(
+        String.format(
+            java.util.Locale.ROOT,
+            "summary: model=%s examples=%d epochs=%d kept_epoch=%d validation_%s=%.4f seconds=%.0f out=%s",
+            kind,
+            outcome.examples(),
+            outcome.epochs().size(),
+            outcome.keptEpoch(),
+            kept.metric(),
+            kept.validationScore(),
+            seconds,
+            out));
+    return Main.OK;
+  }
+
+  private static void describe(JobContext ctx, VqaModel model) {
+    if (model instanceof org.medvqa.models.classifier.ImageClassifier c) {
+      ctx.say("answer classes: " + c.answers().size());
+    } else if (model instanceof org.medvqa.models.classifier.QuestionAwareClassifier q) {
+      ctx.say(
+          "answer classes: " + q.answers().size() + ", per category: " + q.answersPerCategory());
+    }
+  }
+
+  /** Identifies a training run: what it trains on and every setting that shapes the result. */
+  static String fingerprint(Config cfg, String kind, String manifest, String features)
+      throws Exception {
+    MessageDigest md = MessageDigest.getInstance("SHA-256");
+    for (String part :
+        List.of(
+            kind,
+            manifest,
+            features,
+            cfg.getString("medvqa.train.split"),
+            cfg.getString("medvqa.train.features-key"),
+            cfg.getConfig("medvqa.training")
+                .withoutPath("epochs")
+                .withoutPath("inject-task-failure")
+                .root()
+                .render(ConfigRenderOptions.concise()),
+            cfg.getConfig("medvqa.models." + kind).root().render(ConfigRenderOptions.concise()))) {
+      md.update(part.getBytes(StandardCharsets.UTF_8));
+      md.update((byte) 0);
+    }
+    return HexFormat.of().formatHex(md.digest()).substring(0, 16);
   }
 }

@@ -41,6 +41,13 @@ public final class ManifestColumns {
   public static final String IMAGE_WIDTH = "image_width";
   public static final String IMAGE_HEIGHT = "image_height";
 
+  /**
+   * SHA-256 of the image file's bytes (hex), written by ingest when it reads the images ({@code
+   * image-check = decode}); null otherwise, and for augmented variants. Keys the shared feature
+   * cache: the same picture in two releases is extracted once.
+   */
+  public static final String IMAGE_SHA256 = "image_sha256";
+
   /** Columns of the rejected table: the raw record, where it came from, and why. */
   public static final String RAW = "raw";
 

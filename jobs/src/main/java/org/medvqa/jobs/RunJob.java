@@ -1,0 +1,253 @@
+package org.medvqa.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import org.apache.hadoop.fs.FileUtil;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.medvqa.core.ManifestColumns;
+import org.medvqa.core.baseline.MajorityBaseline;
+import org.medvqa.core.config.ConfigCheck;
+import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.features.FeatureSettings;
+
+/**
+ * {@code run}: one paper run (or ours) from releases to metrics, from one run configuration: ingest
+ * the training release (and the test release), extract the features the model needs into the shared
+ * cache, train, predict the test questions and evaluate them.
+ *
+ * <p>Layout of {@code medvqa.out}: {@code ingest-train/}, {@code ingest-test/}, {@code model/},
+ * {@code predictions/}, then {@code submission.txt} and, where the test answers are known, {@code
+ * metrics.json} (the evaluator's JSON), and {@code provenance.json}. A stage whose output is
+ * already complete (it has its provenance) is not run again, so the same command started after a
+ * failure or a kill continues where it stopped; training itself resumes from its last epoch.
+ *
+ * <p>Without a test release the test questions are a split of the training ingest (e.g. the
+ * held-out images, {@code medvqa.ingest.holdout}).
+ */
+public final class RunJob implements Job {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Override
+  public String name() {
+    return "run";
+  }
+
+  @Override
+  public String summary() {
+    return "one run end to end: ingest, features, train, predict, evaluate (metrics.json)";
+  }
+
+  @Override
+  public int run(JobContext ctx) throws Exception {
+    Config cfg = ctx.config();
+    String trainRelease = ConfigCheck.requireString(cfg, "medvqa.data.train");
+    String testRelease = cfg.getString("medvqa.data.test");
+    String outPath = ConfigCheck.requireString(cfg, "medvqa.out");
+    String kind = ConfigCheck.requireOneOf(cfg, "medvqa.train.model", TrainJob.MODELS);
+    String task = ConfigCheck.requireOneOf(cfg, "medvqa.eval.task", List.of("vqa", "vqg"));
+    HadoopFiles files = ctx.files();
+    Path out = files.qualify(outPath);
+    files.fs(out).mkdirs(out);
+    String name = cfg.getString("medvqa.run.name");
+    ctx.say("run " + (name.isBlank() ? kind : name) + " -> " + out);
+
+    // 1. Ingest.
+    Path ingestTrain = new Path(out, "ingest-train");
+    stage(
+        ctx,
+        "ingest",
+        ingestTrain,
+        cfg.withValue("medvqa.ingest.release", value(trainRelease))
+            .withValue("medvqa.ingest.out", value(ingestTrain.toString())),
+        new IngestJob());
+    Path testManifest = ingestTrain;
+    String testSplit = cfg.getString("medvqa.run.test-split");
+    if (!testRelease.isBlank()) {
+      Path ingestTest = new Path(out, "ingest-test");
+      stage(
+          ctx,
+          "ingest",
+          ingestTest,
+          cfg.withValue("medvqa.ingest.release", value(testRelease))
+              .withValue("medvqa.ingest.out", value(ingestTest.toString()))
+              .withValue("medvqa.ingest.splits", ConfigValueFactory.fromIterable(List.of()))
+              .withValue("medvqa.ingest.holdout.fraction", value(0.0)),
+          new IngestJob());
+      testManifest = ingestTest;
+    }
+    if (testSplit.isBlank()) {
+      testSplit =
+          onlySplit(
+              ctx,
+              testManifest,
+              testRelease.isBlank() ? cfg.getString("medvqa.ingest.holdout.to") : null);
+    }
+
+    // 2. Features, in the shared cache keyed by image content and weights.
+    boolean dl4j = !kind.equals(MajorityBaseline.TYPE);
+    String cache = "";
+    Config withFeatures = cfg;
+    if (dl4j) {
+      cache = featureCache(ctx);
+      withFeatures =
+          cfg.withValue("medvqa.features.out", value(cache))
+              .withValue("medvqa.features.incremental", value(true))
+              .withValue("medvqa.features.columns.image-id", value(ManifestColumns.IMAGE_SHA256));
+      for (Path m :
+          testManifest.equals(ingestTrain)
+              ? List.of(ingestTrain)
+              : List.of(ingestTrain, testManifest)) {
+        int rc =
+            new ExtractFeaturesJob()
+                .run(
+                    ctx.derive(
+                        "extract-features",
+                        withFeatures.withValue("medvqa.features.manifest", value(m.toString()))));
+        if (rc != Main.OK) {
+          throw new JobFailure("feature extraction failed for " + m);
+        }
+      }
+    }
+
+    // 3. Train.
+    Path model = new Path(out, "model");
+    stage(
+        ctx,
+        "train",
+        model,
+        withFeatures
+            .withValue("medvqa.train.manifest", value(ingestTrain.toString()))
+            .withValue("medvqa.train.out", value(model.toString()))
+            .withValue("medvqa.train.features", value(cache))
+            .withValue("medvqa.train.features-key", value(ManifestColumns.IMAGE_SHA256)),
+        new TrainJob());
+
+    // 4. Predict.
+    Path predictions = new Path(out, "predictions");
+    stage(
+        ctx,
+        "predict",
+        predictions,
+        withFeatures
+            .withValue("medvqa.predict.model", value(model.toString()))
+            .withValue("medvqa.predict.manifest", value(testManifest.toString()))
+            .withValue("medvqa.predict.split", value(testSplit))
+            .withValue("medvqa.predict.out", value(predictions.toString()))
+            .withValue("medvqa.predict.features", value(cache))
+            .withValue("medvqa.predict.features-key", value(ManifestColumns.IMAGE_SHA256)),
+        new PredictJob());
+    Path submission = new Path(out, "submission.txt");
+    files.fs(submission).delete(submission, false);
+    FileUtil.copy(
+        files.fs(predictions),
+        new Path(predictions, "submission.txt"),
+        files.fs(submission),
+        submission,
+        false,
+        files.conf());
+
+    // 5. Evaluate, where the answers are known.
+    Path gt = new Path(predictions, "ground-truth.txt");
+    Path metrics = new Path(out, "metrics.json");
+    String summary;
+    if (files.exists(gt)) {
+      files.fs(metrics).delete(metrics, false);
+      int rc =
+          new EvaluateJob()
+              .run(
+                  ctx.derive(
+                      "evaluate",
+                      cfg.withValue("medvqa.eval.task", value(task))
+                          .withValue("medvqa.eval.ground-truth", value(gt.toString()))
+                          .withValue("medvqa.eval.submission", value(submission.toString()))
+                          .withValue("medvqa.eval.output", value(metrics.toString()))));
+      if (rc != Main.OK) {
+        throw new JobFailure("evaluation failed");
+      }
+      JsonNode m = JSON.readTree(files.readAll(metrics));
+      summary =
+          String.format(
+              java.util.Locale.ROOT,
+              "accuracy=%.4f bleu=%.4f",
+              m.path("accuracy").asDouble(Double.NaN),
+              m.path("bleu").asDouble(Double.NaN));
+    } else {
+      summary = "no reference answers in split " + testSplit + ": submission only";
+    }
+    ctx.writeProvenance(
+        out,
+        ctx.provenance()
+            .input("train_release", trainRelease)
+            .input(
+                "test_release",
+                testRelease.isBlank() ? "(split of the training release)" : testRelease)
+            .note("model_kind", kind)
+            .note("test_split", testSplit)
+            .note("feature_cache", cache));
+    ctx.say("summary: run=" + (name.isBlank() ? kind : name) + " " + summary + " out=" + out);
+    return Main.OK;
+  }
+
+  private static com.typesafe.config.ConfigValue value(Object v) {
+    return ConfigValueFactory.fromAnyRef(v);
+  }
+
+  /** Runs a stage unless its output is complete already. */
+  private static void stage(JobContext ctx, String job, Path out, Config c, Job stage)
+      throws Exception {
+    HadoopFiles files = ctx.files();
+    if (files.exists(new Path(out, "provenance.json"))) {
+      ctx.say(job + ": " + out.getName() + " is complete already; skipped");
+      return;
+    }
+    int rc = stage.run(ctx.derive(job, c));
+    if (rc != Main.OK) {
+      throw new JobFailure(job + " failed");
+    }
+  }
+
+  /** The split to predict: {@code preferred} when given, else the manifest's only VQA split. */
+  private static String onlySplit(JobContext ctx, Path manifest, String preferred)
+      throws java.io.IOException {
+    if (preferred != null) {
+      return preferred;
+    }
+    Dataset<Row> m = Manifests.read(ctx, manifest.toString());
+    List<Row> splits = m.select(ManifestColumns.SPLIT).distinct().collectAsList();
+    if (splits.size() != 1) {
+      throw new JobFailure(
+          "the test release has splits "
+              + splits.stream().map(r -> r.getString(0)).toList()
+              + "; choose one with medvqa.run.test-split");
+    }
+    return splits.get(0).getString(0);
+  }
+
+  /** {@code medvqa.run.feature-cache}, or a folder of the workspace named by the weights. */
+  private static String featureCache(JobContext ctx) throws Exception {
+    Config cfg = ctx.config();
+    String explicit = cfg.getString("medvqa.run.feature-cache");
+    if (!explicit.isBlank()) {
+      return explicit;
+    }
+    FeatureSettings s = FeatureSettings.from(cfg);
+    if (s.modelSource().equals("file")) {
+      Path m = ctx.files().qualify(s.modelFile());
+      s = s.withModelFile(HadoopFiles.uri(m));
+    }
+    MessageDigest md = MessageDigest.getInstance("SHA-256");
+    String signature = ExtractFeaturesJob.signature(s);
+    String id = HexFormat.of().formatHex(md.digest(signature.getBytes(StandardCharsets.UTF_8)));
+    String workspace = ConfigCheck.requireString(cfg, "medvqa.workspace");
+    return new Path(ctx.files().qualify(workspace), "features/resnet50-" + id.substring(0, 12))
+        .toString();
+  }
+}

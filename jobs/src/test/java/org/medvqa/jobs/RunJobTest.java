@@ -1,0 +1,170 @@
+package org.medvqa.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code run} end to end on the synthetic release, with a tiny random ResNet standing in for the
+ * ImageNet weights: ingest both releases, extract into the shared cache, train on Spark (local[2]),
+ * predict the validation release and evaluate.
+ */
+class RunJobTest extends SparkTestBase {
+  @TempDir static Path dir;
+  static Path release;
+  static Path model;
+
+  @BeforeAll
+  static void fixtures() throws Exception {
+    release = dir.resolve("release");
+    Run synth =
+        medvqa(
+            "synth",
+            "--set",
+            set("medvqa.synth.out", release),
+            "--set",
+            "medvqa.synth.train-images=120",
+            "--set",
+            "medvqa.synth.val-images=30",
+            "--set",
+            "medvqa.synth.test-images=8",
+            "--set",
+            "medvqa.synth.image-size=64");
+    assertEquals(0, synth.code(), synth.toString());
+    model = dir.resolve("tiny.zip");
+    ModelSerializer.writeModel(
+        ExtractFeaturesJobTest.tiny().init(), new File(model.toString()), false);
+  }
+
+  static Run run(String conf, Path out, String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "run",
+                "--config",
+                Path.of("../conf/runs/" + conf).toAbsolutePath().toString(),
+                "--set",
+                set("medvqa.data.train", release.resolve("ImageClef_2019_Training")),
+                "--set",
+                set("medvqa.data.test", release.resolve("ImageClef_2019_Validation")),
+                "--set",
+                set("medvqa.out", out),
+                "--set",
+                set("medvqa.workspace", dir.resolve("workspace")),
+                "--set",
+                set("medvqa.features.model.file", model),
+                "--set",
+                "medvqa.features.image.size=64",
+                "--set",
+                "medvqa.features.image.preprocessing=raw",
+                "--set",
+                "medvqa.training.epochs=6",
+                "--set",
+                "medvqa.training.learning-rate=0.003"));
+    for (String e : extra) {
+      args.add("--set");
+      args.add(e);
+    }
+    return medvqa(args.toArray(new String[0]));
+  }
+
+  static JsonNode json(Path p) throws Exception {
+    return new ObjectMapper().readTree(p.toFile());
+  }
+
+  @Test
+  void classifierAndQuestionAwareRunsShareTheFeatureCache() throws Exception {
+    Path out5 = dir.resolve("run5");
+    Run r5 = run("vqa-run5.conf", out5);
+    assertEquals(0, r5.code(), r5.toString());
+    assertTrue(r5.out().contains("120 images to extract (0 already in"), r5.out());
+    assertTrue(r5.out().contains("train: epoch 6/6: loss"), r5.out());
+    for (String f :
+        List.of(
+            "model/model.zip",
+            "model/spec.json",
+            "model/metrics.jsonl",
+            "model/training.json",
+            "model/provenance.json",
+            "submission.txt",
+            "metrics.json",
+            "provenance.json")) {
+      assertTrue(Files.exists(out5.resolve(f)), f);
+    }
+    assertEquals(6, Files.readAllLines(out5.resolve("model/metrics.jsonl")).size());
+    assertEquals(120, Files.readAllLines(out5.resolve("submission.txt")).size());
+    double acc5 = json(out5.resolve("metrics.json")).get("accuracy").asDouble();
+
+    // The question-aware run finds every image's features in the cache.
+    Path outQ = dir.resolve("qaware");
+    Run rq = run("vqa-qaware.conf", outQ, "medvqa.models.qaware.hidden=64");
+    assertEquals(0, rq.code(), rq.toString());
+    assertTrue(rq.out().contains("0 images to extract (150 already in"), rq.out());
+    double accQ = json(outQ.resolve("metrics.json")).get("accuracy").asDouble();
+    // Four kinds of question per image: an image-only classifier answers all four alike, so it
+    // cannot pass about a quarter; reading the question must do better.
+    assertTrue(acc5 < 0.4, "run 5 accuracy " + acc5);
+    assertTrue(accQ > acc5 + 0.2, "question-aware " + accQ + " vs run 5 " + acc5);
+
+    // The same command again finds every stage complete and recomputes nothing.
+    Run again = run("vqa-run5.conf", out5);
+    assertEquals(0, again.code(), again.toString());
+    assertTrue(again.out().contains("train: model is complete already; skipped"), again.out());
+    assertEquals(
+        acc5, json(out5.resolve("metrics.json")).get("accuracy").asDouble(), 0.0, "same metrics");
+  }
+
+  @Test
+  void aSingleAnswerTrainingSetIsRefusedWithAClearMessage() throws Exception {
+    Path one = dir.resolve("one-answer");
+    Path imgs = one.resolve("Train_images");
+    Files.createDirectories(imgs);
+    Path src = release.resolve("ImageClef_2019_Training/Train_images");
+    List<String> lines = new ArrayList<>();
+    try (var s = Files.list(src)) {
+      for (Path p : s.limit(10).toList()) {
+        Files.copy(p, imgs.resolve(p.getFileName()));
+        String id = p.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+        lines.add(id + "|what organ is shown?|skull");
+      }
+    }
+    Files.write(one.resolve("All_QA_Pairs_train.txt"), lines);
+    Run r =
+        medvqa(
+            "run",
+            "--config",
+            Path.of("../conf/runs/vqa-run5.conf").toAbsolutePath().toString(),
+            "--set",
+            set("medvqa.data.train", one),
+            "--set",
+            set("medvqa.out", dir.resolve("one-out")),
+            "--set",
+            set("medvqa.workspace", dir.resolve("workspace")),
+            "--set",
+            set("medvqa.features.model.file", model),
+            "--set",
+            "medvqa.features.image.size=64",
+            "--set",
+            "medvqa.features.image.preprocessing=raw",
+            "--set",
+            "medvqa.ingest.holdout.fraction=0.2");
+    assertEquals(1, r.code(), r.toString());
+    assertTrue(
+        r.err()
+            .contains(
+                "cannot train classifier on split 'train': a classifier needs at least 2 distinct"
+                    + " training answers, got 1 ('skull')"),
+        r.err());
+  }
+}

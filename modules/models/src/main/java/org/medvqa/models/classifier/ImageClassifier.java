@@ -1,0 +1,227 @@
+package org.medvqa.models.classifier;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import java.util.ArrayList;
+import java.util.List;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.medvqa.models.Example;
+import org.medvqa.models.VqaModel;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Paper run 5: the pooled ResNet50 feature of the image feeds a softmax over the answers seen in
+ * training (the paper removes ResNet50's top and trains the rest; with the backbone frozen, as here
+ * by default, that is this softmax on cached features). It ignores the question, so on a release
+ * that asks four kinds of question about each image it can only give each image one answer: the
+ * question-aware classifier exists because of that.
+ *
+ * <p>Graph: input {@code image} [batch, features] -> optional dense ReLU layer -> output {@code
+ * answer}, softmax with cross-entropy. A training example whose answer is not a class (seen fewer
+ * than {@code min-answer-count} times) is not {@link #trainable}.
+ */
+public final class ImageClassifier implements VqaModel {
+  public static final String KIND = "classifier";
+  private static final long serialVersionUID = 1L;
+
+  private final int features;
+  private final int hidden;
+  private final double dropout;
+  private final double l2;
+  private final AnswerSet answers;
+
+  ImageClassifier(int features, int hidden, double dropout, double l2, AnswerSet answers) {
+    if (answers.size() < 2) {
+      throw new IllegalArgumentException(
+          "a classifier needs at least 2 distinct training answers, got "
+              + answers.size()
+              + (answers.size() == 1 ? " ('" + answers.answer(0) + "')" : ""));
+    }
+    this.features = features;
+    this.hidden = hidden;
+    this.dropout = dropout;
+    this.l2 = l2;
+    this.answers = answers;
+  }
+
+  /** Settings from {@code c} (the {@code medvqa.models.classifier} block), answers from data. */
+  public static ImageClassifier fit(Config c, List<Example> training) {
+    int features = featureSize(training);
+    List<String> targets = new ArrayList<>();
+    training.forEach(e -> targets.add(e.answer()));
+    return new ImageClassifier(
+        features,
+        c.getInt("hidden"),
+        c.getDouble("dropout"),
+        c.getDouble("l2"),
+        AnswerSet.fit(targets, c.getInt("min-answer-count")));
+  }
+
+  static int featureSize(List<Example> training) {
+    for (Example e : training) {
+      if (e.image() != null) {
+        return e.image().length;
+      }
+    }
+    return 2048;
+  }
+
+  public static ImageClassifier fromJson(ObjectNode o) {
+    return new ImageClassifier(
+        o.get("features").asInt(),
+        o.get("hidden").asInt(),
+        o.get("dropout").asDouble(),
+        o.get("l2").asDouble(),
+        AnswerSet.fromJson(o.get("answers")));
+  }
+
+  @Override
+  public String kind() {
+    return KIND;
+  }
+
+  public List<String> answers() {
+    return answers.answers();
+  }
+
+  @Override
+  public ComputationGraph newGraph(long seed, IUpdater updater) {
+    ComputationGraphConfiguration.GraphBuilder g =
+        new NeuralNetConfiguration.Builder()
+            .seed(seed)
+            .dataType(DataType.FLOAT)
+            .updater(updater)
+            .weightInit(WeightInit.XAVIER)
+            .l2(l2)
+            .graphBuilder()
+            .addInputs("image")
+            .setInputTypes(InputType.feedForward(features));
+    String last = "image";
+    OutputLayer.Builder out =
+        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+            .nOut(answers.size())
+            .activation(Activation.SOFTMAX);
+    if (hidden > 0) {
+      DenseLayer.Builder d = new DenseLayer.Builder().nOut(hidden).activation(Activation.RELU);
+      if (dropout > 0) {
+        d.dropOut(new Dropout(1 - dropout)); // DL4J takes the probability of keeping a unit
+      }
+      g.addLayer("hidden", d.build(), last);
+      last = "hidden";
+    } else if (dropout > 0) {
+      out.dropOut(new Dropout(1 - dropout));
+    }
+    g.addLayer("answer", out.build(), last).setOutputs("answer");
+    ComputationGraph net = new ComputationGraph(g.build());
+    net.init();
+    return net;
+  }
+
+  @Override
+  public boolean trainable(Example e) {
+    return answers.indexOf(e.answer()) >= 0;
+  }
+
+  @Override
+  public MultiDataSet batch(List<Example> examples) {
+    // No label masks: DL4J's MultiDataSet.merge turns [n, 1] masks into per-output masks, which
+    // softmax cross-entropy refuses; so untrainable examples are kept out instead (trainable()).
+    return new org.nd4j.linalg.dataset.MultiDataSet(
+        images(examples, features), oneHot(answers, examples));
+  }
+
+  static INDArray oneHot(AnswerSet answers, List<Example> examples) {
+    INDArray y = Nd4j.zeros(DataType.FLOAT, examples.size(), answers.size());
+    for (int i = 0; i < examples.size(); i++) {
+      int k = answers.indexOf(examples.get(i).answer());
+      if (k < 0) {
+        throw new IllegalArgumentException(
+            "example "
+                + examples.get(i).sampleId()
+                + ": answer '"
+                + examples.get(i).answer()
+                + "' is not one of the classes");
+      }
+      y.putScalar(i, k, 1f);
+    }
+    return y;
+  }
+
+  static INDArray images(List<Example> examples, int features) {
+    float[] flat = new float[examples.size() * features];
+    for (int i = 0; i < examples.size(); i++) {
+      float[] f = examples.get(i).image();
+      if (f == null || f.length != features) {
+        throw new IllegalArgumentException(
+            "example "
+                + examples.get(i).sampleId()
+                + ": image feature "
+                + (f == null ? "missing" : "of length " + f.length)
+                + ", expected "
+                + features);
+      }
+      System.arraycopy(f, 0, flat, i * features, features);
+    }
+    return Nd4j.create(flat, new long[] {examples.size(), features}, DataType.FLOAT);
+  }
+
+  @Override
+  public List<List<String>> predict(ComputationGraph net, List<Example> examples) {
+    INDArray p = net.outputSingle(false, images(examples, features));
+    INDArray best = p.argMax(1);
+    List<List<String>> out = new ArrayList<>(examples.size());
+    for (int i = 0; i < examples.size(); i++) {
+      out.add(List.of(answers.answer(best.getInt(i))));
+    }
+    return out;
+  }
+
+  @Override
+  public String validationMetric() {
+    return "accuracy";
+  }
+
+  @Override
+  public double validationScore(ComputationGraph net, List<Example> validation) {
+    return accuracy(predict(net, validation), validation);
+  }
+
+  static double accuracy(List<List<String>> predicted, List<Example> examples) {
+    if (examples.isEmpty()) {
+      return Double.NaN;
+    }
+    int right = 0;
+    for (int i = 0; i < examples.size(); i++) {
+      if (AnswerSet.matches(predicted.get(i).get(0), examples.get(i).answers())) {
+        right++;
+      }
+    }
+    return (double) right / examples.size();
+  }
+
+  @Override
+  public ObjectNode toJson() {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("kind", KIND);
+    o.put("features", features);
+    o.put("hidden", hidden);
+    o.put("dropout", dropout);
+    o.put("l2", l2);
+    o.set("answers", answers.toJson());
+    return o;
+  }
+}

@@ -1,0 +1,334 @@
+package org.medvqa.models.classifier;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.dropout.Dropout;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.graph.rnn.LastTimeStepVertex;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
+import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.medvqa.models.Example;
+import org.medvqa.models.VqaModel;
+import org.medvqa.models.text.Tokens;
+import org.medvqa.models.text.Vocabulary;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * A classifier that reads the question as well as the image. VQA-Med asks several kinds of question
+ * about the same image (2019: modality, plane, organ, abnormality), so the answer depends on the
+ * question; the 2020 winners turned the task into one classification per question kind.
+ *
+ * <p>Graph: {@code image} [batch, features] -> dense ReLU projection; {@code question} [batch,
+ * length] word ids with a mask -> embedding -> LSTM -> last unmasked step; both merged -> dense
+ * ReLU -> {@code answer}, a softmax over every training answer.
+ *
+ * <p>Routing ({@code route-by-category}): at prediction the argmax runs only over the answers seen
+ * with the question's category in training (the manifest's category: from the release's files, or
+ * inferred from the question's keywords), so a plane question cannot get an organ answer. A
+ * category never seen in training uses all answers. (Per-category softmax heads trained through
+ * label masks would say the same thing in the graph, but DL4J's minibatch merging breaks
+ * per-example label masks of feed-forward outputs, so the restriction is applied here.)
+ */
+public final class QuestionAwareClassifier implements VqaModel {
+  public static final String KIND = "qaware";
+  private static final long serialVersionUID = 1L;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final int features;
+  private final Map<String, Integer> sizes;
+  private final double dropout;
+  private final double l2;
+  private final int maxQuestionLength;
+  private final boolean route;
+  private final Vocabulary words;
+  private final AnswerSet answers;
+
+  /** Category -> the answers (as indices) seen with it in training. */
+  private final Map<String, BitSet> allowed;
+
+  private QuestionAwareClassifier(
+      int features,
+      Map<String, Integer> sizes,
+      double dropout,
+      double l2,
+      int maxQuestionLength,
+      boolean route,
+      Vocabulary words,
+      AnswerSet answers,
+      Map<String, BitSet> allowed) {
+    if (answers.size() < 2) {
+      throw new IllegalArgumentException(
+          "a classifier needs at least 2 distinct training answers, got "
+              + answers.size()
+              + (answers.size() == 1 ? " ('" + answers.answer(0) + "')" : ""));
+    }
+    this.features = features;
+    this.sizes = Map.copyOf(sizes);
+    this.dropout = dropout;
+    this.l2 = l2;
+    this.maxQuestionLength = maxQuestionLength;
+    this.route = route;
+    this.words = words;
+    this.answers = answers;
+    this.allowed = Map.copyOf(allowed);
+  }
+
+  /** Settings from {@code c} (the {@code medvqa.models.qaware} block), vocabularies from data. */
+  public static QuestionAwareClassifier fit(Config c, List<Example> training) {
+    List<List<String>> questions = new ArrayList<>();
+    List<String> targets = new ArrayList<>();
+    for (Example e : training) {
+      questions.add(Tokens.wordsAndMarks(e.question()));
+      targets.add(e.answer());
+    }
+    AnswerSet answers = AnswerSet.fit(targets, c.getInt("min-answer-count"));
+    Map<String, BitSet> allowed = new TreeMap<>();
+    for (Example e : training) {
+      int k = answers.indexOf(e.answer());
+      if (k >= 0) {
+        allowed.computeIfAbsent(e.category(), x -> new BitSet()).set(k);
+      }
+    }
+    Map<String, Integer> sizes = new TreeMap<>();
+    for (String k : List.of("embedding", "lstm", "image-projection", "hidden")) {
+      sizes.put(k, c.getInt(k));
+    }
+    return new QuestionAwareClassifier(
+        ImageClassifier.featureSize(training),
+        sizes,
+        c.getDouble("dropout"),
+        c.getDouble("l2"),
+        c.getInt("max-question-length"),
+        c.getBoolean("route-by-category"),
+        Vocabulary.build(questions, c.getInt("min-word-count")),
+        answers,
+        allowed);
+  }
+
+  public static QuestionAwareClassifier fromJson(ObjectNode o) {
+    Map<String, Integer> sizes = new TreeMap<>();
+    o.get("sizes").fields().forEachRemaining(e -> sizes.put(e.getKey(), e.getValue().asInt()));
+    AnswerSet answers = AnswerSet.fromJson(o.get("answers"));
+    Map<String, BitSet> allowed = new TreeMap<>();
+    o.get("answers_by_category")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              BitSet b = new BitSet();
+              e.getValue().forEach(a -> b.set(answers.indexOf(a.asText())));
+              allowed.put(e.getKey(), b);
+            });
+    return new QuestionAwareClassifier(
+        o.get("features").asInt(),
+        sizes,
+        o.get("dropout").asDouble(),
+        o.get("l2").asDouble(),
+        o.get("max-question-length").asInt(),
+        o.get("route-by-category").asBoolean(),
+        Vocabulary.fromJson(o.get("words").toString()),
+        answers,
+        allowed);
+  }
+
+  @Override
+  public String kind() {
+    return KIND;
+  }
+
+  public List<String> answers() {
+    return answers.answers();
+  }
+
+  /** Categories seen in training, each with the number of answers seen with it. */
+  public Map<String, Integer> answersPerCategory() {
+    Map<String, Integer> out = new TreeMap<>();
+    allowed.forEach((k, v) -> out.put(k, v.cardinality()));
+    return out;
+  }
+
+  @Override
+  public ComputationGraph newGraph(long seed, IUpdater updater) {
+    OutputLayer.Builder out =
+        new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
+            .nIn(sizes.get("hidden"))
+            .nOut(answers.size())
+            .activation(Activation.SOFTMAX);
+    if (dropout > 0) {
+      out.dropOut(new Dropout(1 - dropout)); // on the fused layer's output; DL4J takes keep-prob
+    }
+    // Sizes are explicit rather than inferred from input types: the inference sets the embedding's
+    // nIn to the width of the id input (1) instead of the vocabulary size.
+    ComputationGraphConfiguration conf =
+        new NeuralNetConfiguration.Builder()
+            .seed(seed)
+            .dataType(DataType.FLOAT)
+            .updater(updater)
+            .weightInit(WeightInit.XAVIER)
+            .l2(l2)
+            .graphBuilder()
+            .addInputs("image", "question")
+            .addLayer(
+                "image-projection",
+                new DenseLayer.Builder()
+                    .nIn(features)
+                    .nOut(sizes.get("image-projection"))
+                    .activation(Activation.RELU)
+                    .build(),
+                "image")
+            .addLayer(
+                "embedding",
+                new EmbeddingSequenceLayer.Builder()
+                    .nIn(words.size())
+                    .nOut(sizes.get("embedding"))
+                    .inputLength(maxQuestionLength)
+                    .build(),
+                "question")
+            .addLayer(
+                "question-lstm",
+                new LSTM.Builder()
+                    .nIn(sizes.get("embedding"))
+                    .nOut(sizes.get("lstm"))
+                    .activation(Activation.TANH)
+                    .build(),
+                "embedding")
+            .addVertex("question-last", new LastTimeStepVertex("question"), "question-lstm")
+            .addVertex("fused-input", new MergeVertex(), "image-projection", "question-last")
+            .addLayer(
+                "fused",
+                new DenseLayer.Builder()
+                    .nIn(sizes.get("image-projection") + sizes.get("lstm"))
+                    .nOut(sizes.get("hidden"))
+                    .activation(Activation.RELU)
+                    .build(),
+                "fused-input")
+            .addLayer("answer", out.build(), "fused")
+            .setOutputs("answer")
+            .build();
+    ComputationGraph net = new ComputationGraph(conf);
+    net.init();
+    return net;
+  }
+
+  /** Word ids [n, length] and their mask [n, length] (at least one step, so empty text works). */
+  private INDArray[] questions(List<Example> examples) {
+    int n = examples.size();
+    INDArray ids = Nd4j.zeros(DataType.FLOAT, n, maxQuestionLength);
+    INDArray mask = Nd4j.zeros(DataType.FLOAT, n, maxQuestionLength);
+    for (int i = 0; i < n; i++) {
+      List<String> t = Tokens.wordsAndMarks(examples.get(i).question());
+      int[] enc = words.encode(t, maxQuestionLength);
+      int len = Math.max(1, Math.min(t.size(), maxQuestionLength));
+      for (int j = 0; j < maxQuestionLength; j++) {
+        ids.putScalar(i, j, enc[j]);
+      }
+      for (int j = 0; j < len; j++) {
+        mask.putScalar(i, j, 1f);
+      }
+    }
+    return new INDArray[] {ids, mask};
+  }
+
+  @Override
+  public boolean trainable(Example e) {
+    return answers.indexOf(e.answer()) >= 0;
+  }
+
+  @Override
+  public MultiDataSet batch(List<Example> examples) {
+    INDArray[] q = questions(examples);
+    return new org.nd4j.linalg.dataset.MultiDataSet(
+        new INDArray[] {ImageClassifier.images(examples, features), q[0]},
+        new INDArray[] {ImageClassifier.oneHot(answers, examples)},
+        new INDArray[] {null, q[1]},
+        null);
+  }
+
+  /** Softmax outputs [n, answers] for {@code examples}. */
+  public INDArray probabilities(ComputationGraph net, List<Example> examples) {
+    INDArray[] q = questions(examples);
+    net.setLayerMaskArrays(new INDArray[] {null, q[1]}, null);
+    try {
+      return net.output(false, ImageClassifier.images(examples, features), q[0])[0];
+    } finally {
+      net.clearLayerMaskArrays();
+    }
+  }
+
+  @Override
+  public List<List<String>> predict(ComputationGraph net, List<Example> examples) {
+    INDArray p = probabilities(net, examples);
+    List<List<String>> out = new ArrayList<>(examples.size());
+    for (int i = 0; i < examples.size(); i++) {
+      BitSet ok = route ? allowed.get(examples.get(i).category()) : null;
+      int best = -1;
+      double bestP = -1;
+      for (int k = 0; k < answers.size(); k++) {
+        if (ok != null && !ok.get(k)) {
+          continue;
+        }
+        double v = p.getDouble(i, k);
+        if (v > bestP) {
+          bestP = v;
+          best = k;
+        }
+      }
+      out.add(List.of(answers.answer(best)));
+    }
+    return out;
+  }
+
+  @Override
+  public String validationMetric() {
+    return "accuracy";
+  }
+
+  @Override
+  public double validationScore(ComputationGraph net, List<Example> validation) {
+    return ImageClassifier.accuracy(predict(net, validation), validation);
+  }
+
+  @Override
+  public ObjectNode toJson() {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("kind", KIND);
+    o.put("features", features);
+    ObjectNode s = o.putObject("sizes");
+    sizes.forEach(s::put);
+    o.put("dropout", dropout);
+    o.put("l2", l2);
+    o.put("max-question-length", maxQuestionLength);
+    o.put("route-by-category", route);
+    try {
+      o.set("words", JSON.readTree(words.toJson()));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    o.set("answers", answers.toJson());
+    ObjectNode by = o.putObject("answers_by_category");
+    allowed.forEach(
+        (k, v) -> {
+          var a = by.putArray(k);
+          v.stream().forEach(i -> a.add(answers.answer(i)));
+        });
+    return o;
+  }
+}

@@ -1,0 +1,2 @@
+/** Tokenising questions and answers, and vocabularies built from training data only. */
+package org.medvqa.models.text;

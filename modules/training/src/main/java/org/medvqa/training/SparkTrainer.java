@@ -1,0 +1,462 @@
+package org.medvqa.training;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.TrainingMaster;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
+import org.deeplearning4j.util.ModelSerializer;
+import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.models.Example;
+import org.medvqa.models.VqaModel;
+import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
+
+/**
+ * Fits a {@link VqaModel} on Spark with DL4J, epoch by epoch, from minibatch files.
+ *
+ * <p>The work folder holds everything a run needs to continue after a kill: {@code batches/} (the
+ * export), {@code checkpoint.zip} (the last finished epoch, with the updater state), {@code
+ * best.zip}, {@code metrics.jsonl} and {@code state.json} (written last in each epoch: epoch, best
+ * epoch and score, seed, and a fingerprint of the run). Started again with the same fingerprint,
+ * training continues after the last checkpointed epoch; with another fingerprint it refuses rather
+ * than mixing two runs. The minibatch order of epoch {@code e} is a shuffle seeded by {@code seed +
+ * e}, so a resumed epoch sees the order the interrupted run would have seen.
+ */
+public final class SparkTrainer {
+  /** Called after each epoch is checkpointed (logging, and tests that simulate a kill). */
+  public interface EpochListener {
+    void epochDone(EpochMetrics metrics) throws Exception;
+  }
+
+  /**
+   * What training produced.
+   *
+   * @param model the kept network (best or last epoch, by {@code keep})
+   * @param keptEpoch its epoch
+   * @param epochs metrics of every epoch, including those before a resume
+   * @param resumedFrom the epoch a resumed run continued after (0 for a fresh run)
+   * @param examples training examples per epoch
+   * @param batches minibatch files per epoch
+   */
+  public record Outcome(
+      ComputationGraph model,
+      int keptEpoch,
+      List<EpochMetrics> epochs,
+      int resumedFrom,
+      long examples,
+      int batches,
+      boolean stoppedEarly) {}
+
+  static final String CHECKPOINT = "checkpoint.zip";
+  static final String BEST = "best.zip";
+  static final String STATE = "state.json";
+  static final String METRICS = "metrics.jsonl";
+  static final String BATCHES = "batches";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int VALIDATION_CHUNK = 256;
+
+  private final JavaSparkContext sc;
+  private final TrainingSettings settings;
+  private final HadoopFiles files;
+  private final Consumer<String> log;
+
+  public SparkTrainer(
+      JavaSparkContext sc, TrainingSettings settings, HadoopFiles files, Consumer<String> log) {
+    this.sc = sc;
+    this.settings = settings;
+    this.files = files;
+    this.log = log;
+  }
+
+  /**
+   * Trains {@code model} on {@code training}, choosing the kept epoch on {@code validation}.
+   *
+   * @param fingerprint identifies the run (config and inputs); a work folder from another run is
+   *     refused
+   * @param work the work folder (created; kept after training so that the caller decides)
+   */
+  public Outcome train(
+      VqaModel model,
+      String fingerprint,
+      JavaRDD<Example> training,
+      List<Example> validation,
+      Path work,
+      EpochListener listener)
+      throws IOException {
+    if (validation.isEmpty()) {
+      throw new TrainingFailure("no validation examples: the kept epoch cannot be chosen");
+    }
+    ObjectNode state = readState(work);
+    int done = 0;
+    int bestEpoch = 0;
+    double bestScore = Double.NEGATIVE_INFINITY;
+    int sinceBest = 0;
+    List<EpochMetrics> history = new ArrayList<>();
+    ComputationGraph net;
+    if (state != null) {
+      if (!fingerprint.equals(state.get("fingerprint").asText())) {
+        throw new TrainingFailure(
+            "the work folder "
+                + work
+                + " holds another run (different config or inputs); remove it to start afresh");
+      }
+      done = state.get("epoch").asInt();
+      bestEpoch = state.get("best_epoch").asInt();
+      bestScore = state.get("best_score").asDouble();
+      sinceBest = state.get("since_best").asInt();
+      history.addAll(readMetrics(work, done));
+      net = load(new Path(work, CHECKPOINT));
+      log.accept(
+          String.format(
+              Locale.ROOT,
+              "resuming after epoch %d of %d (best so far: epoch %d, %s %.4f)",
+              done,
+              settings.epochs(),
+              bestEpoch,
+              model.validationMetric(),
+              bestScore));
+    } else {
+      files.fs(work).mkdirs(work);
+      net = model.newGraph(settings.seed(), settings.updater());
+    }
+
+    Path batchDir = new Path(work, BATCHES);
+    MinibatchExport.Batches batches = MinibatchExport.existing(files, batchDir);
+    if (batches == null) {
+      long t0 = System.nanoTime();
+      int parts =
+          Math.max(sc.defaultParallelism(), (int) Math.min(4096, training.getNumPartitions()));
+      long all = training.count();
+      batches =
+          MinibatchExport.export(
+              training.filter(model::trainable),
+              model,
+              settings.batchSize(),
+              settings.seed(),
+              files,
+              batchDir,
+              parts);
+      if (all > batches.examples()) {
+        log.accept(
+            (all - batches.examples())
+                + " of "
+                + all
+                + " training examples are not trainable by "
+                + model.kind()
+                + " (an answer that is not one of its classes) and were left out");
+      }
+      log.accept(
+          String.format(
+              Locale.ROOT,
+              "exported %d examples as %d minibatches of up to %d in %.1f s",
+              batches.examples(),
+              batches.paths().size(),
+              settings.batchSize(),
+              (System.nanoTime() - t0) / 1e9));
+    } else {
+      log.accept(
+          String.format(
+              Locale.ROOT,
+              "reusing the export of %d examples in %d minibatches",
+              batches.examples(),
+              batches.paths().size()));
+    }
+    if (batches.examples() == 0) {
+      throw new TrainingFailure("no training examples to fit");
+    }
+
+    int workers = settings.workers() > 0 ? settings.workers() : sc.defaultParallelism();
+    SparkComputationGraph spark = new SparkComputationGraph(sc, net, trainingMaster(workers));
+    boolean stoppedEarly = false;
+    for (int epoch = done + 1; epoch <= settings.epochs(); epoch++) {
+      List<String> order = new ArrayList<>(batches.paths());
+      Collections.shuffle(order, new Random(settings.seed() + epoch));
+      JavaRDD<String> paths = sc.parallelize(order, Math.min(order.size(), workers));
+      if (!settings.injectTaskFailure().isEmpty()) {
+        String marker = settings.injectTaskFailure();
+        paths = paths.map(p -> FailOnce.pass(marker, p));
+      }
+      long t0 = System.nanoTime();
+      fitWithTimeout(spark, paths, model, epoch);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      net = spark.getNetwork();
+      double[] val = validate(model, net, validation);
+      boolean improved = val[1] > bestScore || bestEpoch == 0;
+      if (improved) {
+        bestScore = val[1];
+        bestEpoch = epoch;
+        sinceBest = 0;
+        save(net, new Path(work, BEST));
+      } else {
+        sinceBest++;
+      }
+      save(net, new Path(work, CHECKPOINT));
+      EpochMetrics m =
+          new EpochMetrics(
+              epoch,
+              spark.getScore(),
+              val[0],
+              val[1],
+              model.validationMetric(),
+              seconds,
+              batches.examples() / seconds,
+              improved);
+      history.add(m);
+      writeMetrics(work, history);
+      writeState(work, fingerprint, epoch, bestEpoch, bestScore, sinceBest);
+      double mean =
+          history.stream().skip(done).mapToDouble(EpochMetrics::seconds).average().orElse(0);
+      log.accept(
+          String.format(
+              Locale.ROOT,
+              "epoch %d/%d: loss %.4f, validation loss %.4f, validation %s %.4f%s, %.0f samples/s, %.1f s, ETA %s",
+              epoch,
+              settings.epochs(),
+              m.trainLoss(),
+              m.validationLoss(),
+              m.metric(),
+              m.validationScore(),
+              improved ? " (best)" : "",
+              m.samplesPerSecond(),
+              seconds,
+              eta(mean * (settings.epochs() - epoch))));
+      if (listener != null) {
+        try {
+          listener.epochDone(m);
+        } catch (RuntimeException | IOException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new TrainingFailure("epoch listener failed: " + e.getMessage(), e);
+        }
+      }
+      if (settings.patience() > 0 && sinceBest >= settings.patience()) {
+        log.accept(
+            "early stop: no better validation "
+                + model.validationMetric()
+                + " for "
+                + sinceBest
+                + " epochs");
+        stoppedEarly = true;
+        break;
+      }
+    }
+    if (done >= settings.epochs()) {
+      log.accept("all " + settings.epochs() + " epochs were already done");
+    }
+    boolean keepBest = settings.keep().equals("best");
+    ComputationGraph kept =
+        keepBest ? load(new Path(work, BEST)) : load(new Path(work, CHECKPOINT));
+    int keptEpoch = keepBest ? bestEpoch : history.get(history.size() - 1).epoch();
+    return new Outcome(
+        kept, keptEpoch, history, done, batches.examples(), batches.paths().size(), stoppedEarly);
+  }
+
+  private TrainingMaster<?, ?> trainingMaster(int workers) {
+    StorageLevel level = StorageLevel.fromString(settings.storageLevel());
+    if (settings.master().equals("shared")) {
+      VoidConfiguration voidConf =
+          VoidConfiguration.builder()
+              .unicastPort(settings.sharedPort())
+              .networkMask(settings.sharedNetworkMask())
+              .controllerAddress(settings.sharedController())
+              .build();
+      return new SharedTrainingMaster.Builder(voidConf, settings.batchSize())
+          .batchSizePerWorker(settings.batchSize())
+          .workersPerNode(1)
+          .updatesThreshold(settings.sharedThreshold())
+          .workerPrefetchNumBatches(settings.prefetch())
+          .storageLevel(level)
+          .rngSeed(settings.seed())
+          .rddTrainingApproach(RDDTrainingApproach.Export)
+          .build();
+    }
+    return new ParameterAveragingTrainingMaster.Builder(workers, settings.batchSize())
+        .batchSizePerWorker(settings.batchSize())
+        .averagingFrequency(settings.averagingFrequency())
+        .workerPrefetchNumBatches(settings.prefetch())
+        .storageLevel(level)
+        .saveUpdater(true)
+        .rngSeed(settings.seed())
+        .collectTrainingStats(false)
+        .build();
+  }
+
+  /**
+   * Runs one epoch's fit, failing it after {@code epoch-timeout}: a hung training master (the
+   * shared one has been seen to wait forever) becomes a clear error instead of a job that never
+   * ends.
+   */
+  private void fitWithTimeout(
+      SparkComputationGraph spark, JavaRDD<String> paths, VqaModel model, int epoch) {
+    ExecutorService pool =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "medvqa-fit-epoch-" + epoch);
+              t.setDaemon(true);
+              return t;
+            });
+    String group = "medvqa-epoch-" + epoch;
+    try {
+      Future<?> f =
+          pool.submit(
+              () -> {
+                sc.setJobGroup(group, "training epoch " + epoch, true);
+                spark.fitPaths(paths, model.loader());
+                return null;
+              });
+      try {
+        f.get(settings.epochTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        sc.cancelJobGroup(group);
+        f.cancel(true);
+        throw new TrainingFailure(
+            "epoch "
+                + epoch
+                + " did not finish within medvqa.training.epoch-timeout = "
+                + settings.epochTimeout()
+                + " with master = "
+                + settings.master()
+                + (settings.master().equals("shared")
+                    ? " (the shared training master is experimental and can hang; use"
+                        + " parameter-averaging)"
+                    : " (raise the timeout for larger data)"));
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        throw new TrainingFailure("epoch " + epoch + " failed: " + c, c);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        sc.cancelJobGroup(group);
+        throw new TrainingFailure("interrupted during epoch " + epoch, e);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Mean validation loss and the model's validation score, in chunks to bound memory. */
+  private double[] validate(VqaModel model, ComputationGraph net, List<Example> validation) {
+    double loss = 0;
+    long lossCount = 0;
+    double score = 0;
+    for (int i = 0; i < validation.size(); i += VALIDATION_CHUNK) {
+      List<Example> chunk =
+          validation.subList(i, Math.min(validation.size(), i + VALIDATION_CHUNK));
+      List<Example> usable = chunk.stream().filter(model::trainable).toList();
+      if (!usable.isEmpty()) {
+        loss += net.score(model.batch(usable), false) * usable.size();
+        lossCount += usable.size();
+      }
+      score += model.validationScore(net, chunk) * chunk.size();
+    }
+    return new double[] {lossCount == 0 ? Double.NaN : loss / lossCount, score / validation.size()};
+  }
+
+  private static String eta(double seconds) {
+    long s = Math.round(seconds);
+    return s >= 3600
+        ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60)
+        : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+  }
+
+  private void save(ComputationGraph net, Path target) throws IOException {
+    Path tmp = new Path(target.getParent(), target.getName() + ".tmp");
+    FileSystem fs = files.fs(target);
+    try (OutputStream os = fs.create(tmp, true)) {
+      ModelSerializer.writeModel(net, os, true);
+    }
+    fs.delete(target, false);
+    if (!fs.rename(tmp, target)) {
+      throw new IOException("could not rename " + tmp + " to " + target);
+    }
+  }
+
+  /** Reads a network written by {@link #save} (or by the model directory), with its updater. */
+  public static ComputationGraph load(HadoopFiles files, Path p) throws IOException {
+    try (InputStream in = files.open(p)) {
+      return ModelSerializer.restoreComputationGraph(in, true);
+    }
+  }
+
+  private ComputationGraph load(Path p) throws IOException {
+    return load(files, p);
+  }
+
+  private ObjectNode readState(Path work) throws IOException {
+    Path p = new Path(work, STATE);
+    if (!files.exists(p)) {
+      return null;
+    }
+    return (ObjectNode) JSON.readTree(files.readAll(p));
+  }
+
+  private void writeState(
+      Path work, String fingerprint, int epoch, int bestEpoch, double bestScore, int sinceBest)
+      throws IOException {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("fingerprint", fingerprint);
+    o.put("epoch", epoch);
+    o.put("best_epoch", bestEpoch);
+    o.put("best_score", bestScore);
+    o.put("since_best", sinceBest);
+    o.put("seed", settings.seed());
+    Path p = new Path(work, STATE);
+    Path tmp = new Path(work, STATE + ".tmp");
+    files.write(tmp, o.toPrettyString());
+    files.fs(p).delete(p, false);
+    if (!files.fs(p).rename(tmp, p)) {
+      throw new IOException("could not rename " + tmp + " to " + p);
+    }
+  }
+
+  private List<EpochMetrics> readMetrics(Path work, int upTo) throws IOException {
+    Path p = new Path(work, METRICS);
+    List<EpochMetrics> out = new ArrayList<>();
+    if (!files.exists(p)) {
+      return out;
+    }
+    for (String line : new String(files.readAll(p), StandardCharsets.UTF_8).split("\n")) {
+      if (!line.isBlank()) {
+        EpochMetrics m = EpochMetrics.fromJson(line);
+        if (m.epoch() <= upTo) {
+          out.add(m); // lines after the last checkpoint belong to an epoch that is redone
+        }
+      }
+    }
+    return out;
+  }
+
+  private void writeMetrics(Path work, List<EpochMetrics> history) throws IOException {
+    StringBuilder b = new StringBuilder();
+    history.forEach(m -> b.append(m.toJson()).append('\n'));
+    files.write(new Path(work, METRICS), b.toString());
+  }
+
+  /** The metrics file of a work folder or model directory. */
+  public static String metricsFileName() {
+    return METRICS;
+  }
+}

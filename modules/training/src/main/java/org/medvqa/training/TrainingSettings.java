@@ -1,0 +1,97 @@
+package org.medvqa.training;
+
+import com.typesafe.config.Config;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.List;
+import org.medvqa.core.config.ConfigCheck;
+import org.medvqa.core.config.ConfigProblem;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/**
+ * The {@code medvqa.training} block, checked: every value is validated here so that a bad one fails
+ * before Spark starts, naming its key.
+ */
+public record TrainingSettings(
+    String master,
+    int workers,
+    int batchSize,
+    int averagingFrequency,
+    int prefetch,
+    String storageLevel,
+    int epochs,
+    String optimizer,
+    double learningRate,
+    long seed,
+    String keep,
+    int patience,
+    Duration epochTimeout,
+    String validationSplit,
+    double validationFraction,
+    int validationMax,
+    int sharedPort,
+    String sharedNetworkMask,
+    String sharedController,
+    double sharedThreshold,
+    String injectTaskFailure)
+    implements Serializable {
+
+  public static final String PATH = "medvqa.training";
+  public static final List<String> MASTERS = List.of("parameter-averaging", "shared");
+
+  public static TrainingSettings from(Config config) {
+    String p = PATH + ".";
+    String level = config.getString(p + "storage-level");
+    try {
+      org.apache.spark.storage.StorageLevel.fromString(level);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigProblem(
+          "config key '" + p + "storage-level' is '" + level + "', not a Spark StorageLevel name");
+    }
+    String validationSplit = config.getString(p + "validation.split");
+    double fraction = ConfigCheck.requireRange(config, p + "validation.fraction", 0, 0.9);
+    if (validationSplit.isEmpty() && fraction == 0) {
+      throw new ConfigProblem(
+          "no validation data: set "
+              + p
+              + "validation.split to a split name or "
+              + p
+              + "validation.fraction above 0");
+    }
+    return new TrainingSettings(
+        ConfigCheck.requireOneOf(config, p + "master", MASTERS),
+        (int) ConfigCheck.requireRange(config, p + "workers", 0, 100_000),
+        (int) ConfigCheck.requireRange(config, p + "batch-size", 1, 1_000_000),
+        (int) ConfigCheck.requireRange(config, p + "averaging-frequency", 1, 1_000_000),
+        (int) ConfigCheck.requireRange(config, p + "prefetch", 0, 1000),
+        level,
+        (int) ConfigCheck.requireRange(config, p + "epochs", 1, 100_000),
+        ConfigCheck.requireOneOf(config, p + "optimizer", List.of("adam", "sgd", "nesterovs")),
+        ConfigCheck.requireRange(config, p + "learning-rate", 1e-12, 10),
+        config.getLong(p + "seed"),
+        ConfigCheck.requireOneOf(config, p + "keep", List.of("best", "last")),
+        (int) ConfigCheck.requireRange(config, p + "early-stopping-patience", 0, 100_000),
+        config.getDuration(p + "epoch-timeout"),
+        validationSplit,
+        fraction,
+        (int) ConfigCheck.requireRange(config, p + "validation.max-examples", 1, 1e9),
+        (int) ConfigCheck.requireRange(config, p + "shared.port", 1, 65535),
+        config.getString(p + "shared.network-mask"),
+        config.getString(p + "shared.controller-address"),
+        ConfigCheck.requireRange(config, p + "shared.threshold", 1e-12, 1),
+        config.getString(p + "inject-task-failure"));
+  }
+
+  /** The optimiser with its learning rate, set on every layer of a new graph. */
+  public IUpdater updater() {
+    return switch (optimizer) {
+      case "adam" -> new Adam(learningRate);
+      case "sgd" -> new Sgd(learningRate);
+      case "nesterovs" -> new Nesterovs(learningRate, 0.9);
+      default -> throw new IllegalStateException(optimizer);
+    };
+  }
+}

@@ -1,0 +1,212 @@
+package org.medvqa.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.models.Example;
+import org.medvqa.models.ModelKinds;
+import org.medvqa.models.VqaModel;
+
+/**
+ * The trainer on an embedded Spark with two executor threads and task retries ({@code local[2,4]}),
+ * on a small synthetic set whose answer is a function of the image feature.
+ */
+class SparkTrainerTest {
+  private static JavaSparkContext sc;
+  private static final int DIM = 16;
+  private static final int CLASSES = 4;
+
+  @TempDir java.nio.file.Path tmp;
+
+  @BeforeAll
+  static void start() {
+    sc =
+        new JavaSparkContext(
+            new SparkConf()
+                .setMaster("local[2,4]")
+                .setAppName("trainer-test")
+                .set("spark.ui.enabled", "false")
+                .set("spark.driver.host", "127.0.0.1"));
+  }
+
+  @AfterAll
+  static void stop() {
+    sc.stop();
+  }
+
+  /** Class k's feature is a noisy copy of a fixed random centre; its answer is "answer k". */
+  static List<Example> data(int n, long seed) {
+    Random centres = new Random(7);
+    float[][] c = new float[CLASSES][DIM];
+    for (float[] row : c) {
+      for (int j = 0; j < DIM; j++) {
+        row[j] = (float) centres.nextGaussian();
+      }
+    }
+    Random r = new Random(seed);
+    List<Example> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int k = r.nextInt(CLASSES);
+      float[] f = new float[DIM];
+      for (int j = 0; j < DIM; j++) {
+        f[j] = c[k][j] + 0.5f * (float) r.nextGaussian();
+      }
+      out.add(
+          new Example(
+              "s" + seed + "-" + i,
+              "img" + seed + "-" + i,
+              "organ",
+              f,
+              "what organ is shown?",
+              List.of("answer " + k)));
+    }
+    return out;
+  }
+
+  static Config config(String overrides) {
+    return ConfigFactory.parseString(overrides)
+        .withFallback(
+            ConfigFactory.parseString(
+                "medvqa.training { epochs = 4, batch-size = 16, averaging-frequency = 2,"
+                    + " learning-rate = 0.01, epoch-timeout = 5m }"))
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve();
+  }
+
+  private SparkTrainer trainer(Config c, List<String> log) {
+    return new SparkTrainer(
+        sc, TrainingSettings.from(c), new HadoopFiles(new Configuration()), log::add);
+  }
+
+  @Test
+  void trainingLowersTheLossAndBeatsChance() throws Exception {
+    Config c = config("");
+    List<Example> train = data(480, 1);
+    List<Example> val = data(120, 2);
+    VqaModel model = ModelKinds.fit("classifier", c, train);
+    List<String> log = new ArrayList<>();
+    SparkTrainer.Outcome out =
+        trainer(c, log)
+            .train(
+                model,
+                "fp",
+                sc.parallelize(train, 3),
+                val,
+                new Path(tmp.resolve("work").toUri()),
+                null);
+    assertEquals(4, out.epochs().size());
+    assertEquals(480, out.examples());
+    assertEquals(30, out.batches()); // 3 partitions of 160 examples, 10 minibatches each
+    double first = out.epochs().get(0).validationLoss();
+    double last = out.epochs().get(3).validationLoss();
+    assertTrue(last < first, "validation loss " + first + " -> " + last);
+    double acc = model.validationScore(out.model(), data(200, 3));
+    assertTrue(acc > 0.8, "accuracy on fresh data " + acc + " (chance 0.25)");
+    assertTrue(log.stream().anyMatch(l -> l.startsWith("epoch 4/4: loss")), log.toString());
+    assertTrue(Files.exists(tmp.resolve("work/metrics.jsonl")));
+  }
+
+  @Test
+  void resumesFromTheLastCheckpointAfterAKill() throws Exception {
+    Config c = config("medvqa.training.keep = last");
+    List<Example> train = data(320, 4);
+    List<Example> val = data(80, 5);
+    VqaModel model = ModelKinds.fit("classifier", c, train);
+    Path work = new Path(tmp.resolve("work").toUri());
+    // The "kill": the process dies right after epoch 2 is checkpointed.
+    RuntimeException killed =
+        assertThrows(
+            RuntimeException.class,
+            () ->
+                trainer(c, new ArrayList<>())
+                    .train(
+                        model,
+                        "fp",
+                        sc.parallelize(train, 2),
+                        val,
+                        work,
+                        m -> {
+                          if (m.epoch() == 2) {
+                            throw new RuntimeException("killed");
+                          }
+                        }));
+    assertEquals("killed", killed.getMessage());
+    ComputationGraph atKill =
+        SparkTrainer.load(
+            new HadoopFiles(new Configuration()), new Path(work, SparkTrainer.CHECKPOINT));
+
+    List<String> log = new ArrayList<>();
+    SparkTrainer.Outcome out =
+        trainer(c, log).train(model, "fp", sc.parallelize(train, 2), val, work, null);
+    assertEquals(2, out.resumedFrom());
+    assertEquals(List.of(1, 2, 3, 4), out.epochs().stream().map(EpochMetrics::epoch).toList());
+    assertTrue(log.get(0).startsWith("resuming after epoch 2 of 4"), log.get(0));
+    assertTrue(log.stream().anyMatch(l -> l.startsWith("reusing the export")), log.toString());
+    // The resumed run started from the checkpoint's parameters and updater, then moved on.
+    assertEquals(
+        atKill.getUpdater().getStateViewArray().length(),
+        out.model().getUpdater().getStateViewArray().length());
+    assertNotEquals(atKill.params(), out.model().params());
+    assertEquals(out.epochs().size(), 4);
+
+    // Another run's work folder is refused, not mixed in.
+    TrainingFailure other =
+        assertThrows(
+            TrainingFailure.class,
+            () -> trainer(c, log).train(model, "other", sc.parallelize(train, 2), val, work, null));
+    assertTrue(other.getMessage().contains("holds another run"), other.getMessage());
+  }
+
+  @Test
+  void survivesAnInjectedTaskFailure() throws Exception {
+    java.nio.file.Path marker = tmp.resolve("failed-once");
+    Config c = config("medvqa.training { epochs = 2, inject-task-failure = \"" + marker + "\" }");
+    List<Example> train = data(256, 6);
+    VqaModel model = ModelKinds.fit("classifier", c, train);
+    SparkTrainer.Outcome out =
+        trainer(c, new ArrayList<>())
+            .train(
+                model,
+                "fp",
+                sc.parallelize(train, 2),
+                data(64, 7),
+                new Path(tmp.resolve("work").toUri()),
+                null);
+    assertTrue(Files.exists(marker), "the failure was injected");
+    assertEquals(2, out.epochs().size());
+    assertTrue(out.epochs().get(1).validationScore() > 0.5);
+  }
+
+  @Test
+  void refusesASingleAnswerTrainingSet() {
+    List<Example> one = new ArrayList<>();
+    for (Example e : data(10, 8)) {
+      one.add(
+          new Example(
+              e.sampleId(), e.imageId(), e.category(), e.image(), e.question(), List.of("yes")));
+    }
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> ModelKinds.fit("classifier", config(""), one));
+    assertEquals(
+        "a classifier needs at least 2 distinct training answers, got 1 ('yes')", e.getMessage());
+  }
+}
