@@ -209,4 +209,42 @@ class SparkTrainerTest {
     assertEquals(
         "a classifier needs at least 2 distinct training answers, got 1 ('yes')", e.getMessage());
   }
+
+  /**
+   * The question-aware model through the same Spark path: masked question inputs next to an
+   * unmasked image input must train as they do locally (the answer depends on the question).
+   */
+  @Test
+  void questionAwareModelLearnsOnSpark() throws Exception {
+    Config c =
+        config(
+            "medvqa.training { epochs = 6, learning-rate = 0.01 }, medvqa.models.qaware {"
+                + " embedding = 8, lstm = 16, image-projection = 16, hidden = 16, dropout = 0 }");
+    List<Example> train = new ArrayList<>();
+    Random r = new Random(9);
+    for (Example e : data(400, 10)) {
+      boolean side = r.nextBoolean();
+      train.add(
+          new Example(
+              e.sampleId(),
+              e.imageId(),
+              side ? "side" : "kind",
+              e.image(),
+              side ? "which class is shown in this image?" : "what kind of image?",
+              List.of(side ? e.answer() : "scan")));
+    }
+    List<Example> val = train.subList(0, 80);
+    VqaModel model = ModelKinds.fit("qaware", c, train);
+    SparkTrainer.Outcome out =
+        trainer(c, new ArrayList<>())
+            .train(
+                model,
+                "fp",
+                sc.parallelize(train.subList(80, 400), 2),
+                val,
+                new Path(tmp.resolve("work").toUri()),
+                null);
+    double acc = model.validationScore(out.model(), val);
+    assertTrue(acc > 0.9, "question-aware accuracy " + acc + " " + out.epochs());
+  }
 }

@@ -38,8 +38,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * question; the 2020 winners turned the task into one classification per question kind.
  *
  * <p>Graph: {@code image} [batch, features] -> dense ReLU projection; {@code question} [batch,
- * length] word ids with a mask -> embedding -> LSTM -> last unmasked step; both merged -> dense
- * ReLU -> {@code answer}, a softmax over every training answer.
+ * length] left-padded word ids -> embedding -> LSTM -> last step; both merged -> dense ReLU ->
+ * {@code answer}, a softmax over every training answer.
  *
  * <p>Routing ({@code route-by-category}): at prediction the argmax runs only over the answers seen
  * with the question's category in training (the manifest's category: from the release's files, or
@@ -228,23 +228,25 @@ public final class QuestionAwareClassifier implements VqaModel {
     return net;
   }
 
-  /** Word ids [n, length] and their mask [n, length] (at least one step, so empty text works). */
-  private INDArray[] questions(List<Example> examples) {
+  /**
+   * Word ids [n, length], left-padded with {@code <pad>} so that the question's last word is the
+   * last time step. No mask: under Spark training, masked and unmasked inputs behaved differently
+   * from the same graph on the driver (the model fitted the training minibatches and failed on like
+   * data), while an unmasked left-padded sequence is read the same way everywhere; the LSTM learns
+   * to carry nothing over from the padding.
+   */
+  private INDArray questions(List<Example> examples) {
     int n = examples.size();
     INDArray ids = Nd4j.zeros(DataType.FLOAT, n, maxQuestionLength);
-    INDArray mask = Nd4j.zeros(DataType.FLOAT, n, maxQuestionLength);
     for (int i = 0; i < n; i++) {
       List<String> t = Tokens.wordsAndMarks(examples.get(i).question());
+      int len = Math.min(t.size(), maxQuestionLength);
       int[] enc = words.encode(t, maxQuestionLength);
-      int len = Math.max(1, Math.min(t.size(), maxQuestionLength));
-      for (int j = 0; j < maxQuestionLength; j++) {
-        ids.putScalar(i, j, enc[j]);
-      }
       for (int j = 0; j < len; j++) {
-        mask.putScalar(i, j, 1f);
+        ids.putScalar(i, maxQuestionLength - len + j, enc[j]);
       }
     }
-    return new INDArray[] {ids, mask};
+    return ids;
   }
 
   @Override
@@ -254,23 +256,14 @@ public final class QuestionAwareClassifier implements VqaModel {
 
   @Override
   public MultiDataSet batch(List<Example> examples) {
-    INDArray[] q = questions(examples);
     return new org.nd4j.linalg.dataset.MultiDataSet(
-        new INDArray[] {ImageClassifier.images(examples, features), q[0]},
-        new INDArray[] {ImageClassifier.oneHot(answers, examples)},
-        new INDArray[] {null, q[1]},
-        null);
+        new INDArray[] {ImageClassifier.images(examples, features), questions(examples)},
+        new INDArray[] {ImageClassifier.oneHot(answers, examples)});
   }
 
   /** Softmax outputs [n, answers] for {@code examples}. */
   public INDArray probabilities(ComputationGraph net, List<Example> examples) {
-    INDArray[] q = questions(examples);
-    net.setLayerMaskArrays(new INDArray[] {null, q[1]}, null);
-    try {
-      return net.output(false, ImageClassifier.images(examples, features), q[0])[0];
-    } finally {
-      net.clearLayerMaskArrays();
-    }
+    return net.output(false, ImageClassifier.images(examples, features), questions(examples))[0];
   }
 
   @Override
