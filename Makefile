@@ -20,6 +20,10 @@ help:
 	@echo "make demo           synthetic data -> ingest -> train (majority) -> predict -> evaluate"
 	@echo "make baseline-2019  the majority baseline on the real 2019 training set, 90/10 split by image"
 	@echo "make bench-eval     BLEU throughput, ours against NLTK, 100,000 pairs"
+	@echo "make runs-2019      majority, paper run 5 and the question-aware model on the 2019 training set (bin/medvqa run each)"
+	@echo "make weights        Keras ResNet50 ImageNet weights imported into DL4J (models/)"
+	@echo "make vectors        GloVe 6B 100d word vectors for question augmentation (vectors/)"
+	@echo "make bench-features | bench-augment | bench-questions | bench-train   benchmarks against their peers"
 	@echo "make format         rewrite the sources in the project's format (google-java-format)"
 
 build:
