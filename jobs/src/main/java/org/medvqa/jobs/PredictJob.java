@@ -107,7 +107,10 @@ public final class PredictJob implements Job {
       try (InputStream in = files.open(new Path(modelDir, TrainJob.MODEL_FILE))) {
         net = ModelSerializer.restoreComputationGraph(in, false);
       }
-      rows = withFeatures(ctx, manifest, manifestPath);
+      rows =
+          model instanceof org.medvqa.models.classifier.FineTunedClassifier
+              ? manifest.withColumn(Examples.FEATURE, Pixels.of(files, cfg))
+              : withFeatures(ctx, manifest, manifestPath);
       answerer =
           chunk -> {
             List<Example> examples = new ArrayList<>(chunk.size());

@@ -92,7 +92,10 @@ public final class RunJob implements Job {
     }
 
     // 2. Features, in the shared cache keyed by image content and weights.
-    boolean dl4j = !kind.equals(MajorityBaseline.TYPE);
+    // The fine-tuned classifier reads the images themselves; the others read cached features.
+    boolean dl4j =
+        !kind.equals(MajorityBaseline.TYPE)
+            && !kind.equals(org.medvqa.models.classifier.FineTunedClassifier.KIND);
     String cache = "";
     Config withFeatures = cfg;
     if (dl4j) {

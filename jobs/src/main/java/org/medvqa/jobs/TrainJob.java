@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.deeplearning4j.util.ModelSerializer;
@@ -28,6 +29,7 @@ import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.models.Example;
 import org.medvqa.models.ModelKinds;
 import org.medvqa.models.VqaModel;
+import org.medvqa.models.classifier.FineTunedClassifier;
 import org.medvqa.training.EpochMetrics;
 import org.medvqa.training.SparkTrainer;
 import org.medvqa.training.TrainingFailure;
@@ -160,12 +162,15 @@ public final class TrainJob implements Job {
       throws Exception {
     Config cfg = ctx.config();
     String split = cfg.getString("medvqa.train.split");
-    String featuresPath = ConfigCheck.requireString(cfg, "medvqa.train.features");
+    boolean pixels = kind.equals(FineTunedClassifier.KIND);
+    String featuresPath =
+        pixels ? "(images)" : ConfigCheck.requireString(cfg, "medvqa.train.features");
     String key = ConfigCheck.requireString(cfg, "medvqa.train.features-key");
     TrainingSettings settings = TrainingSettings.from(cfg);
     HadoopFiles files = ctx.files();
-    Path featureTable = new Path(files.qualify(featuresPath), ExtractFeaturesJob.FEATURES);
-    if (!files.exists(featureTable)) {
+    Path featureTable =
+        pixels ? null : new Path(files.qualify(featuresPath), ExtractFeaturesJob.FEATURES);
+    if (!pixels && !files.exists(featureTable)) {
       throw new JobFailure(
           "no feature table at " + featureTable + " (run extract-features on the manifest first)");
     }
@@ -190,11 +195,17 @@ public final class TrainJob implements Job {
       validation = training.filter(side);
       training = training.filter(org.apache.spark.sql.functions.not(side));
     }
-    Dataset<Row> features = ctx.spark().read().parquet(featureTable.toString());
-    Dataset<Row> trainRows =
-        Examples.withFeatures(training, features, key).select(Examples.columns()).cache();
-    Dataset<Row> valRows =
-        Examples.withFeatures(validation, features, key).select(Examples.columns());
+    Dataset<Row> trainRows;
+    Dataset<Row> valRows;
+    if (pixels) {
+      Column px = Pixels.of(files, cfg);
+      trainRows = training.withColumn(Examples.FEATURE, px).select(Examples.columns()).cache();
+      valRows = validation.withColumn(Examples.FEATURE, px).select(Examples.columns());
+    } else {
+      Dataset<Row> features = ctx.spark().read().parquet(featureTable.toString());
+      trainRows = Examples.withFeatures(training, features, key).select(Examples.columns()).cache();
+      valRows = Examples.withFeatures(validation, features, key).select(Examples.columns());
+    }
 
     long nTrain = trainRows.count();
     if (nTrain == 0) {
@@ -203,18 +214,25 @@ public final class TrainJob implements Job {
     List<Row> missing = trainRows.filter(col(Examples.FEATURE).isNull()).limit(5).collectAsList();
     if (!missing.isEmpty()) {
       long n = trainRows.filter(col(Examples.FEATURE).isNull()).count();
-      throw new JobFailure(
-          n
-              + " training questions have no image feature in "
-              + featuresPath
-              + " (e.g. sample "
+      String example =
+          " (e.g. sample "
               + missing.get(0).getString(0)
               + ", image "
               + missing.get(0).getString(1)
-              + "): run extract-features on "
-              + manifestPath
-              + " into that table"
-              + (key.equals(ManifestColumns.IMAGE_ID) ? "" : " with columns.image-id = " + key));
+              + ")";
+      throw new JobFailure(
+          pixels
+              ? n + " training questions have an image that cannot be read" + example
+              : n
+                  + " training questions have no image feature in "
+                  + featuresPath
+                  + example
+                  + ": run extract-features on "
+                  + manifestPath
+                  + " into that table"
+                  + (key.equals(ManifestColumns.IMAGE_ID)
+                      ? ""
+                      : " with columns.image-id = " + key));
     }
 
     // The model's classes and vocabularies come from the training text only.

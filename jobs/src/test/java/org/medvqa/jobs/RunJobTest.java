@@ -167,4 +167,35 @@ class RunJobTest extends SparkTestBase {
                     + " training answers, got 1 ('skull')"),
         r.err());
   }
+
+  /** Run 5 with the whole (here: tiny) ResNet trained from the images, on local[2]. */
+  @Test
+  void fineTunedClassifierTrainsFromTheImages() throws Exception {
+    Path backbone = dir.resolve("tiny-top.zip");
+    ModelSerializer.writeModel(
+        org.medvqa.features.ResNet50.builder()
+            .optImageSize(32)
+            .optWidthDivisor(16)
+            .optBlocks(1, 1, 1, 1)
+            .optTop(true)
+            .build()
+            .init(),
+        new File(backbone.toString()),
+        false);
+    Path out = dir.resolve("finetune");
+    Run r =
+        run(
+            "vqa-run5-finetune.conf",
+            out,
+            set("medvqa.models.classifier-finetune.backbone", backbone),
+            "medvqa.models.classifier-finetune.image-size=32",
+            "medvqa.models.classifier-finetune.preprocessing=raw",
+            "medvqa.training.epochs=2");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("train: epoch 2/2: loss"), r.out());
+    assertTrue(!r.out().contains("extract-features"), "no feature extraction: " + r.out());
+    assertEquals(120, Files.readAllLines(out.resolve("submission.txt")).size());
+    assertTrue(json(out.resolve("metrics.json")).get("accuracy").asDouble() >= 0);
+    assertEquals("classifier-finetune", json(out.resolve("model/spec.json")).get("kind").asText());
+  }
 }

@@ -5,13 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import java.util.List;
+import org.medvqa.models.classifier.FineTunedClassifier;
 import org.medvqa.models.classifier.ImageClassifier;
 import org.medvqa.models.classifier.QuestionAwareClassifier;
 
 /** The model kinds {@code train} knows, by name: fitting a new one and reading a saved one. */
 public final class ModelKinds {
   public static final List<String> NAMES =
-      List.of(ImageClassifier.KIND, QuestionAwareClassifier.KIND);
+      List.of(ImageClassifier.KIND, QuestionAwareClassifier.KIND, FineTunedClassifier.KIND);
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -27,6 +28,7 @@ public final class ModelKinds {
     return switch (kind) {
       case ImageClassifier.KIND -> ImageClassifier.fit(c, training);
       case QuestionAwareClassifier.KIND -> QuestionAwareClassifier.fit(c, training);
+      case FineTunedClassifier.KIND -> FineTunedClassifier.fit(c, training);
       default ->
           throw new IllegalArgumentException("unknown model kind '" + kind + "'; known: " + NAMES);
     };
@@ -47,6 +49,7 @@ public final class ModelKinds {
     return switch (kind) {
       case ImageClassifier.KIND -> ImageClassifier.fromJson(o);
       case QuestionAwareClassifier.KIND -> QuestionAwareClassifier.fromJson(o);
+      case FineTunedClassifier.KIND -> FineTunedClassifier.fromJson(o);
       default ->
           throw new IllegalArgumentException(
               "model spec of unknown kind '" + kind + "'; known: " + NAMES);

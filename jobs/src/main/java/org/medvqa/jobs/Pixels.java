@@ -1,0 +1,57 @@
+package org.medvqa.jobs;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.typesafe.config.Config;
+import java.io.InputStream;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.medvqa.core.ManifestColumns;
+import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.core.io.SerializableConf;
+import org.medvqa.features.ImagePreprocessor;
+
+/**
+ * The preprocessed pixels of each row's image, as the {@link Examples#FEATURE} column of the
+ * fine-tuned classifier (which learns from images, not from cached features). Read and decoded on
+ * the executors; an unreadable image gives null, which train refuses by name and predict answers
+ * from a blank image, counted.
+ */
+final class Pixels {
+  private Pixels() {}
+
+  static Column of(HadoopFiles files, Config cfg) {
+    Config c = cfg.getConfig("medvqa.models.classifier-finetune");
+    int size = c.getInt("image-size");
+    boolean caffe = c.getString("preprocessing").equals("caffe");
+    int maxSide = cfg.getInt("medvqa.features.image.max-side");
+    SerializableConf conf = new SerializableConf(files.conf());
+    UserDefinedFunction read =
+        functions.udf(
+            (UDF1<String, float[]>)
+                path -> {
+                  if (path == null || path.isEmpty()) {
+                    return null;
+                  }
+                  ImagePreprocessor p = new ImagePreprocessor(size, false, caffe, false, maxSide);
+                  Path file = new Path(path);
+                  byte[] bytes;
+                  try (InputStream in = file.getFileSystem(conf.get()).open(file)) {
+                    bytes = in.readAllBytes();
+                  }
+                  float[] px = new float[p.imageLength()];
+                  try {
+                    p.prepare(bytes, px, 0);
+                  } catch (ImagePreprocessor.BadImage e) {
+                    return null;
+                  }
+                  return px;
+                },
+            DataTypes.createArrayType(DataTypes.FloatType, false));
+    return read.apply(col(ManifestColumns.IMAGE_PATH));
+  }
+}
