@@ -71,6 +71,7 @@ public final class SparkTrainer {
       int batches,
       boolean stoppedEarly) {}
 
+  static final String AERON_UNBLOCK = "aeron.publication.unblock.timeout";
   static final String CHECKPOINT = "checkpoint.zip";
   static final String BEST = "best.zip";
   static final String STATE = "state.json";
@@ -278,6 +279,12 @@ public final class SparkTrainer {
   private TrainingMaster<?, ?> trainingMaster(int workers) {
     StorageLevel level = StorageLevel.fromString(settings.storageLevel());
     if (settings.master().equals("shared")) {
+      // Aeron refuses to start unless its publication unblock timeout exceeds the client liveness
+      // timeout (30 s), and its default (15 s) does not. This sets it for this JVM (the driver, and
+      // the executors of local mode); cluster executors need the same -D in their Java options.
+      if (System.getProperty(AERON_UNBLOCK) == null) {
+        System.setProperty(AERON_UNBLOCK, String.valueOf(TimeUnit.SECONDS.toNanos(60)));
+      }
       VoidConfiguration voidConf =
           VoidConfiguration.builder()
               .unicastPort(settings.sharedPort())

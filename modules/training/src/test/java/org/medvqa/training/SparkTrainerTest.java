@@ -247,4 +247,33 @@ class SparkTrainerTest {
     double acc = model.validationScore(out.model(), val);
     assertTrue(acc > 0.9, "question-aware accuracy " + acc + " " + out.epochs());
   }
+
+  /**
+   * The experimental gradient-sharing master: it either trains or fails with the timeout's message
+   * naming the setting; it never hangs the job.
+   */
+  @Test
+  void sharedMasterTrainsOrFailsClearly() throws Exception {
+    Config c = config("medvqa.training { master = shared, epochs = 2, epoch-timeout = 60s }");
+    List<Example> train = data(256, 11);
+    VqaModel model = ModelKinds.fit("classifier", c, train);
+    long t0 = System.nanoTime();
+    try {
+      SparkTrainer.Outcome out =
+          trainer(c, new ArrayList<>())
+              .train(
+                  model,
+                  "fp",
+                  sc.parallelize(train, 2),
+                  data(64, 12),
+                  new Path(tmp.resolve("work").toUri()),
+                  null);
+      assertEquals(2, out.epochs().size());
+    } catch (TrainingFailure e) {
+      assertTrue(
+          e.getMessage().contains("did not finish within medvqa.training.epoch-timeout"),
+          e.getMessage());
+    }
+    assertTrue((System.nanoTime() - t0) / 1e9 < 150, "bounded by the epoch timeout");
+  }
 }
