@@ -1,0 +1,271 @@
+package org.medvqa.models.vae;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.medvqa.models.text.Vocabulary;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Greedy and beam-search decoding, over anything that gives next-word log-probabilities one step at
+ * a time (a {@link Stepper}), so the search can be tested on scripted distributions. Padding, the
+ * start symbol and {@code <unk>} are never emitted; a sequence ends at {@code </s>} (not part of
+ * the result) or after {@code maxLength} steps.
+ */
+final class Decoding {
+  private Decoding() {}
+
+  /** Next-word log-probabilities for a fixed number of rows, each with its own recurrent state. */
+  interface Stepper {
+    /** Feeds each row's previous word; returns log-probabilities [rows][vocabulary]. */
+    double[][] step(int[] previous);
+
+    /** From now on row r continues the state of row {@code parents[r]}. */
+    void reorder(int[] parents);
+  }
+
+  private static boolean allowed(int id) {
+    return id != Vocabulary.PAD_ID && id != Vocabulary.START_ID && id != Vocabulary.UNKNOWN_ID;
+  }
+
+  /** The most probable word at each step, for {@code rows} independent rows. */
+  static List<int[]> greedy(Stepper s, int rows, int maxLength) {
+    checkLength(maxLength);
+    List<List<Integer>> out = new ArrayList<>();
+    for (int r = 0; r < rows; r++) {
+      out.add(new ArrayList<>());
+    }
+    boolean[] done = new boolean[rows];
+    int[] previous = new int[rows];
+    Arrays.fill(previous, Vocabulary.START_ID);
+    for (int t = 0; t < maxLength; t++) {
+      double[][] lp = s.step(previous);
+      boolean all = true;
+      for (int r = 0; r < rows; r++) {
+        if (done[r]) {
+          previous[r] = Vocabulary.PAD_ID;
+          continue;
+        }
+        int best = -1;
+        for (int v = 0; v < lp[r].length; v++) {
+          if (allowed(v) && (best < 0 || lp[r][v] > lp[r][best])) {
+            best = v;
+          }
+        }
+        if (best == Vocabulary.END_ID) {
+          done[r] = true;
+        } else {
+          out.get(r).add(best);
+        }
+        previous[r] = best;
+        all &= done[r];
+      }
+      if (all) {
+        break;
+      }
+    }
+    List<int[]> result = new ArrayList<>();
+    out.forEach(l -> result.add(l.stream().mapToInt(Integer::intValue).toArray()));
+    return result;
+  }
+
+  private record Candidate(double score, int beam, int word) {}
+
+  private record Hypothesis(int[] words, double score) {}
+
+  private static final Comparator<Candidate> BEST_FIRST =
+      Comparator.comparingDouble(Candidate::score)
+          .reversed()
+          .thenComparingInt(Candidate::beam)
+          .thenComparingInt(Candidate::word);
+
+  /**
+   * Beam search of {@code width} for {@code n} sequences; {@code s} has {@code n * width} rows,
+   * sequence i in rows {@code i * width .. i * width + width - 1}. Hypotheses are ranked by their
+   * summed log-probability (no length normalisation); a sequence stops once it has {@code width}
+   * finished hypotheses or its best finished one beats every open one. Width 1 is greedy decoding.
+   */
+  static List<int[]> beam(Stepper s, int n, int width, int maxLength) {
+    checkLength(maxLength);
+    if (width < 1) {
+      throw new IllegalArgumentException("beam width must be at least 1, got " + width);
+    }
+    int rows = n * width;
+    double[] score = new double[rows];
+    int[][] words = new int[rows][0];
+    int[] previous = new int[rows];
+    Arrays.fill(previous, Vocabulary.START_ID);
+    for (int r = 0; r < rows; r++) {
+      // All beams start identical: only the first may expand, or the first step fills the beam
+      // with copies of one word.
+      score[r] = r % width == 0 ? 0 : Double.NEGATIVE_INFINITY;
+    }
+    boolean[] done = new boolean[n];
+    List<List<Hypothesis>> finished = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      finished.add(new ArrayList<>());
+    }
+    for (int t = 0; t < maxLength; t++) {
+      boolean last = t == maxLength - 1;
+      double[][] lp = s.step(previous);
+      int[] parents = new int[rows];
+      int[] next = new int[rows];
+      double[] nextScore = new double[rows];
+      int[][] nextWords = new int[rows][];
+      boolean all = true;
+      for (int i = 0; i < n; i++) {
+        int base = i * width;
+        int alive = 0;
+        if (!done[i]) {
+          List<Candidate> cands = new ArrayList<>();
+          for (int b = 0; b < width; b++) {
+            if (score[base + b] == Double.NEGATIVE_INFINITY) {
+              continue;
+            }
+            for (int v : top(lp[base + b], width + 1)) {
+              double sc = score[base + b] + lp[base + b][v];
+              if (sc > Double.NEGATIVE_INFINITY) {
+                cands.add(new Candidate(sc, b, v));
+              }
+            }
+          }
+          cands.sort(BEST_FIRST);
+          List<Hypothesis> fin = finished.get(i);
+          for (Candidate c : cands) {
+            int[] prefix = words[base + c.beam()];
+            if (c.word() == Vocabulary.END_ID || last) {
+              fin.add(
+                  new Hypothesis(
+                      c.word() == Vocabulary.END_ID ? prefix : append(prefix, c), c.score()));
+              if (last && fin.size() >= width) {
+                break;
+              }
+            } else {
+              int r = base + alive++;
+              parents[r] = base + c.beam();
+              next[r] = c.word();
+              nextScore[r] = c.score();
+              nextWords[r] = append(prefix, c);
+              if (alive == width) {
+                break;
+              }
+            }
+          }
+          double bestOpen = alive > 0 ? nextScore[base] : Double.NEGATIVE_INFINITY;
+          double bestDone =
+              fin.stream().mapToDouble(Hypothesis::score).max().orElse(Double.NEGATIVE_INFINITY);
+          done[i] = alive == 0 || fin.size() >= width || bestDone >= bestOpen;
+        }
+        for (int r = base + alive; r < base + width; r++) {
+          parents[r] = base;
+          next[r] = Vocabulary.PAD_ID;
+          nextScore[r] = Double.NEGATIVE_INFINITY;
+          nextWords[r] = new int[0];
+        }
+        all &= done[i];
+      }
+      if (all) {
+        break;
+      }
+      s.reorder(parents);
+      previous = next;
+      score = nextScore;
+      words = nextWords;
+    }
+    List<int[]> out = new ArrayList<>();
+    for (List<Hypothesis> fin : finished) {
+      Hypothesis best = null;
+      for (Hypothesis h : fin) {
+        if (best == null || h.score() > best.score()) {
+          best = h;
+        }
+      }
+      out.add(best == null ? new int[0] : best.words());
+    }
+    return out;
+  }
+
+  private static int[] append(int[] prefix, Candidate c) {
+    int[] w = Arrays.copyOf(prefix, prefix.length + 1);
+    w[prefix.length] = c.word();
+    return w;
+  }
+
+  /** The k allowed words of highest log-probability, best first, ties to the lower id. */
+  private static int[] top(double[] lp, int k) {
+    int[] best = new int[k];
+    int m = 0;
+    for (int v = 0; v < lp.length; v++) {
+      if (!allowed(v)) {
+        continue;
+      }
+      int pos = m;
+      while (pos > 0 && lp[v] > lp[best[pos - 1]]) {
+        pos--;
+      }
+      if (pos < k) {
+        int end = Math.min(m, k - 1);
+        System.arraycopy(best, pos, best, pos + 1, end - pos);
+        best[pos] = v;
+        m = Math.min(m + 1, k);
+      }
+    }
+    return Arrays.copyOf(best, m);
+  }
+
+  private static void checkLength(int maxLength) {
+    if (maxLength < 1) {
+      throw new IllegalArgumentException(
+          "maximum output length must be at least 1, got " + maxLength);
+    }
+  }
+
+  /**
+   * Steps a decoder-only graph ({@link VaeGraph#decoderOnly}) with rnnTimeStep; each row has its
+   * own latent vector (a row of {@code z}) and LSTM state.
+   */
+  static final class GraphStepper implements Stepper {
+    private final ComputationGraph decoder;
+    private final INDArray z;
+
+    GraphStepper(ComputationGraph decoder, INDArray z) {
+      this.decoder = decoder;
+      this.z = z.castTo(decoder.getConfiguration().getDataType());
+      decoder.rnnClearPreviousState();
+    }
+
+    @Override
+    public double[][] step(int[] previous) {
+      float[] ids = new float[previous.length];
+      for (int r = 0; r < ids.length; r++) {
+        ids[r] = previous[r];
+      }
+      INDArray tokens =
+          Nd4j.create(ids, new long[] {ids.length, 1, 1}, DataType.FLOAT).castTo(z.dataType());
+      INDArray p = decoder.rnnTimeStep(z, tokens)[0];
+      INDArray logp =
+          org.nd4j.linalg.ops.transforms.Transforms.log(
+              p.reshape(p.size(0), p.size(1)).castTo(DataType.DOUBLE), true);
+      return logp.toDoubleMatrix();
+    }
+
+    @Override
+    public void reorder(int[] parents) {
+      boolean identity = true;
+      for (int r = 0; r < parents.length; r++) {
+        identity &= parents[r] == r;
+      }
+      if (identity) {
+        return;
+      }
+      Map<String, INDArray> state = decoder.rnnGetPreviousState(VaeGraph.DECODER_LSTM);
+      state.replaceAll((k, v) -> v.getRows(parents));
+      decoder.rnnSetPreviousState(VaeGraph.DECODER_LSTM, state);
+    }
+  }
+}

@@ -1,0 +1,345 @@
+package org.medvqa.models.vae;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.deeplearning4j.core.loader.MultiDataSetLoader;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.medvqa.models.Example;
+import org.medvqa.models.VqaModel;
+import org.medvqa.models.text.Tokens;
+import org.medvqa.models.text.Vocabulary;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The VAE that asks (Sarrouti, "NLM at VQA-Med 2020", section 4, the VQG task): the image feature
+ * is encoded into a Gaussian latent z, and an LSTM generates a question from z. Several questions
+ * per image come from several draws of z around the posterior mean.
+ *
+ * <p>Graph inputs, in {@link #batch} order: {@code image} [n, features]; {@code question-in} [n, 1,
+ * output-length] the previous question word at each step ({@code <s> w1 .. wk}, with mask); {@code
+ * eps} [n, z]. Encoder: image -> dense tanh = h_v -> mu, logvar; z = mu + exp(logvar / 2) * eps.
+ * Outputs: {@code question} (cross-entropy against {@code w1 .. wk </s>}, λ1), {@code kl} (λ2) and,
+ * when switched on, {@code image-reconstruction} (an MLP z -> h_v against h_v, λ3), both with dummy
+ * [n, 1] labels.
+ *
+ * <p>Questions are split with {@link Tokens#wordsAndMarks}, so "plane?" and "plane" share the word
+ * "plane" and the question mark is a token of its own; the generated tokens are joined with single
+ * spaces ("what is the plane ?"), which the VQG evaluator's lower-casing and punctuation stripping
+ * turns into the same words as the reference.
+ */
+public final class VaeVqg implements VqaModel {
+  public static final String KIND = "vae-vqg";
+
+  public static final String IMAGE = "image";
+  public static final String QUESTION_IN = "question-in";
+  public static final String EPS = VaeGraph.EPS;
+  public static final String QUESTION = "question";
+  public static final String KL = VaeGraph.KL;
+  public static final String IMAGE_RECONSTRUCTION = "image-reconstruction";
+
+  /** Index of {@link #EPS} among the inputs. */
+  public static final int EPS_INPUT = 2;
+
+  private static final long serialVersionUID = 1L;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int CHUNK = 128;
+
+  private final int features;
+  private final VaeGraph.Sizes sizes;
+  private final double lambdaQuestion;
+  private final double lambdaKl;
+  private final double lambdaImage;
+  private final boolean reconstructImage;
+  private final int outputLength;
+  private final String decoding;
+  private final int beamWidth;
+  private final int questionsPerImage;
+  private final long seed;
+  private final Vocabulary words;
+
+  VaeVqg(
+      int features,
+      VaeGraph.Sizes sizes,
+      double lambdaQuestion,
+      double lambdaKl,
+      double lambdaImage,
+      boolean reconstructImage,
+      int outputLength,
+      String decoding,
+      int beamWidth,
+      int questionsPerImage,
+      long seed,
+      Vocabulary words) {
+    new VaeVqa.Losses(lambdaQuestion, lambdaKl, lambdaImage, 0, reconstructImage, false);
+    if (outputLength < 1) {
+      throw new IllegalArgumentException("output-length must be at least 1, got " + outputLength);
+    }
+    if (questionsPerImage < 1) {
+      throw new IllegalArgumentException(
+          "questions-per-image must be at least 1, got " + questionsPerImage);
+    }
+    VaeVqa.checkDecoding(decoding, beamWidth);
+    this.features = features;
+    this.sizes = sizes;
+    this.lambdaQuestion = lambdaQuestion;
+    this.lambdaKl = lambdaKl;
+    this.lambdaImage = lambdaImage;
+    this.reconstructImage = reconstructImage;
+    this.outputLength = outputLength;
+    this.decoding = decoding;
+    this.beamWidth = beamWidth;
+    this.questionsPerImage = questionsPerImage;
+    this.seed = seed;
+    this.words = words;
+  }
+
+  /**
+   * Settings from {@code c} (the {@code medvqa.models.vae-vqg} block); the question vocabulary from
+   * {@code training}.
+   */
+  public static VaeVqg fit(Config c, List<Example> training) {
+    c.checkValid(ConfigFactory.defaultReference().getConfig("medvqa.models." + KIND));
+    List<List<String>> questions = new ArrayList<>();
+    training.forEach(e -> questions.add(Tokens.wordsAndMarks(e.question())));
+    return new VaeVqg(
+        Sequences.featureSize(training),
+        new VaeGraph.Sizes(c.getInt("embedding"), c.getInt("hidden"), c.getInt("z")),
+        c.getDouble("lambda-question"),
+        c.getDouble("lambda-kl"),
+        c.getDouble("lambda-image"),
+        c.getBoolean("reconstruct-image"),
+        c.getInt("output-length"),
+        c.getString("decoding"),
+        c.getInt("beam-width"),
+        c.getInt("questions-per-image"),
+        c.getLong("seed"),
+        Vocabulary.build(questions, c.getInt("min-word-count")));
+  }
+
+  /** Reads what {@link #toJson} wrote. */
+  public static VaeVqg fromJson(ObjectNode o) {
+    return new VaeVqg(
+        o.get("features").asInt(),
+        new VaeGraph.Sizes(o.get("embedding").asInt(), o.get("hidden").asInt(), o.get("z").asInt()),
+        o.get("lambda-question").asDouble(),
+        o.get("lambda-kl").asDouble(),
+        o.get("lambda-image").asDouble(),
+        o.get("reconstruct-image").asBoolean(),
+        o.get("output-length").asInt(),
+        o.get("decoding").asText(),
+        o.get("beam-width").asInt(),
+        o.get("questions-per-image").asInt(),
+        o.get("seed").asLong(),
+        Vocabulary.fromJson(o.get("words").toString()));
+  }
+
+  @Override
+  public ObjectNode toJson() {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("kind", KIND);
+    o.put("features", features);
+    o.put("embedding", sizes.embedding());
+    o.put("hidden", sizes.hidden());
+    o.put("z", sizes.z());
+    o.put("lambda-question", lambdaQuestion);
+    o.put("lambda-kl", lambdaKl);
+    o.put("lambda-image", lambdaImage);
+    o.put("reconstruct-image", reconstructImage);
+    o.put("output-length", outputLength);
+    o.put("decoding", decoding);
+    o.put("beam-width", beamWidth);
+    o.put("questions-per-image", questionsPerImage);
+    o.put("seed", seed);
+    try {
+      o.set("words", JSON.readTree(words.toJson()));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    return o;
+  }
+
+  @Override
+  public String kind() {
+    return KIND;
+  }
+
+  /** Input names in {@link #batch} order. */
+  public List<String> inputs() {
+    return List.of(IMAGE, QUESTION_IN, EPS);
+  }
+
+  /** Output names in {@link #batch} label order. */
+  public List<String> outputs() {
+    return reconstructImage ? List.of(QUESTION, KL, IMAGE_RECONSTRUCTION) : List.of(QUESTION, KL);
+  }
+
+  @Override
+  public ComputationGraph newGraph(long seed, IUpdater updater) {
+    return newGraph(seed, updater, DataType.FLOAT);
+  }
+
+  /** {@link #newGraph(long, IUpdater)} in another precision (gradient checks need DOUBLE). */
+  public ComputationGraph newGraph(long seed, IUpdater updater, DataType dataType) {
+    GraphBuilder g =
+        VaeGraph.builder(seed, updater, dataType)
+            .addInputs(inputs().toArray(new String[0]))
+            .addLayer(
+                "image-encoder", VaeGraph.dense(features, sizes.hidden(), Activation.TANH), IMAGE);
+    VaeGraph.addLatent(g, "image-encoder", sizes.hidden(), sizes.z(), lambdaKl);
+    VaeGraph.addDecoder(
+        g, VaeGraph.Z, QUESTION_IN, outputLength, sizes, words.size(), QUESTION, lambdaQuestion);
+    if (reconstructImage) {
+      VaeGraph.addReconstruction(
+          g, IMAGE_RECONSTRUCTION, "image-encoder", sizes.hidden(), sizes, lambdaImage);
+    }
+    ComputationGraph net =
+        new ComputationGraph(g.setOutputs(outputs().toArray(new String[0])).build());
+    net.init();
+    return net;
+  }
+
+  /** {@link #batch} with the given noise [n, z]. */
+  MultiDataSet batch(List<Example> examples, INDArray eps) {
+    int n = examples.size();
+    List<List<String>> questions = new ArrayList<>(n);
+    examples.forEach(e -> questions.add(Tokens.wordsAndMarks(e.question())));
+    INDArray[] q = Sequences.teacherForcing(questions, words, outputLength);
+    INDArray[] labels =
+        reconstructImage
+            ? new INDArray[] {q[1], Sequences.dummy(n), Sequences.dummy(n)}
+            : new INDArray[] {q[1], Sequences.dummy(n)};
+    INDArray[] labelMasks = new INDArray[labels.length];
+    labelMasks[0] = q[2];
+    return new org.nd4j.linalg.dataset.MultiDataSet(
+        new INDArray[] {Sequences.images(examples, features), q[0], eps},
+        labels,
+        new INDArray[] {null, q[2], null},
+        labelMasks);
+  }
+
+  /** Inputs in {@link #inputs} order, labels in {@link #outputs} order; eps is N(0, 1) noise. */
+  @Override
+  public MultiDataSet batch(List<Example> examples) {
+    return batch(examples, Nd4j.randn(DataType.FLOAT, examples.size(), sizes.z()));
+  }
+
+  @Override
+  public MultiDataSetLoader loader() {
+    return new NoiseLoader(EPS_INPUT);
+  }
+
+  /** The posterior's mu and logvar [n, z] for {@code examples}. */
+  INDArray[] encode(ComputationGraph net, List<Example> examples) {
+    int n = examples.size();
+    DataType dt = net.getConfiguration().getDataType();
+    INDArray[] in = {
+      Sequences.images(examples, features).castTo(dt),
+      Nd4j.zeros(dt, n, 1, outputLength),
+      Nd4j.zeros(dt, n, sizes.z())
+    };
+    // No masks: but a previous score() leaves its minibatch's masks on the graph.
+    net.clearLayerMaskArrays();
+    Map<String, INDArray> acts = net.feedForward(in, false);
+    return new INDArray[] {acts.get(VaeGraph.MU), acts.get(VaeGraph.LOGVAR)};
+  }
+
+  /**
+   * Up to {@code questions-per-image} distinct questions per example: first the one decoded from
+   * the posterior mean, then from draws z = mu + sigma * eps (twice as many draws as questions
+   * wanted, so duplicates can be replaced). The draws are seeded by the configured seed and the
+   * image id, so an image gets the same questions whatever batch it is in.
+   */
+  @Override
+  public List<List<String>> predict(ComputationGraph net, List<Example> examples) {
+    ComputationGraph decoder =
+        VaeGraph.decoderOnly(net, QUESTION_IN, sizes, words.size(), QUESTION);
+    int draws = questionsPerImage == 1 ? 1 : 2 * questionsPerImage;
+    List<List<String>> out = new ArrayList<>(examples.size());
+    for (int from = 0; from < examples.size(); from += CHUNK) {
+      List<Example> chunk = examples.subList(from, Math.min(examples.size(), from + CHUNK));
+      int n = chunk.size();
+      INDArray[] post = encode(net, chunk);
+      INDArray sigma = Transforms.exp(post[1].castTo(DataType.FLOAT).mul(0.5), false);
+      INDArray eps = Nd4j.zeros(DataType.FLOAT, n * draws, sizes.z());
+      int[] rows = new int[n * draws];
+      for (int i = 0; i < n; i++) {
+        Random r = new Random(seed * 31 + String.valueOf(chunk.get(i).imageId()).hashCode());
+        for (int d = 0; d < draws; d++) {
+          rows[i * draws + d] = i;
+          if (d > 0) {
+            eps.putRow(i * draws + d, Sequences.noise(1, sizes.z(), r));
+          }
+        }
+      }
+      INDArray z = post[0].castTo(DataType.FLOAT).getRows(rows).addi(sigma.getRows(rows).muli(eps));
+      List<int[]> ids = decode(decoder, z);
+      for (int i = 0; i < n; i++) {
+        Set<String> distinct = new LinkedHashSet<>();
+        for (int d = 0; d < draws && distinct.size() < questionsPerImage; d++) {
+          String q = Tokens.join(words.decode(ids.get(i * draws + d)));
+          if (!q.isEmpty()) {
+            distinct.add(q);
+          }
+        }
+        out.add(List.copyOf(distinct));
+      }
+    }
+    return out;
+  }
+
+  private List<int[]> decode(ComputationGraph decoder, INDArray z) {
+    int n = (int) z.size(0);
+    if (decoding.equals("greedy")) {
+      return Decoding.greedy(new Decoding.GraphStepper(decoder, z), n, outputLength);
+    }
+    int[] rows = new int[n * beamWidth];
+    for (int r = 0; r < rows.length; r++) {
+      rows[r] = r / beamWidth;
+    }
+    return Decoding.beam(
+        new Decoding.GraphStepper(decoder, z.getRows(rows)), n, beamWidth, outputLength);
+  }
+
+  /** Minus the mean validation loss (all weighted terms), with noise drawn from the seed. */
+  @Override
+  public String validationMetric() {
+    return "neg-loss";
+  }
+
+  @Override
+  public double validationScore(ComputationGraph net, List<Example> validation) {
+    if (validation.isEmpty()) {
+      return Double.NaN;
+    }
+    Random r = new Random(seed);
+    DataType dt = net.getConfiguration().getDataType();
+    double total = 0;
+    for (int from = 0; from < validation.size(); from += CHUNK) {
+      List<Example> chunk = validation.subList(from, Math.min(validation.size(), from + CHUNK));
+      MultiDataSet mds = batch(chunk, Sequences.noise(chunk.size(), sizes.z(), r));
+      if (dt != DataType.FLOAT) {
+        for (int k = 0; k < mds.getFeatures().length; k++) {
+          mds.setFeatures(k, mds.getFeatures(k).castTo(dt));
+        }
+      }
+      total += net.score(mds) * chunk.size();
+    }
+    return -total / validation.size();
+  }
+}

@@ -1,0 +1,209 @@
+package org.medvqa.models.vae;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.medvqa.models.Example;
+import org.medvqa.models.text.Vocabulary;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.NoOp;
+
+/** Greedy and beam search on scripted distributions, and the decoder graph against training. */
+class DecodingTest {
+  private static final int END = Vocabulary.END_ID;
+  private static final int V = 9;
+
+  /**
+   * Log-probabilities that depend on each row's whole prefix through {@code table} (prefix ->
+   * distribution), or on a seeded hash of the prefix when the table has no entry.
+   */
+  static final class Scripted implements Decoding.Stepper {
+    final List<List<Integer>> prefixes = new ArrayList<>();
+    final Map<List<Integer>, double[]> table;
+    final long seed;
+
+    Scripted(int rows, Map<List<Integer>, double[]> table, long seed) {
+      for (int r = 0; r < rows; r++) {
+        prefixes.add(new ArrayList<>(List.of(r)));
+      }
+      this.table = table;
+      this.seed = seed;
+    }
+
+    @Override
+    public double[][] step(int[] previous) {
+      double[][] out = new double[previous.length][];
+      for (int r = 0; r < previous.length; r++) {
+        List<Integer> p = prefixes.get(r);
+        p.add(previous[r]);
+        double[] probs = table.get(p.subList(1, p.size()));
+        if (probs == null) {
+          Random rnd = new Random(seed * 1_000_003L + p.hashCode());
+          probs = new double[V];
+          double sum = 0;
+          for (int v = 0; v < V; v++) {
+            probs[v] = Math.exp(2 * rnd.nextGaussian());
+            sum += probs[v];
+          }
+          for (int v = 0; v < V; v++) {
+            probs[v] /= sum;
+          }
+        }
+        out[r] = Arrays.stream(probs).map(Math::log).toArray();
+      }
+      return out;
+    }
+
+    @Override
+    public void reorder(int[] parents) {
+      List<List<Integer>> copy = new ArrayList<>();
+      for (int parent : parents) {
+        copy.add(new ArrayList<>(prefixes.get(parent)));
+      }
+      for (int r = 0; r < parents.length; r++) {
+        // The row's own index stays first so that rows of different sequences differ.
+        copy.get(r).set(0, prefixes.get(r).get(0));
+        prefixes.set(r, copy.get(r));
+      }
+    }
+  }
+
+  /** A distribution putting {@code p} on {@code word} and the rest evenly on the other words. */
+  static double[] peak(int word, double p) {
+    double[] d = new double[V];
+    Arrays.fill(d, (1 - p) / (V - 1));
+    d[word] = p;
+    return d;
+  }
+
+  private static List<Integer> prefix(int... words) {
+    List<Integer> l = new ArrayList<>();
+    l.add(Vocabulary.START_ID);
+    for (int w : words) {
+      l.add(w);
+    }
+    return l;
+  }
+
+  @Test
+  void stopsAtTheEndSymbol() {
+    Map<List<Integer>, double[]> t =
+        Map.of(prefix(), peak(5, 0.9), prefix(5), peak(6, 0.9), prefix(5, 6), peak(END, 0.9));
+    assertArrayEquals(new int[] {5, 6}, Decoding.greedy(new Scripted(1, t, 1), 1, 10).get(0));
+    assertArrayEquals(new int[] {5, 6}, Decoding.beam(new Scripted(3, t, 1), 1, 3, 10).get(0));
+    // An immediate end gives the empty sequence.
+    Map<List<Integer>, double[]> empty = Map.of(prefix(), peak(END, 0.9));
+    assertArrayEquals(new int[0], Decoding.greedy(new Scripted(1, empty, 1), 1, 10).get(0));
+    assertArrayEquals(new int[0], Decoding.beam(new Scripted(2, empty, 1), 1, 2, 10).get(0));
+  }
+
+  @Test
+  void stopsAtTheMaximumLength() {
+    Map<List<Integer>, double[]> t = new java.util.HashMap<>();
+    List<Integer> p = prefix();
+    for (int i = 0; i < 10; i++) {
+      t.put(new ArrayList<>(p), peak(7, 0.9));
+      p.add(7);
+    }
+    assertArrayEquals(new int[] {7, 7, 7, 7}, Decoding.greedy(new Scripted(1, t, 1), 1, 4).get(0));
+    assertArrayEquals(new int[] {7, 7, 7, 7}, Decoding.beam(new Scripted(4, t, 1), 1, 4, 4).get(0));
+    assertArrayEquals(new int[] {7}, Decoding.greedy(new Scripted(1, t, 1), 1, 1).get(0));
+  }
+
+  @Test
+  void neverEmitsReservedWords() {
+    // The padding, start and unknown ids are the most probable words, and are skipped.
+    double[] d = new double[V];
+    Arrays.fill(d, 0.01);
+    d[Vocabulary.PAD_ID] = d[Vocabulary.START_ID] = d[Vocabulary.UNKNOWN_ID] = 0.3;
+    d[8] = 0.02;
+    Map<List<Integer>, double[]> t = Map.of(prefix(), d, prefix(8), peak(END, 0.9));
+    assertArrayEquals(new int[] {8}, Decoding.greedy(new Scripted(1, t, 1), 1, 5).get(0));
+    assertArrayEquals(new int[] {8}, Decoding.beam(new Scripted(2, t, 1), 1, 2, 5).get(0));
+  }
+
+  @Test
+  void beamOfWidthOneIsGreedy() {
+    for (long seed = 0; seed < 40; seed++) {
+      int n = 4;
+      List<int[]> greedy = Decoding.greedy(new Scripted(n, Map.of(), seed), n, 6);
+      List<int[]> beam = Decoding.beam(new Scripted(n, Map.of(), seed), n, 1, 6);
+      for (int i = 0; i < n; i++) {
+        assertArrayEquals(greedy.get(i), beam.get(i), "seed " + seed + ", row " + i);
+      }
+    }
+  }
+
+  /** Greedy takes 5 (0.6) and then has only poor endings; 6 (0.4) then the end is worth more. */
+  @Test
+  void beamFindsAMoreProbableSequenceThanGreedy() {
+    double[] first = new double[V];
+    first[5] = 0.6;
+    first[6] = 0.4;
+    double[] spread = new double[V];
+    spread[4] = spread[7] = 0.3;
+    spread[8] = 0.4;
+    Map<List<Integer>, double[]> t =
+        Map.of(
+            prefix(),
+            first,
+            prefix(5),
+            spread,
+            prefix(6),
+            peak(END, 0.9),
+            prefix(5, 8),
+            peak(END, 0.99));
+    assertArrayEquals(new int[] {5, 8}, Decoding.greedy(new Scripted(1, t, 1), 1, 5).get(0));
+    assertArrayEquals(new int[] {6}, Decoding.beam(new Scripted(2, t, 1), 1, 2, 5).get(0));
+  }
+
+  /**
+   * The decoder-only graph stepped word by word gives the probabilities the full graph gives with
+   * teacher forcing, so parameters were copied to the right layers and the step inputs agree.
+   */
+  @Test
+  void steppedDecoderMatchesTeacherForcing() {
+    List<Example> data = Synthetic.vqa(6, 9, 16, 0.3);
+    VaeVqa m =
+        VaeVqa.fit(
+            Synthetic.config("vae-vqa", "embedding = 8, hidden = 12, z = 4, output-length = 5"),
+            data);
+    ComputationGraph net = m.newGraph(4, new NoOp());
+    INDArray zeros = Nd4j.zeros(DataType.FLOAT, data.size(), 4);
+    MultiDataSet mds = m.batch(data, zeros);
+    INDArray full =
+        net.output(
+                false, mds.getFeatures(), mds.getFeaturesMaskArrays(), mds.getLabelsMaskArrays())[
+            0];
+    ComputationGraph dec = m.decoder(net);
+    INDArray z = m.encode(net, data);
+    dec.rnnClearPreviousState();
+    INDArray in = mds.getFeatures(2);
+    INDArray mask = mds.getLabelsMaskArrays()[0];
+    for (int t = 0; t < m.outputLength(); t++) {
+      INDArray step =
+          in.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(t, t + 1)).dup();
+      INDArray p = dec.rnnTimeStep(z, step)[0];
+      p = p.reshape(p.size(0), p.size(1));
+      for (int i = 0; i < data.size(); i++) {
+        if (mask.getDouble(i, t) == 0) {
+          continue;
+        }
+        INDArray expected =
+            full.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.point(t));
+        assertEquals(0.0, expected.sub(p.getRow(i)).amaxNumber().doubleValue(), 1e-5);
+      }
+    }
+  }
+}

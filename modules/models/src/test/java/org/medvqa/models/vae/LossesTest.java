@@ -1,0 +1,129 @@
+package org.medvqa.models.vae;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+
+/** The hand-written pieces on their own: KL, squared residual, weighting, exp(x / 2). */
+class LossesTest {
+  private static final ActivationIdentity ID = new ActivationIdentity();
+
+  private static INDArray row(double... v) {
+    return Nd4j.createFromArray(v).reshape(1, v.length);
+  }
+
+  @Test
+  void klOfTheStandardNormalIsZero() {
+    INDArray post = Nd4j.zeros(DataType.DOUBLE, 4, 6); // mu = 0, logvar = 0
+    GaussianKl kl = new GaussianKl();
+    assertEquals(0.0, kl.computeScore(null, post, ID, null, true), 0.0);
+    assertEquals(0.0, kl.computeGradient(null, post, ID, null).norm2Number().doubleValue(), 0.0);
+  }
+
+  @Test
+  void klMatchesTheClosedForm() {
+    double[] mu = {0.5, -1.0, 2.0};
+    double[] lv = {0.2, -0.7, 1.5};
+    double expected = 0;
+    for (int i = 0; i < 3; i++) {
+      expected += 0.5 * (mu[i] * mu[i] + Math.exp(lv[i]) - 1 - lv[i]);
+    }
+    INDArray one = row(mu[0], mu[1], mu[2], lv[0], lv[1], lv[2]);
+    INDArray two = Nd4j.vstack(one, Nd4j.zeros(DataType.DOUBLE, 1, 6));
+    GaussianKl kl = new GaussianKl();
+    assertEquals(expected, kl.computeScore(null, one, ID, null, false), 1e-12);
+    // The second example is the prior: the sum is unchanged and the average halves.
+    assertEquals(expected, kl.computeScore(null, two, ID, null, false), 1e-12);
+    assertEquals(expected / 2, kl.computeScore(null, two, ID, null, true), 1e-12);
+    assertEquals(expected, kl.computeScoreArray(null, two, ID, null).getDouble(0, 0), 1e-12);
+    // A per-example mask drops the first example.
+    INDArray mask = Nd4j.createFromArray(0.0, 1.0).reshape(2, 1);
+    assertEquals(0.0, kl.computeScore(null, two, ID, mask, false), 1e-12);
+  }
+
+  /** Analytic gradients of the label-free losses against central differences. */
+  @Test
+  void gradientsMatchFiniteDifferences() {
+    INDArray x = row(0.5, -1.0, 2.0, 0.2, -0.7, 1.5);
+    for (ILossFunction loss :
+        new ILossFunction[] {
+          new GaussianKl(), new SquaredResidual(), new Weighted(new GaussianKl(), 0.3)
+        }) {
+      INDArray g = loss.computeGradient(null, x, ID, null);
+      for (int j = 0; j < x.length(); j++) {
+        INDArray plus = x.dup();
+        INDArray minus = x.dup();
+        plus.putScalar(0, j, x.getDouble(0, j) + 1e-6);
+        minus.putScalar(0, j, x.getDouble(0, j) - 1e-6);
+        double numeric =
+            (loss.computeScore(null, plus, ID, null, false)
+                    - loss.computeScore(null, minus, ID, null, false))
+                / 2e-6;
+        assertEquals(numeric, g.getDouble(0, j), 1e-6, loss + " parameter " + j);
+      }
+    }
+  }
+
+  @Test
+  void squaredResidualIsTheMeanSquare() {
+    INDArray r = Nd4j.vstack(row(1, -2, 3, 0), row(0, 0, 0, 2));
+    SquaredResidual l = new SquaredResidual();
+    assertEquals((14 / 4.0 + 4 / 4.0) / 2, l.computeScore(null, r, ID, null, true), 1e-12);
+  }
+
+  @Test
+  void weightedScalesScoreAndGradient() {
+    INDArray x = row(0.5, -1.0, 0.2, -0.7);
+    Weighted w = new Weighted(new GaussianKl(), 0.25);
+    GaussianKl kl = new GaussianKl();
+    assertEquals(
+        0.25 * kl.computeScore(null, x, ID, null, true), w.computeScore(null, x, ID, null, true));
+    assertEquals(
+        kl.computeGradient(null, x, ID, null).mul(0.25), w.computeGradient(null, x, ID, null));
+    assertThrows(IllegalArgumentException.class, () -> new Weighted(new GaussianKl(), -1));
+  }
+
+  @Test
+  void halfExpAndItsDerivative() {
+    HalfExp h = new HalfExp();
+    INDArray x = row(-1.0, 0.0, 2.0);
+    INDArray a = h.getActivation(x.dup(), true);
+    INDArray d = h.backprop(x.dup(), Nd4j.onesLike(x)).getFirst();
+    for (int j = 0; j < 3; j++) {
+      double v = x.getDouble(0, j);
+      assertEquals(Math.exp(v / 2), a.getDouble(0, j), 1e-12);
+      assertEquals(0.5 * Math.exp(v / 2), d.getDouble(0, j), 1e-12);
+    }
+  }
+
+  /**
+   * The graph configuration, custom activation and losses included, survives DL4J's JSON (what
+   * ModelSerializer writes and the Spark training master ships to executors).
+   */
+  @Test
+  void graphConfigurationRoundTripsThroughJson() {
+    VaeVqa m = Synthetic.tinyVqa("lambda-kl = 0.25");
+    ComputationGraphConfiguration conf = m.newGraph(1, new NoOp()).getConfiguration();
+    ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
+    assertEquals(conf.toJson(), back.toJson());
+    LossLayer kl =
+        (LossLayer) ((LayerVertex) back.getVertices().get(VaeGraph.KL)).getLayerConf().getLayer();
+    assertEquals(new Weighted(new GaussianKl(), 0.25), kl.getLossFn());
+    RnnOutputLayer answer =
+        (RnnOutputLayer)
+            ((LayerVertex) back.getVertices().get(VaeVqa.ANSWER)).getLayerConf().getLayer();
+    assertInstanceOf(Weighted.class, answer.getLossFn());
+  }
+}

@@ -1,0 +1,183 @@
+package org.medvqa.models.vae;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.InputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.nio.file.Path;
+import java.util.List;
+import org.deeplearning4j.core.loader.MultiDataSetLoader;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.models.Example;
+import org.nd4j.common.loader.Source;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.learning.config.Adam;
+
+class VaeVqaTest {
+  private static final int FEATURES = 16;
+  private static final String SMALL = "embedding = 16, hidden = 32, z = 8, output-length = 6";
+
+  static ComputationGraph train(VaeVqa m, List<Example> train, int epochs) {
+    ComputationGraph net = m.newGraph(1, new Adam(0.01));
+    for (int epoch = 0; epoch < epochs; epoch++) {
+      for (int i = 0; i < train.size(); i += 32) {
+        net.fit(m.batch(train.subList(i, Math.min(train.size(), i + 32))));
+      }
+    }
+    return net;
+  }
+
+  /**
+   * Four image classes, two question templates, the answer (one to four words) fixed by the class:
+   * answers of held-out images must be generated word for word, well above the 25% of guessing.
+   */
+  @Test
+  void learnsToAnswerHeldOutImages() {
+    List<Example> train = Synthetic.vqa(160, 1, FEATURES, 0.3);
+    List<Example> test = Synthetic.vqa(40, 2, FEATURES, 0.3);
+    VaeVqa m = VaeVqa.fit(Synthetic.config("vae-vqa", SMALL), train);
+    ComputationGraph net = train(m, train, 30);
+    double beam = m.validationScore(net, test);
+    double greedy = m.withDecoding("greedy", 1).validationScore(net, test);
+    assertTrue(beam >= 0.8, "beam accuracy " + beam);
+    assertTrue(greedy >= 0.8, "greedy accuracy " + greedy);
+    assertEquals("accuracy", m.validationMetric());
+    // Answers come out as the reference text, not as word lists.
+    assertTrue(
+        m.predict(net, test).stream().anyMatch(p -> p.get(0).equals("right kidney with cyst")));
+  }
+
+  @Test
+  void savedAndReloadedModelAnswersTheSame(@TempDir Path dir) throws Exception {
+    List<Example> train = Synthetic.vqa(64, 1, FEATURES, 0.3);
+    VaeVqa m = VaeVqa.fit(Synthetic.config("vae-vqa", SMALL), train);
+    ComputationGraph net = train(m, train, 3);
+    File file = dir.resolve("model.zip").toFile();
+    ModelSerializer.writeModel(net, file, false);
+    String json = new ObjectMapper().writeValueAsString(m.toJson());
+    ComputationGraph net2 = ModelSerializer.restoreComputationGraph(file, false);
+    VaeVqa m2 = VaeVqa.fromJson((ObjectNode) new ObjectMapper().readTree(json));
+    assertEquals(m.toJson(), m2.toJson());
+    List<Example> test = Synthetic.vqa(20, 2, FEATURES, 0.3);
+    assertEquals(m.predict(net, test), m2.predict(net2, test));
+  }
+
+  @Test
+  void batchHasTheDocumentedInputsAndOutputs() {
+    List<Example> data = Synthetic.vqa(5, 1, FEATURES, 0.3);
+    VaeVqa m = VaeVqa.fit(Synthetic.config("vae-vqa", SMALL), data);
+    MultiDataSet mds = m.batch(data);
+    assertEquals(List.of("image", "question", "answer-in", "eps"), m.inputs());
+    assertEquals(
+        List.of("answer", "kl", "image-reconstruction", "question-reconstruction"), m.outputs());
+    assertEquals(4, mds.getFeatures().length);
+    assertEquals(4, mds.getLabels().length);
+    assertEquals(List.of(5L, 1L, 6L), List.of(box(mds.getFeatures(2).shape())));
+    assertEquals(List.of(5L, 8L), List.of(box(mds.getFeatures(VaeVqa.EPS_INPUT).shape())));
+    ComputationGraph net = m.newGraph(1, new Adam(0.01));
+    assertEquals(m.inputs(), net.getConfiguration().getNetworkInputs());
+    assertEquals(m.outputs(), net.getConfiguration().getNetworkOutputs());
+    net.fit(mds);
+
+    VaeVqa bare =
+        VaeVqa.fit(
+            Synthetic.config(
+                "vae-vqa", SMALL + ", reconstruct-image = false, reconstruct-question = false"),
+            data);
+    assertEquals(List.of("answer", "kl"), bare.outputs());
+    assertEquals(2, bare.batch(data).getLabels().length);
+    bare.newGraph(1, new Adam(0.01)).fit(bare.batch(data));
+  }
+
+  private static Long[] box(long[] a) {
+    Long[] out = new Long[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = a[i];
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T javaRoundTrip(T o) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(o);
+    }
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      return (T) in.readObject();
+    }
+  }
+
+  /**
+   * The loader (shipped to executors, so Java-serialisable) reads an exported minibatch back with
+   * everything as written except eps, which is new standard normal noise on every load.
+   */
+  @Test
+  void loaderDrawsFreshNoiseOnEveryLoad() throws Exception {
+    List<Example> data = Synthetic.vqa(64, 1, FEATURES, 0.3);
+    VaeVqa m = javaRoundTrip(VaeVqa.fit(Synthetic.config("vae-vqa", SMALL + ", z = 50"), data));
+    MultiDataSet mds = m.batch(data);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    mds.save(bytes);
+    Source source =
+        new Source() {
+          @Override
+          public InputStream getInputStream() {
+            return new ByteArrayInputStream(bytes.toByteArray());
+          }
+
+          @Override
+          public String getPath() {
+            return "memory";
+          }
+        };
+    MultiDataSetLoader loader = javaRoundTrip(m.loader());
+    MultiDataSet a = loader.load(source);
+    MultiDataSet b = loader.load(source);
+    for (int k = 0; k < 3; k++) {
+      assertEquals(mds.getFeatures(k), a.getFeatures(k));
+    }
+    for (int k = 0; k < mds.getLabels().length; k++) {
+      assertEquals(mds.getLabels(k), a.getLabels(k));
+    }
+    assertEquals(mds.getFeaturesMaskArrays()[1], a.getFeaturesMaskArrays()[1]);
+    assertEquals(mds.getLabelsMaskArrays()[0], a.getLabelsMaskArrays()[0]);
+    INDArray ea = a.getFeatures(VaeVqa.EPS_INPUT);
+    INDArray eb = b.getFeatures(VaeVqa.EPS_INPUT);
+    assertEquals(mds.getFeatures(VaeVqa.EPS_INPUT).shapeInfoToString(), ea.shapeInfoToString());
+    assertNotEquals(mds.getFeatures(VaeVqa.EPS_INPUT), ea);
+    assertNotEquals(ea, eb);
+    assertEquals(0.0, ea.meanNumber().doubleValue(), 0.1); // 3200 draws: sd of the mean ~0.018
+    assertEquals(1.0, ea.stdNumber().doubleValue(), 0.1);
+  }
+
+  @Test
+  void invalidSettingsAreRejectedByName() {
+    List<Example> data = Synthetic.vqa(5, 1, FEATURES, 0.3);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> VaeVqa.fit(Synthetic.config("vae-vqa", "decoding = sampled"), data));
+    assertEquals("decoding must be greedy or beam, got 'sampled'", e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> VaeVqa.fit(Synthetic.config("vae-vqa", "lambda-kl = -1"), data));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> VaeVqa.fit(Synthetic.config("vae-vqa", "output-length = 0"), data));
+  }
+}
