@@ -125,6 +125,57 @@ class RunJobTest extends SparkTestBase {
     assertTrue(again.out().contains("train: model is complete already; skipped"), again.out());
     assertEquals(
         acc5, json(out5.resolve("metrics.json")).get("accuracy").asDouble(), 0.0, "same metrics");
+
+    // predict on its own, into an empty feature table: it extracts what the split lacks first.
+    Run predict =
+        medvqa(
+            "predict",
+            "--set",
+            set("medvqa.predict.model", out5.resolve("model")),
+            "--set",
+            set("medvqa.predict.manifest", out5.resolve("ingest-test")),
+            "--set",
+            "medvqa.predict.split=val",
+            "--set",
+            set("medvqa.predict.out", dir.resolve("predict-fresh")),
+            "--set",
+            set("medvqa.predict.features", dir.resolve("fresh-features")),
+            "--set",
+            "medvqa.predict.features-key=image_sha256",
+            "--set",
+            set("medvqa.features.model.file", model),
+            "--set",
+            "medvqa.features.image.size=64",
+            "--set",
+            "medvqa.features.image.preprocessing=raw");
+    assertEquals(0, predict.code(), predict.toString());
+    assertTrue(predict.out().contains("extracting the features this split's images lack"));
+    assertTrue(predict.out().contains("30 images to extract (0 already in"), predict.out());
+    assertEquals(
+        Files.readAllLines(out5.resolve("submission.txt")),
+        Files.readAllLines(dir.resolve("predict-fresh/submission.txt")));
+
+    // An empty training split is refused, naming the split.
+    String cache = json(out5.resolve("provenance.json")).get("notes").get("feature_cache").asText();
+    Run empty =
+        medvqa(
+            "train",
+            "--set",
+            "medvqa.train.model=classifier",
+            "--set",
+            set("medvqa.train.manifest", out5.resolve("ingest-train")),
+            "--set",
+            "medvqa.train.split=no-such-split",
+            "--set",
+            "medvqa.train.features=" + cache,
+            "--set",
+            "medvqa.train.features-key=image_sha256",
+            "--set",
+            set("medvqa.train.out", dir.resolve("empty-model")),
+            "--set",
+            "medvqa.training.epochs=1");
+    assertEquals(1, empty.code(), empty.toString());
+    assertTrue(empty.err().contains("no training answers in split 'no-such-split'"), empty.err());
   }
 
   @Test
@@ -199,5 +250,37 @@ class RunJobTest extends SparkTestBase {
     assertEquals(120, Files.readAllLines(out.resolve("submission.txt")).size());
     assertTrue(json(out.resolve("metrics.json")).get("accuracy").asDouble() >= 0);
     assertEquals("classifier-finetune", json(out.resolve("model/spec.json")).get("kind").asText());
+  }
+
+  /** A test release without answers: the run writes the submission and no metrics. */
+  @Test
+  void aTestReleaseWithoutAnswersGetsASubmissionOnly() throws Exception {
+    Path test = dir.resolve("questions-only");
+    Path src = release.resolve("VQAMed2019_Test");
+    Files.createDirectories(test.resolve("VQAMed2019_Test_Images"));
+    try (var s = Files.list(src.resolve("VQAMed2019_Test_Images"))) {
+      for (Path p : s.toList()) {
+        Files.copy(p, test.resolve("VQAMed2019_Test_Images").resolve(p.getFileName()));
+      }
+    }
+    Files.copy(
+        src.resolve("VQAMed2019_Test_Questions.txt"),
+        test.resolve("VQAMed2019_Test_Questions.txt"));
+    Path out = dir.resolve("majority-no-answers");
+    Run r =
+        medvqa(
+            "run",
+            "--config",
+            Path.of("../conf/runs/vqa-majority.conf").toAbsolutePath().toString(),
+            "--set",
+            set("medvqa.data.train", release.resolve("ImageClef_2019_Training")),
+            "--set",
+            set("medvqa.data.test", test),
+            "--set",
+            set("medvqa.out", out));
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("submission only"), r.out());
+    assertEquals(8, Files.readAllLines(out.resolve("submission.txt")).size());
+    assertTrue(!Files.exists(out.resolve("metrics.json")));
   }
 }

@@ -276,4 +276,30 @@ class SparkTrainerTest {
     }
     assertTrue((System.nanoTime() - t0) / 1e9 < 150, "bounded by the epoch timeout");
   }
+
+  /** With early stopping, a run whose validation score stops improving ends before its epochs. */
+  @Test
+  void stopsEarlyWhenValidationStopsImproving() throws Exception {
+    // A learning rate too small to change any prediction: epoch 2 cannot beat epoch 1.
+    Config c =
+        config(
+            "medvqa.training { epochs = 5, optimizer = sgd, learning-rate = 1.0e-12,"
+                + " early-stopping-patience = 1 }");
+    List<Example> train = data(128, 13);
+    VqaModel model = ModelKinds.fit("classifier", c, train);
+    List<String> log = new ArrayList<>();
+    SparkTrainer.Outcome out =
+        trainer(c, log)
+            .train(
+                model,
+                "fp",
+                sc.parallelize(train, 2),
+                data(64, 14),
+                new Path(tmp.resolve("work").toUri()),
+                null);
+    assertTrue(out.stoppedEarly());
+    assertEquals(2, out.epochs().size());
+    assertEquals(1, out.keptEpoch());
+    assertTrue(log.stream().anyMatch(l -> l.startsWith("early stop:")), log.toString());
+  }
 }
