@@ -160,10 +160,7 @@ public final class AugmentImagesJob implements Job {
     String outPath = ConfigCheck.requireString(ctx.config(), ImageAugmentSettings.PATH + ".out");
     SparkSession spark = ctx.spark();
     HadoopFiles files = ctx.files();
-    Path out = files.qualify(outPath);
-    if (files.exists(out)) {
-      throw new JobFailure("output " + out + " already exists; remove it or choose another");
-    }
+    Path out = ctx.newOutput(outPath);
     Dataset<Row> manifest = Manifests.read(ctx, manifestPath);
     for (String c : ADDED) {
       if (Arrays.asList(manifest.columns()).contains(c)) {

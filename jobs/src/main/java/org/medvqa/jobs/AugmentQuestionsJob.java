@@ -108,10 +108,7 @@ public final class AugmentQuestionsJob implements Job {
     // Spark first, so that file access uses its Hadoop configuration (spark.hadoop.* settings).
     SparkSession spark = ctx.spark();
     HadoopFiles files = ctx.files();
-    Path out = files.qualify(outPath);
-    if (files.exists(out)) {
-      throw new JobFailure("output " + out + " already exists; remove it or choose another");
-    }
+    Path out = ctx.newOutput(outPath);
     Path vectorsPath = files.qualify(vs.path());
     if (!files.exists(vectorsPath)) {
       throw new JobFailure(

@@ -80,11 +80,4 @@ final class Examples {
     List<String> answers = r.isNullAt(5) ? List.of() : new ArrayList<>(r.<String>getList(5));
     return new Example(r.getString(0), r.getString(1), r.getString(2), f, r.getString(4), answers);
   }
-
-  /** A row of {@link #columns} without its feature (for fitting vocabularies on the driver). */
-  static Example textOf(Row r) {
-    List<String> answers = r.isNullAt(5) ? List.of() : new ArrayList<>(r.<String>getList(5));
-    return new Example(
-        r.getString(0), r.getString(1), r.getString(2), null, r.getString(4), answers);
-  }
 }

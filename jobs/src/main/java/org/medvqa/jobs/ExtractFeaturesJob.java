@@ -114,17 +114,7 @@ public final class ExtractFeaturesJob implements Job {
     SparkSession spark = ctx.spark();
     HadoopFiles files = ctx.files();
     Path out = files.qualify(outPath);
-    if (settings.modelSource().equals("file")) {
-      Path model = files.qualify(settings.modelFile());
-      if (!files.exists(model)) {
-        throw new JobFailure(
-            "model file "
-                + model
-                + " does not exist (make weights writes models/resnet50-keras-imagenet.zip;"
-                + " set medvqa.features.model.file)");
-      }
-      settings = settings.withModelFile(HadoopFiles.uri(model));
-    }
+    settings = withModelFile(settings, files);
     if (settings.threads() == 0) {
       settings = settings.withThreads(autoThreads(spark));
     }
@@ -303,6 +293,26 @@ public final class ExtractFeaturesJob implements Job {
   }
 
   /** What must not change between the runs of one output: the model and the preprocessing. */
+  /**
+   * {@code s} with its model file as a full URI (the form the signature records and executors
+   * open), refused when the file is missing.
+   */
+  static FeatureSettings withModelFile(FeatureSettings s, HadoopFiles files)
+      throws java.io.IOException {
+    if (!s.modelSource().equals("file")) {
+      return s;
+    }
+    Path model = files.qualify(s.modelFile());
+    if (!files.exists(model)) {
+      throw new JobFailure(
+          "model file "
+              + model
+              + " does not exist (make weights writes models/resnet50-keras-imagenet.zip;"
+              + " set medvqa.features.model.file)");
+    }
+    return s.withModelFile(HadoopFiles.uri(model));
+  }
+
   static String signature(FeatureSettings s) {
     return String.join(
         " ",

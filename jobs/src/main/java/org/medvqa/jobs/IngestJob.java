@@ -74,13 +74,10 @@ public final class IngestJob implements Job {
     SparkSession spark = ctx.spark();
     HadoopFiles files = ctx.files();
     Path root = files.qualify(releasePath);
-    Path out = files.qualify(outPath);
     if (!files.exists(root)) {
       throw new JobFailure("release folder " + root + " does not exist");
     }
-    if (files.exists(out)) {
-      throw new JobFailure("output " + out + " already exists; remove it or choose another");
-    }
+    Path out = ctx.newOutput(outPath);
 
     ReleaseLayout.Plan plan = plan(ctx, files, root, c);
     List<TextSource> sources = new ArrayList<>();

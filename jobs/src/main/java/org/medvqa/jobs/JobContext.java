@@ -115,6 +115,18 @@ public final class JobContext implements AutoCloseable {
     return key.replace("\"", "");
   }
 
+  /**
+   * The qualified path of a new output: refused when something is already there, because outputs
+   * are never overwritten in part.
+   */
+  public Path newOutput(String path) throws java.io.IOException {
+    Path out = files().qualify(path);
+    if (files().exists(out)) {
+      throw new JobFailure("output " + out + " already exists; remove it or choose another");
+    }
+    return out;
+  }
+
   /** A provenance record for this job's output, with its config. */
   public Provenance provenance() {
     return new Provenance(job, config);

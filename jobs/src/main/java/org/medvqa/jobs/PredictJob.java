@@ -66,10 +66,7 @@ public final class PredictJob implements Job {
     Path modelDir = files.qualify(modelPath);
     Path majorityFile = new Path(modelDir, "model.json");
     Path specFile = new Path(modelDir, TrainJob.SPEC_FILE);
-    Path out = files.qualify(outPath);
-    if (files.exists(out)) {
-      throw new JobFailure("output " + out + " already exists; remove it or choose another");
-    }
+    Path out = ctx.newOutput(outPath);
     Dataset<Row> manifest =
         Manifests.read(ctx, manifestPath)
             .filter(

@@ -65,8 +65,7 @@ public final class RunJob implements Job {
         ctx,
         "ingest",
         ingestTrain,
-        cfg.withValue("medvqa.ingest.release", value(trainRelease))
-            .withValue("medvqa.ingest.out", value(ingestTrain.toString())),
+        set(cfg, "medvqa.ingest.release", trainRelease, "medvqa.ingest.out", ingestTrain),
         new IngestJob());
     Path testManifest = ingestTrain;
     String testSplit = cfg.getString("medvqa.run.test-split");
@@ -76,10 +75,16 @@ public final class RunJob implements Job {
           ctx,
           "ingest",
           ingestTest,
-          cfg.withValue("medvqa.ingest.release", value(testRelease))
-              .withValue("medvqa.ingest.out", value(ingestTest.toString()))
-              .withValue("medvqa.ingest.splits", ConfigValueFactory.fromIterable(List.of()))
-              .withValue("medvqa.ingest.holdout.fraction", value(0.0)),
+          set(
+              cfg,
+              "medvqa.ingest.release",
+              testRelease,
+              "medvqa.ingest.out",
+              ingestTest,
+              "medvqa.ingest.splits",
+              List.of(),
+              "medvqa.ingest.holdout.fraction",
+              0.0),
           new IngestJob());
       testManifest = ingestTest;
     }
@@ -101,9 +106,14 @@ public final class RunJob implements Job {
     if (dl4j) {
       cache = featureCache(ctx);
       withFeatures =
-          cfg.withValue("medvqa.features.out", value(cache))
-              .withValue("medvqa.features.incremental", value(true))
-              .withValue("medvqa.features.columns.image-id", value(ManifestColumns.IMAGE_SHA256));
+          set(
+              cfg,
+              "medvqa.features.out",
+              cache,
+              "medvqa.features.incremental",
+              true,
+              "medvqa.features.columns.image-id",
+              ManifestColumns.IMAGE_SHA256);
       for (Path m :
           testManifest.equals(ingestTrain)
               ? List.of(ingestTrain)
@@ -112,8 +122,7 @@ public final class RunJob implements Job {
             new ExtractFeaturesJob()
                 .run(
                     ctx.derive(
-                        "extract-features",
-                        withFeatures.withValue("medvqa.features.manifest", value(m.toString()))));
+                        "extract-features", set(withFeatures, "medvqa.features.manifest", m)));
         if (rc != Main.OK) {
           throw new JobFailure("feature extraction failed for " + m);
         }
@@ -126,11 +135,16 @@ public final class RunJob implements Job {
         ctx,
         "train",
         model,
-        withFeatures
-            .withValue("medvqa.train.manifest", value(ingestTrain.toString()))
-            .withValue("medvqa.train.out", value(model.toString()))
-            .withValue("medvqa.train.features", value(cache))
-            .withValue("medvqa.train.features-key", value(ManifestColumns.IMAGE_SHA256)),
+        set(
+            withFeatures,
+            "medvqa.train.manifest",
+            ingestTrain,
+            "medvqa.train.out",
+            model,
+            "medvqa.train.features",
+            cache,
+            "medvqa.train.features-key",
+            ManifestColumns.IMAGE_SHA256),
         new TrainJob());
 
     // 4. Predict.
@@ -139,13 +153,20 @@ public final class RunJob implements Job {
         ctx,
         "predict",
         predictions,
-        withFeatures
-            .withValue("medvqa.predict.model", value(model.toString()))
-            .withValue("medvqa.predict.manifest", value(testManifest.toString()))
-            .withValue("medvqa.predict.split", value(testSplit))
-            .withValue("medvqa.predict.out", value(predictions.toString()))
-            .withValue("medvqa.predict.features", value(cache))
-            .withValue("medvqa.predict.features-key", value(ManifestColumns.IMAGE_SHA256)),
+        set(
+            withFeatures,
+            "medvqa.predict.model",
+            model,
+            "medvqa.predict.manifest",
+            testManifest,
+            "medvqa.predict.split",
+            testSplit,
+            "medvqa.predict.out",
+            predictions,
+            "medvqa.predict.features",
+            cache,
+            "medvqa.predict.features-key",
+            ManifestColumns.IMAGE_SHA256),
         new PredictJob());
     Path submission = new Path(out, "submission.txt");
     files.fs(submission).delete(submission, false);
@@ -168,10 +189,16 @@ public final class RunJob implements Job {
               .run(
                   ctx.derive(
                       "evaluate",
-                      cfg.withValue("medvqa.eval.task", value(task))
-                          .withValue("medvqa.eval.ground-truth", value(gt.toString()))
-                          .withValue("medvqa.eval.submission", value(submission.toString()))
-                          .withValue("medvqa.eval.output", value(metrics.toString()))));
+                      set(
+                          cfg,
+                          "medvqa.eval.task",
+                          task,
+                          "medvqa.eval.ground-truth",
+                          gt,
+                          "medvqa.eval.submission",
+                          submission,
+                          "medvqa.eval.output",
+                          metrics)));
       if (rc != Main.OK) {
         throw new JobFailure("evaluation failed");
       }
@@ -199,8 +226,16 @@ public final class RunJob implements Job {
     return Main.OK;
   }
 
-  private static com.typesafe.config.ConfigValue value(Object v) {
-    return ConfigValueFactory.fromAnyRef(v);
+  /** {@code c} with each key set to the value after it (paths as their text). */
+  private static Config set(Config c, Object... keysAndValues) {
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      Object v = keysAndValues[i + 1];
+      c =
+          c.withValue(
+              (String) keysAndValues[i],
+              ConfigValueFactory.fromAnyRef(v instanceof Path ? v.toString() : v));
+    }
+    return c;
   }
 
   /** Runs a stage unless its output is complete already. */
@@ -241,11 +276,7 @@ public final class RunJob implements Job {
     if (!explicit.isBlank()) {
       return explicit;
     }
-    FeatureSettings s = FeatureSettings.from(cfg);
-    if (s.modelSource().equals("file")) {
-      Path m = ctx.files().qualify(s.modelFile());
-      s = s.withModelFile(HadoopFiles.uri(m));
-    }
+    FeatureSettings s = ExtractFeaturesJob.withModelFile(FeatureSettings.from(cfg), ctx.files());
     MessageDigest md = MessageDigest.getInstance("SHA-256");
     String signature = ExtractFeaturesJob.signature(s);
     String id = HexFormat.of().formatHex(md.digest(signature.getBytes(StandardCharsets.UTF_8)));

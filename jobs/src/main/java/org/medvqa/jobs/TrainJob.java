@@ -78,10 +78,7 @@ public final class TrainJob implements Job {
     String manifestPath = ConfigCheck.requireString(ctx.config(), "medvqa.train.manifest");
     String outPath = ConfigCheck.requireString(ctx.config(), "medvqa.train.out");
     HadoopFiles files = ctx.files();
-    Path out = files.qualify(outPath);
-    if (files.exists(out)) {
-      throw new JobFailure("output " + out + " already exists; remove it or choose another");
-    }
+    Path out = ctx.newOutput(outPath);
     return kind.equals(MajorityBaseline.TYPE)
         ? trainMajority(ctx, manifestPath, out)
         : trainDl4j(ctx, kind, manifestPath, out);
@@ -248,7 +245,7 @@ public final class TrainJob implements Job {
                     col(ManifestColumns.ANSWERS))
                 .toLocalIterator();
         it.hasNext(); ) {
-      text.add(Examples.textOf(it.next()));
+      text.add(Examples.of(it.next()));
     }
     Example first = Examples.of(trainRows.limit(1).collectAsList().get(0));
     text.set(0, first); // carries the feature size
@@ -261,6 +258,7 @@ public final class TrainJob implements Job {
     text = null;
 
     List<Example> val = new ArrayList<>();
+    valRows = valRows.cache(); // counted, then read: the join (or the image reading) runs once
     long nVal = valRows.count();
     Dataset<Row> valSample =
         nVal > settings.validationMax()
@@ -279,6 +277,7 @@ public final class TrainJob implements Job {
       }
       val.add(e);
     }
+    valRows.unpersist();
     ctx.say(
         String.format(
             java.util.Locale.ROOT,

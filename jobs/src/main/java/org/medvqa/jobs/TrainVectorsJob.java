@@ -72,10 +72,7 @@ public final class TrainVectorsJob implements Job {
     // Spark first, so that file access uses its Hadoop configuration (spark.hadoop.* settings).
     SparkSession spark = ctx.spark();
     HadoopFiles files = ctx.files();
-    Path out = files.qualify(outPath);
-    if (files.exists(out)) {
-      throw new JobFailure("output " + out + " already exists; remove it or choose another");
-    }
+    Path out = ctx.newOutput(outPath);
     Dataset<Row> manifest = Manifests.read(ctx, manifestPath);
     if (!splits.isEmpty()) {
       manifest = manifest.filter(col(ManifestColumns.SPLIT).isin(splits.toArray()));

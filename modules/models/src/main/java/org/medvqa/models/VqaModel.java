@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.Serializable;
 import java.util.List;
 import org.deeplearning4j.core.loader.MultiDataSetLoader;
+import org.deeplearning4j.core.loader.impl.SerializedMultiDataSetLoader;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -48,7 +49,7 @@ public interface VqaModel extends Serializable {
    * model that needs fresh noise each epoch (the VAE's eps) replaces that input here.
    */
   default MultiDataSetLoader loader() {
-    return new MinibatchLoader();
+    return new SerializedMultiDataSetLoader();
   }
 
   /**
@@ -57,11 +58,18 @@ public interface VqaModel extends Serializable {
    */
   List<List<String>> predict(ComputationGraph net, List<Example> examples);
 
-  /** Name of {@link #validationScore}, e.g. {@code accuracy}; higher is better. */
-  String validationMetric();
+  /** Name of {@link #validationScore}; higher is better. VQA kinds keep the default. */
+  default String validationMetric() {
+    return "accuracy";
+  }
 
-  /** The score an epoch is kept by (higher is better), on held-out training examples. */
-  double validationScore(ComputationGraph net, List<Example> validation);
+  /**
+   * The score an epoch is kept by (higher is better), on held-out training examples: by default the
+   * accuracy of {@link #predict} ({@link Batches#accuracy}).
+   */
+  default double validationScore(ComputationGraph net, List<Example> validation) {
+    return Batches.accuracy(predict(net, validation), validation);
+  }
 
   /** Kind, hyper-parameters and fitted vocabularies; {@link ModelKinds#fromJson} reads it back. */
   ObjectNode toJson();

@@ -4,11 +4,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import org.medvqa.models.Batches;
+import org.medvqa.models.text.Vocabulary;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The classes of a softmax: answers seen at least a minimum number of times in training, most
@@ -30,29 +31,36 @@ final class AnswerSet implements Serializable {
     this.index = idx;
   }
 
-  static String key(String answer) {
-    return answer.trim().toLowerCase(Locale.ROOT);
-  }
-
   static AnswerSet fit(Iterable<String> trainingAnswers, int minCount) {
     Map<String, Long> counts = new HashMap<>();
     for (String a : trainingAnswers) {
-      String k = key(a);
+      String k = Batches.key(a);
       if (!k.isEmpty()) {
         counts.merge(k, 1L, Long::sum);
       }
     }
-    List<Map.Entry<String, Long>> kept = new ArrayList<>();
-    for (Map.Entry<String, Long> e : counts.entrySet()) {
-      if (e.getValue() >= minCount) {
-        kept.add(e);
-      }
+    return new AnswerSet(Vocabulary.ranked(counts, minCount));
+  }
+
+  /** Refuses fewer than two classes: a softmax over one answer learns nothing. */
+  AnswerSet requireClasses() {
+    if (answers.size() < 2) {
+      throw new IllegalArgumentException(
+          "a classifier needs at least 2 distinct training answers, got "
+              + answers.size()
+              + (answers.size() == 1 ? " ('" + answers.get(0) + "')" : ""));
     }
-    kept.sort(
-        Comparator.comparing(Map.Entry<String, Long>::getValue)
-            .reversed()
-            .thenComparing(Map.Entry::getKey));
-    return new AnswerSet(kept.stream().map(Map.Entry::getKey).toList());
+    return this;
+  }
+
+  /** The most probable answer of each row of {@code probabilities} [n, classes], as predictions. */
+  List<List<String>> top(INDArray probabilities) {
+    INDArray best = probabilities.argMax(1);
+    List<List<String>> out = new ArrayList<>((int) best.length());
+    for (int i = 0; i < best.length(); i++) {
+      out.add(List.of(answers.get(best.getInt(i))));
+    }
+    return out;
   }
 
   int size() {
@@ -61,7 +69,7 @@ final class AnswerSet implements Serializable {
 
   /** The class of {@code answer}, or -1 when it is not one. */
   int indexOf(String answer) {
-    return index.getOrDefault(key(answer), -1);
+    return index.getOrDefault(Batches.key(answer), -1);
   }
 
   String answer(int i) {
@@ -85,16 +93,5 @@ final class AnswerSet implements Serializable {
     List<String> out = new ArrayList<>();
     node.forEach(n -> out.add(n.asText()));
     return new AnswerSet(out);
-  }
-
-  /** True when {@code predicted} equals one of {@code references} (trimmed, case ignored). */
-  static boolean matches(String predicted, List<String> references) {
-    String p = key(predicted);
-    for (String r : references) {
-      if (key(r).equals(p)) {
-        return true;
-      }
-    }
-    return false;
   }
 }

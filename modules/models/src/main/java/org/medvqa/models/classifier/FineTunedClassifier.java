@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.util.ModelSerializer;
 import org.medvqa.features.ResNet50;
+import org.medvqa.models.Batches;
 import org.medvqa.models.Example;
 import org.medvqa.models.VqaModel;
 import org.nd4j.linalg.activations.Activation;
@@ -43,12 +44,6 @@ public final class FineTunedClassifier implements VqaModel {
   private final AnswerSet answers;
 
   FineTunedClassifier(String backbone, int imageSize, String preprocessing, AnswerSet answers) {
-    if (answers.size() < 2) {
-      throw new IllegalArgumentException(
-          "a classifier needs at least 2 distinct training answers, got "
-              + answers.size()
-              + (answers.size() == 1 ? " ('" + answers.answer(0) + "')" : ""));
-    }
     if (backbone.isBlank()) {
       throw new IllegalArgumentException(
           "medvqa.models.classifier-finetune.backbone: the ResNet50 model file is required"
@@ -57,7 +52,7 @@ public final class FineTunedClassifier implements VqaModel {
     this.backbone = backbone;
     this.imageSize = imageSize;
     this.preprocessing = preprocessing;
-    this.answers = answers;
+    this.answers = answers.requireClasses();
   }
 
   /** Settings from the {@code medvqa.models.classifier-finetune} block, answers from data. */
@@ -136,7 +131,7 @@ public final class FineTunedClassifier implements VqaModel {
 
   private INDArray pixels(List<Example> examples) {
     int len = 3 * imageSize * imageSize;
-    return ImageClassifier.images(examples, len).reshape(examples.size(), 3, imageSize, imageSize);
+    return Batches.images(examples, len).reshape(examples.size(), 3, imageSize, imageSize);
   }
 
   @Override
@@ -147,22 +142,7 @@ public final class FineTunedClassifier implements VqaModel {
 
   @Override
   public List<List<String>> predict(ComputationGraph net, List<Example> examples) {
-    INDArray best = net.outputSingle(false, pixels(examples)).argMax(1);
-    List<List<String>> out = new ArrayList<>(examples.size());
-    for (int i = 0; i < examples.size(); i++) {
-      out.add(List.of(answers.answer(best.getInt(i))));
-    }
-    return out;
-  }
-
-  @Override
-  public String validationMetric() {
-    return "accuracy";
-  }
-
-  @Override
-  public double validationScore(ComputationGraph net, List<Example> validation) {
-    return ImageClassifier.accuracy(predict(net, validation), validation);
+    return answers.top(net.outputSingle(false, pixels(examples)));
   }
 
   @Override

@@ -13,6 +13,7 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.medvqa.models.Batches;
 import org.medvqa.models.Example;
 import org.medvqa.models.VqaModel;
 import org.nd4j.linalg.activations.Activation;
@@ -45,22 +46,16 @@ public final class ImageClassifier implements VqaModel {
   private final AnswerSet answers;
 
   ImageClassifier(int features, int hidden, double dropout, double l2, AnswerSet answers) {
-    if (answers.size() < 2) {
-      throw new IllegalArgumentException(
-          "a classifier needs at least 2 distinct training answers, got "
-              + answers.size()
-              + (answers.size() == 1 ? " ('" + answers.answer(0) + "')" : ""));
-    }
     this.features = features;
     this.hidden = hidden;
     this.dropout = dropout;
     this.l2 = l2;
-    this.answers = answers;
+    this.answers = answers.requireClasses();
   }
 
   /** Settings from {@code c} (the {@code medvqa.models.classifier} block), answers from data. */
   public static ImageClassifier fit(Config c, List<Example> training) {
-    int features = featureSize(training);
+    int features = Batches.featureSize(training);
     List<String> targets = new ArrayList<>();
     training.forEach(e -> targets.add(e.answer()));
     return new ImageClassifier(
@@ -69,15 +64,6 @@ public final class ImageClassifier implements VqaModel {
         c.getDouble("dropout"),
         c.getDouble("l2"),
         AnswerSet.fit(targets, c.getInt("min-answer-count")));
-  }
-
-  static int featureSize(List<Example> training) {
-    for (Example e : training) {
-      if (e.image() != null) {
-        return e.image().length;
-      }
-    }
-    return 2048;
   }
 
   public static ImageClassifier fromJson(ObjectNode o) {
@@ -141,7 +127,7 @@ public final class ImageClassifier implements VqaModel {
     // No label masks: DL4J's MultiDataSet.merge turns [n, 1] masks into per-output masks, which
     // softmax cross-entropy refuses; so untrainable examples are kept out instead (trainable()).
     return new org.nd4j.linalg.dataset.MultiDataSet(
-        images(examples, features), oneHot(answers, examples));
+        Batches.images(examples, features), oneHot(answers, examples));
   }
 
   static INDArray oneHot(AnswerSet answers, List<Example> examples) {
@@ -161,56 +147,9 @@ public final class ImageClassifier implements VqaModel {
     return y;
   }
 
-  static INDArray images(List<Example> examples, int features) {
-    float[] flat = new float[examples.size() * features];
-    for (int i = 0; i < examples.size(); i++) {
-      float[] f = examples.get(i).image();
-      if (f == null || f.length != features) {
-        throw new IllegalArgumentException(
-            "example "
-                + examples.get(i).sampleId()
-                + ": image feature "
-                + (f == null ? "missing" : "of length " + f.length)
-                + ", expected "
-                + features);
-      }
-      System.arraycopy(f, 0, flat, i * features, features);
-    }
-    return Nd4j.create(flat, new long[] {examples.size(), features}, DataType.FLOAT);
-  }
-
   @Override
   public List<List<String>> predict(ComputationGraph net, List<Example> examples) {
-    INDArray p = net.outputSingle(false, images(examples, features));
-    INDArray best = p.argMax(1);
-    List<List<String>> out = new ArrayList<>(examples.size());
-    for (int i = 0; i < examples.size(); i++) {
-      out.add(List.of(answers.answer(best.getInt(i))));
-    }
-    return out;
-  }
-
-  @Override
-  public String validationMetric() {
-    return "accuracy";
-  }
-
-  @Override
-  public double validationScore(ComputationGraph net, List<Example> validation) {
-    return accuracy(predict(net, validation), validation);
-  }
-
-  static double accuracy(List<List<String>> predicted, List<Example> examples) {
-    if (examples.isEmpty()) {
-      return Double.NaN;
-    }
-    int right = 0;
-    for (int i = 0; i < examples.size(); i++) {
-      if (AnswerSet.matches(predicted.get(i).get(0), examples.get(i).answers())) {
-        right++;
-      }
-    }
-    return (double) right / examples.size();
+    return answers.top(net.outputSingle(false, Batches.images(examples, features)));
   }
 
   @Override

@@ -20,6 +20,7 @@ import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.medvqa.models.Batches;
 import org.medvqa.models.Example;
 import org.medvqa.models.VqaModel;
 import org.medvqa.models.text.Tokens;
@@ -75,12 +76,6 @@ public final class QuestionAwareClassifier implements VqaModel {
       Vocabulary words,
       AnswerSet answers,
       Map<String, BitSet> allowed) {
-    if (answers.size() < 2) {
-      throw new IllegalArgumentException(
-          "a classifier needs at least 2 distinct training answers, got "
-              + answers.size()
-              + (answers.size() == 1 ? " ('" + answers.answer(0) + "')" : ""));
-    }
     this.features = features;
     this.sizes = Map.copyOf(sizes);
     this.dropout = dropout;
@@ -88,7 +83,7 @@ public final class QuestionAwareClassifier implements VqaModel {
     this.maxQuestionLength = maxQuestionLength;
     this.route = route;
     this.words = words;
-    this.answers = answers;
+    this.answers = answers.requireClasses();
     this.allowed = Map.copyOf(allowed);
   }
 
@@ -113,7 +108,7 @@ public final class QuestionAwareClassifier implements VqaModel {
       sizes.put(k, c.getInt(k));
     }
     return new QuestionAwareClassifier(
-        ImageClassifier.featureSize(training),
+        Batches.featureSize(training),
         sizes,
         c.getDouble("dropout"),
         c.getDouble("l2"),
@@ -257,13 +252,13 @@ public final class QuestionAwareClassifier implements VqaModel {
   @Override
   public MultiDataSet batch(List<Example> examples) {
     return new org.nd4j.linalg.dataset.MultiDataSet(
-        new INDArray[] {ImageClassifier.images(examples, features), questions(examples)},
+        new INDArray[] {Batches.images(examples, features), questions(examples)},
         new INDArray[] {ImageClassifier.oneHot(answers, examples)});
   }
 
   /** Softmax outputs [n, answers] for {@code examples}. */
   public INDArray probabilities(ComputationGraph net, List<Example> examples) {
-    return net.output(false, ImageClassifier.images(examples, features), questions(examples))[0];
+    return net.output(false, Batches.images(examples, features), questions(examples))[0];
   }
 
   @Override
@@ -287,16 +282,6 @@ public final class QuestionAwareClassifier implements VqaModel {
       out.add(List.of(answers.answer(best)));
     }
     return out;
-  }
-
-  @Override
-  public String validationMetric() {
-    return "accuracy";
-  }
-
-  @Override
-  public double validationScore(ComputationGraph net, List<Example> validation) {
-    return ImageClassifier.accuracy(predict(net, validation), validation);
   }
 
   @Override

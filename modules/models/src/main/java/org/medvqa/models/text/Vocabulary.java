@@ -55,12 +55,28 @@ public final class Vocabulary implements java.io.Serializable {
     if (minCount < 1) {
       throw new IllegalArgumentException("minimum count must be at least 1, got " + minCount);
     }
+    for (String r : RESERVED) {
+      if (counts.containsKey(r)) {
+        throw new IllegalArgumentException(
+            "the training text contains the reserved token '" + r + "'");
+      }
+    }
+    List<String> tokens = new ArrayList<>(RESERVED);
+    Map<String, Long> keptCounts = new HashMap<>();
+    for (String w : ranked(counts, minCount)) {
+      tokens.add(w);
+      keptCounts.put(w, counts.get(w));
+    }
+    return new Vocabulary(tokens, keptCounts);
+  }
+
+  /**
+   * The keys counted at least {@code minCount} times, most frequent first, ties by key: the same
+   * counts always give the same order.
+   */
+  public static List<String> ranked(Map<String, Long> counts, long minCount) {
     List<Map.Entry<String, Long>> kept = new ArrayList<>();
     for (Map.Entry<String, Long> e : counts.entrySet()) {
-      if (RESERVED.contains(e.getKey())) {
-        throw new IllegalArgumentException(
-            "the training text contains the reserved token '" + e.getKey() + "'");
-      }
       if (e.getValue() >= minCount) {
         kept.add(e);
       }
@@ -69,13 +85,7 @@ public final class Vocabulary implements java.io.Serializable {
         Comparator.comparing(Map.Entry<String, Long>::getValue)
             .reversed()
             .thenComparing(Map.Entry::getKey));
-    List<String> tokens = new ArrayList<>(RESERVED);
-    Map<String, Long> keptCounts = new HashMap<>();
-    for (Map.Entry<String, Long> e : kept) {
-      tokens.add(e.getKey());
-      keptCounts.put(e.getKey(), e.getValue());
-    }
-    return new Vocabulary(tokens, keptCounts);
+    return kept.stream().map(Map.Entry::getKey).toList();
   }
 
   /** Counts the tokens of {@code texts} and builds from them. */

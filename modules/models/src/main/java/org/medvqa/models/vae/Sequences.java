@@ -2,7 +2,6 @@ package org.medvqa.models.vae;
 
 import java.util.List;
 import java.util.Random;
-import org.medvqa.models.Example;
 import org.medvqa.models.text.Vocabulary;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,33 +10,6 @@ import org.nd4j.linalg.factory.Nd4j;
 /** Examples as arrays: image features, encoder word ids, decoder inputs and targets, noise. */
 final class Sequences {
   private Sequences() {}
-
-  static INDArray images(List<Example> examples, int features) {
-    float[] flat = new float[examples.size() * features];
-    for (int i = 0; i < examples.size(); i++) {
-      float[] f = examples.get(i).image();
-      if (f == null || f.length != features) {
-        throw new IllegalArgumentException(
-            "example "
-                + examples.get(i).sampleId()
-                + ": image feature "
-                + (f == null ? "missing" : "of length " + f.length)
-                + ", expected "
-                + features);
-      }
-      System.arraycopy(f, 0, flat, i * features, features);
-    }
-    return Nd4j.create(flat, new long[] {examples.size(), features}, DataType.FLOAT);
-  }
-
-  static int featureSize(List<Example> training) {
-    for (Example e : training) {
-      if (e.image() != null) {
-        return e.image().length;
-      }
-    }
-    return 2048;
-  }
 
   /** Word ids [n, length] and mask [n, length], at least one step so empty text works. */
   static INDArray[] encoder(List<List<String>> texts, Vocabulary words, int length) {

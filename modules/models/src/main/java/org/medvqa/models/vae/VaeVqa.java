@@ -7,7 +7,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.deeplearning4j.core.loader.MultiDataSetLoader;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
@@ -15,6 +14,7 @@ import org.deeplearning4j.nn.conf.graph.rnn.LastTimeStepVertex;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.medvqa.models.Batches;
 import org.medvqa.models.Example;
 import org.medvqa.models.VqaModel;
 import org.medvqa.models.text.Tokens;
@@ -152,7 +152,7 @@ public final class VaeVqa implements VqaModel {
       answers.add(Tokens.words(e.answer()));
     }
     return new VaeVqa(
-        Sequences.featureSize(training),
+        Batches.featureSize(training),
         new VaeGraph.Sizes(c.getInt("embedding"), c.getInt("hidden"), c.getInt("z")),
         new Losses(
             c.getDouble("lambda-answer"),
@@ -326,7 +326,7 @@ public final class VaeVqa implements VqaModel {
       labelMasks.add(null);
     }
     return new org.nd4j.linalg.dataset.MultiDataSet(
-        new INDArray[] {Sequences.images(examples, features), q[0], a[0], eps},
+        new INDArray[] {Batches.images(examples, features), q[0], a[0], eps},
         labels.toArray(new INDArray[0]),
         new INDArray[] {null, q[1], a[2], null},
         labelMasks.toArray(new INDArray[0]));
@@ -349,7 +349,7 @@ public final class VaeVqa implements VqaModel {
     DataType dt = net.getConfiguration().getDataType();
     INDArray[] q = Sequences.encoder(questionTokens(examples), questionWords, maxQuestionLength);
     INDArray[] in = {
-      Sequences.images(examples, features).castTo(dt),
+      Batches.images(examples, features).castTo(dt),
       q[0].castTo(dt),
       Nd4j.zeros(dt, n, 1, outputLength),
       Nd4j.zeros(dt, n, sizes.z())
@@ -391,36 +391,5 @@ public final class VaeVqa implements VqaModel {
       }
     }
     return out;
-  }
-
-  @Override
-  public String validationMetric() {
-    return "accuracy";
-  }
-
-  @Override
-  public double validationScore(ComputationGraph net, List<Example> validation) {
-    return accuracy(predict(net, validation), validation);
-  }
-
-  /**
-   * The share of examples whose answer equals one of the references, both lower-cased and trimmed;
-   * NaN for no examples.
-   */
-  static double accuracy(List<List<String>> predicted, List<Example> examples) {
-    if (examples.isEmpty()) {
-      return Double.NaN;
-    }
-    int right = 0;
-    for (int i = 0; i < examples.size(); i++) {
-      String p = predicted.get(i).get(0).trim().toLowerCase(Locale.ROOT);
-      for (String r : examples.get(i).answers()) {
-        if (r.trim().toLowerCase(Locale.ROOT).equals(p)) {
-          right++;
-          break;
-        }
-      }
-    }
-    return (double) right / examples.size();
   }
 }

@@ -14,6 +14,7 @@ import java.util.Set;
 import org.deeplearning4j.core.loader.MultiDataSetLoader;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.medvqa.models.Batches;
 import org.medvqa.models.Example;
 import org.medvqa.models.VqaModel;
 import org.medvqa.models.text.Tokens;
@@ -118,7 +119,7 @@ public final class VaeVqg implements VqaModel {
     List<List<String>> questions = new ArrayList<>();
     training.forEach(e -> questions.add(Tokens.wordsAndMarks(e.question())));
     return new VaeVqg(
-        Sequences.featureSize(training),
+        Batches.featureSize(training),
         new VaeGraph.Sizes(c.getInt("embedding"), c.getInt("hidden"), c.getInt("z")),
         c.getDouble("lambda-question"),
         c.getDouble("lambda-kl"),
@@ -227,7 +228,7 @@ public final class VaeVqg implements VqaModel {
     INDArray[] labelMasks = new INDArray[labels.length];
     labelMasks[0] = q[2];
     return new org.nd4j.linalg.dataset.MultiDataSet(
-        new INDArray[] {Sequences.images(examples, features), q[0], eps},
+        new INDArray[] {Batches.images(examples, features), q[0], eps},
         labels,
         new INDArray[] {null, q[2], null},
         labelMasks);
@@ -249,7 +250,7 @@ public final class VaeVqg implements VqaModel {
     int n = examples.size();
     DataType dt = net.getConfiguration().getDataType();
     INDArray[] in = {
-      Sequences.images(examples, features).castTo(dt),
+      Batches.images(examples, features).castTo(dt),
       Nd4j.zeros(dt, n, 1, outputLength),
       Nd4j.zeros(dt, n, sizes.z())
     };
