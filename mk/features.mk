@@ -34,10 +34,14 @@ features-test-deps: weights
 	  (apt-get update -qq && apt-get install -y -qq python-matplotlib-data) >/dev/null; fi
 
 # Debian's PyTorch and torchvision, the benchmark's peer (not the PyPI wheels).
+# The peers run on OpenBLAS: without it Debian's torch calls the reference BLAS (libblas3), which
+# is many times slower, and a benchmark against it would flatter us.
 torch-deps:
-	@if ! $(SYSTEM_PYTHON) -c 'import torch, torchvision' 2>/dev/null; then \
-	  echo "installing Debian's python3-torch and python3-torchvision"; \
-	  (apt-get update -qq && apt-get install -y -qq python3-torch python3-torchvision) >/dev/null; fi
+	@if ! $(SYSTEM_PYTHON) -c 'import torch, torchvision' 2>/dev/null \
+	    || ! test -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3; then \
+	  echo "installing Debian's python3-torch, python3-torchvision and OpenBLAS"; \
+	  (apt-get update -qq && apt-get install -y -qq python3-torch python3-torchvision \
+	    libopenblas0-pthread) >/dev/null; fi
 
 bench-features: weights torch-deps
 	@test -d $(SHARED_DATA)/vqa-med-2019 || { echo "no VQA-Med 2019 data at $(SHARED_DATA)/vqa-med-2019 (see README: Data)"; exit 2; }

@@ -1,7 +1,11 @@
 package org.medvqa.jobs;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.collect_set;
+import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.sort_array;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
@@ -33,6 +37,11 @@ import org.medvqa.models.VqaModel;
  * test sets ask one question per image, so the id is the image id; a split with several questions
  * per image (our held-out part of a training set) uses the sample id instead.
  *
+ * <p>A question-generation model ({@code vae-vqg}) gets one row per image of the split instead and
+ * writes VQG lines, {@code image|q1|q2|…}; every question of the split about that image (VQA
+ * questions, or the references of a VQG test release) is one of its references in {@code
+ * ground-truth.txt} ({@code image|ref1|ref2|…}).
+ *
  * <p>DL4J models read the images' features from {@code medvqa.predict.features}; images missing
  * there are first extracted into it (extract-features, incremental). A question whose image could
  * not be read at all is still answered, from a zero feature (the question-aware model still knows
@@ -49,9 +58,12 @@ public final class PredictJob implements Job {
     return "answer a manifest split with a model; write submission.txt (+ ground-truth.txt)";
   }
 
-  /** Answers a chunk of rows (sample id, image id, category, feature, question, answers). */
+  /**
+   * Answers a chunk of rows (sample id, image id, category, feature, question, answers): one answer
+   * per row for VQA, the generated questions of the row's image for VQG.
+   */
   private interface Answerer {
-    List<String> answer(List<Row> rows);
+    List<List<String>> answer(List<Row> rows);
   }
 
   @Override
@@ -67,17 +79,12 @@ public final class PredictJob implements Job {
     Path majorityFile = new Path(modelDir, "model.json");
     Path specFile = new Path(modelDir, TrainJob.SPEC_FILE);
     Path out = ctx.newOutput(outPath);
-    Dataset<Row> manifest =
-        Manifests.read(ctx, manifestPath)
-            .filter(
-                col(ManifestColumns.SPLIT)
-                    .equalTo(split)
-                    .and(col(ManifestColumns.TASK).equalTo("vqa")));
-    if (manifest.isEmpty()) {
-      throw new JobFailure("split '" + split + "' of " + manifestPath + " has no VQA questions");
-    }
+    Dataset<Row> inSplit =
+        Manifests.read(ctx, manifestPath).filter(col(ManifestColumns.SPLIT).equalTo(split));
+    Dataset<Row> manifest = inSplit.filter(col(ManifestColumns.TASK).equalTo("vqa"));
     Answerer answerer;
     String kind;
+    boolean vqg = false;
     long[] withoutImage = {0};
     Dataset<Row> rows;
     if (files.exists(majorityFile)) {
@@ -90,7 +97,8 @@ public final class PredictJob implements Job {
         throw new JobFailure(majorityFile + ": " + e.getMessage());
       }
       kind = MajorityBaseline.TYPE;
-      answerer = chunk -> chunk.stream().map(r -> model.predict(r.getString(2))).toList();
+      answerer = chunk -> chunk.stream().map(r -> List.of(model.predict(r.getString(2)))).toList();
+      requireQuestions(manifest, false, split, manifestPath);
       rows = manifest.withColumn(Examples.FEATURE, lit(null).cast("array<float>"));
     } else if (files.exists(specFile)) {
       VqaModel model;
@@ -100,6 +108,13 @@ public final class PredictJob implements Job {
         throw new JobFailure(specFile + ": " + e.getMessage());
       }
       kind = model.kind();
+      vqg = ModelKinds.generatesQuestions(kind);
+      if (vqg) {
+        // Questions are generated per image; every question of the split about an image (VQA
+        // questions or VQG references) is one of its references.
+        manifest = inSplit.filter(col(ManifestColumns.QUESTION).isNotNull());
+      }
+      requireQuestions(manifest, vqg, split, manifestPath);
       ComputationGraph net;
       try (InputStream in = files.open(new Path(modelDir, TrainJob.MODEL_FILE))) {
         net = ModelSerializer.restoreComputationGraph(in, false);
@@ -127,23 +142,24 @@ public final class PredictJob implements Job {
               }
               examples.add(e);
             }
-            List<String> out2 = new ArrayList<>();
-            for (List<String> a : model.predict(net, examples)) {
-              out2.add(a.isEmpty() ? "" : a.get(0));
-            }
-            return out2;
+            return model.predict(net, examples);
           };
     } else {
       throw new JobFailure(
           "no model at " + modelDir + " (neither model.json nor spec.json; run train first)");
     }
-    rows = rows.select(Examples.columns()).orderBy(ManifestColumns.SAMPLE_ID).cache();
+    rows = rows.select(Examples.columns());
+    if (vqg) {
+      rows = byImage(rows);
+    }
+    rows = rows.orderBy(ManifestColumns.SAMPLE_ID).cache();
     long n = rows.count();
     long images = rows.select(ManifestColumns.IMAGE_ID).distinct().count();
     boolean byImage = images == n;
     int key = byImage ? 1 : 0;
     Path tmp = files.temporaryFor(out);
     long withAnswers = 0;
+    long nothingGenerated = 0;
     try {
       try (BufferedWriter sub = writer(files, new Path(tmp, "submission.txt"));
           BufferedWriter gt = writer(files, new Path(tmp, "ground-truth.txt"))) {
@@ -157,12 +173,27 @@ public final class PredictJob implements Job {
               continue;
             }
           }
-          List<String> answers = answerer.answer(chunk);
+          List<List<String>> outputs = answerer.answer(chunk);
           for (int i = 0; i < chunk.size(); i++) {
             Row r = chunk.get(i);
             String id = r.getString(key);
-            sub.write(id + "|" + answers.get(i) + "\n");
             List<String> refs = r.getList(5);
+            if (vqg) {
+              List<String> generated = outputs.get(i);
+              if (generated.isEmpty()) {
+                // The submission format needs a question; "?" scores what nothing would (BLEU 0).
+                nothingGenerated++;
+                generated = List.of("?");
+              }
+              sub.write(id + "|" + String.join("|", generated) + "\n");
+              if (!refs.isEmpty()) {
+                withAnswers++;
+                gt.write(id + "|" + String.join("|", refs) + "\n");
+              }
+              continue;
+            }
+            List<String> answer = outputs.get(i);
+            sub.write(id + "|" + (answer.isEmpty() ? "" : answer.get(0)) + "\n");
             if (!refs.isEmpty()) {
               withAnswers++;
               gt.write(
@@ -191,7 +222,9 @@ public final class PredictJob implements Job {
               .note("split", split)
               .note("id", byImage ? "image_id" : "sample_id")
               .count("predictions", n)
-              .count("with_reference_answers", withAnswers)
+              .note("task", vqg ? "vqg" : "vqa")
+              .count(vqg ? "with_reference_questions" : "with_reference_answers", withAnswers)
+              .count("images_without_generated_question", nothingGenerated)
               .count("answered_without_image", withoutImage[0]));
       files.commit(tmp, out);
     } finally {
@@ -220,6 +253,35 @@ public final class PredictJob implements Job {
             + " out="
             + out);
     return Main.OK;
+  }
+
+  private static void requireQuestions(
+      Dataset<Row> manifest, boolean vqg, String split, String manifestPath) {
+    if (manifest.isEmpty()) {
+      throw new JobFailure(
+          "split '"
+              + split
+              + "' of "
+              + manifestPath
+              + " has no "
+              + (vqg ? "questions" : "VQA questions"));
+    }
+  }
+
+  /**
+   * One row per image for question generation, in the layout of {@link Examples#columns}: the
+   * image's first sample id, category and question, and its distinct questions (sorted) in place of
+   * the answers, as its references.
+   */
+  private static Dataset<Row> byImage(Dataset<Row> rows) {
+    return rows.groupBy(col(ManifestColumns.IMAGE_ID))
+        .agg(
+            min(col(ManifestColumns.SAMPLE_ID)).as(ManifestColumns.SAMPLE_ID),
+            first(col(ManifestColumns.CATEGORY)).as(ManifestColumns.CATEGORY),
+            first(col(Examples.FEATURE), true).as(Examples.FEATURE),
+            first(col(ManifestColumns.QUESTION)).as(ManifestColumns.QUESTION),
+            sort_array(collect_set(col(ManifestColumns.QUESTION))).as(ManifestColumns.ANSWERS))
+        .select(Examples.columns());
   }
 
   private static int featureSize(List<Row> chunk) {

@@ -6,6 +6,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import org.apache.hadoop.fs.FileUtil;
@@ -59,14 +60,46 @@ public final class RunJob implements Job {
     String name = cfg.getString("medvqa.run.name");
     ctx.say("run " + (name.isBlank() ? kind : name) + " -> " + out);
 
-    // 1. Ingest.
+    // 1. Ingest, unless the training release is an ingest output already (runs that share one).
     Path ingestTrain = new Path(out, "ingest-train");
-    stage(
-        ctx,
-        "ingest",
-        ingestTrain,
-        set(cfg, "medvqa.ingest.release", trainRelease, "medvqa.ingest.out", ingestTrain),
-        new IngestJob());
+    Path givenTrain = files.qualify(trainRelease);
+    if (files.exists(new Path(givenTrain, "manifest"))) {
+      ctx.say("ingest: " + givenTrain + " is an ingest output; used as it is");
+      ingestTrain = givenTrain;
+    } else {
+      stage(
+          ctx,
+          "ingest",
+          ingestTrain,
+          set(cfg, "medvqa.ingest.release", trainRelease, "medvqa.ingest.out", ingestTrain),
+          new IngestJob());
+    }
+    // More training data: releases are ingested beside the training release (all of them goes to
+    // training: no held-out part); manifests already made are used as they are.
+    List<Path> extras = new ArrayList<>();
+    List<String> extraTrain = cfg.getStringList("medvqa.data.extra-train");
+    for (int k = 0; k < extraTrain.size(); k++) {
+      Path given = files.qualify(extraTrain.get(k));
+      if (files.exists(new Path(given, "manifest"))) {
+        extras.add(given);
+        continue;
+      }
+      Path ingestExtra = new Path(out, "ingest-extra-" + (k + 1));
+      stage(
+          ctx,
+          "ingest",
+          ingestExtra,
+          set(
+              cfg,
+              "medvqa.ingest.release",
+              extraTrain.get(k),
+              "medvqa.ingest.out",
+              ingestExtra,
+              "medvqa.ingest.holdout.fraction",
+              0.0),
+          new IngestJob());
+      extras.add(ingestExtra);
+    }
     Path testManifest = ingestTrain;
     String testSplit = cfg.getString("medvqa.run.test-split");
     if (!testRelease.isBlank()) {
@@ -114,10 +147,12 @@ public final class RunJob implements Job {
               true,
               "medvqa.features.columns.image-id",
               ManifestColumns.IMAGE_SHA256);
-      for (Path m :
-          testManifest.equals(ingestTrain)
-              ? List.of(ingestTrain)
-              : List.of(ingestTrain, testManifest)) {
+      List<Path> manifests = new ArrayList<>(List.of(ingestTrain));
+      manifests.addAll(extras);
+      if (!testManifest.equals(ingestTrain)) {
+        manifests.add(testManifest);
+      }
+      for (Path m : manifests) {
         int rc =
             new ExtractFeaturesJob()
                 .run(
@@ -139,6 +174,8 @@ public final class RunJob implements Job {
             withFeatures,
             "medvqa.train.manifest",
             ingestTrain,
+            "medvqa.train.extra-manifests",
+            extras.stream().map(Path::toString).toList(),
             "medvqa.train.out",
             model,
             "medvqa.train.features",
@@ -216,6 +253,7 @@ public final class RunJob implements Job {
         out,
         ctx.provenance()
             .input("train_release", trainRelease)
+            .input("extra_train", String.join(",", extraTrain))
             .input(
                 "test_release",
                 testRelease.isBlank() ? "(split of the training release)" : testRelease)

@@ -86,6 +86,9 @@ public final class TrainJob implements Job {
 
   private int trainMajority(JobContext ctx, String manifestPath, Path out) throws Exception {
     String split = ctx.config().getString("medvqa.train.split");
+    if (!ctx.config().getStringList("medvqa.train.extra-manifests").isEmpty()) {
+      throw new JobFailure("the majority baseline does not read medvqa.train.extra-manifests");
+    }
     HadoopFiles files = ctx.files();
     Dataset<Row> manifest = Manifests.read(ctx, manifestPath);
     Dataset<Row> train =
@@ -172,15 +175,41 @@ public final class TrainJob implements Job {
           "no feature table at " + featureTable + " (run extract-features on the manifest first)");
     }
     Dataset<Row> manifest = Manifests.read(ctx, manifestPath);
-    boolean vqg = kind.equals("vae-vqg");
-    Dataset<Row> rows =
-        manifest.filter(
-            vqg
-                ? col(ManifestColumns.QUESTION).isNotNull()
-                : col(ManifestColumns.TASK)
-                    .equalTo("vqa")
-                    .and(org.apache.spark.sql.functions.size(col(ManifestColumns.ANSWERS)).gt(0)));
+    boolean vqg = ModelKinds.generatesQuestions(kind);
+    Column usable =
+        vqg
+            ? col(ManifestColumns.QUESTION).isNotNull()
+            : col(ManifestColumns.TASK)
+                .equalTo("vqa")
+                .and(org.apache.spark.sql.functions.size(col(ManifestColumns.ANSWERS)).gt(0));
+    Dataset<Row> rows = manifest.filter(usable);
     Dataset<Row> training = rows.filter(col(ManifestColumns.SPLIT).equalTo(split));
+    // More training data (another release, augmented questions): the same split of each extra
+    // manifest joins the training side only; validation stays on the main manifest's images.
+    List<String> extras = cfg.getStringList("medvqa.train.extra-manifests");
+    Dataset<Row> extraTraining = null;
+    for (String extra : extras) {
+      Dataset<Row> e = Manifests.read(ctx, extra);
+      List<String> have = java.util.Arrays.asList(e.columns());
+      List<Column> same = new ArrayList<>();
+      for (String c : manifest.columns()) {
+        if (!have.contains(c)) {
+          throw new JobFailure(
+              "extra training manifest "
+                  + extra
+                  + " has no column '"
+                  + c
+                  + "' that "
+                  + manifestPath
+                  + " has");
+        }
+        same.add(col(c));
+      }
+      e =
+          e.filter(usable.and(col(ManifestColumns.SPLIT).equalTo(split)))
+              .select(same.toArray(new Column[0]));
+      extraTraining = extraTraining == null ? e : extraTraining.unionByName(e);
+    }
     Dataset<Row> validation;
     if (!settings.validationSplit().isEmpty()) {
       validation = rows.filter(col(ManifestColumns.SPLIT).equalTo(settings.validationSplit()));
@@ -191,6 +220,12 @@ public final class TrainJob implements Job {
               .lt(lit((long) Math.round(settings.validationFraction() * 1_000_000)));
       validation = training.filter(side);
       training = training.filter(org.apache.spark.sql.functions.not(side));
+      if (extraTraining != null) {
+        extraTraining = extraTraining.filter(org.apache.spark.sql.functions.not(side));
+      }
+    }
+    if (extraTraining != null) {
+      training = training.unionByName(extraTraining);
     }
     Dataset<Row> trainRows;
     Dataset<Row> valRows;
@@ -303,7 +338,9 @@ public final class TrainJob implements Job {
         workPath.isBlank()
             ? new Path(out.getParent(), "." + out.getName() + ".work")
             : files.qualify(workPath);
-    String fingerprint = fingerprint(cfg, kind, manifestPath, featuresPath);
+    String fingerprint =
+        fingerprint(
+            cfg, kind, extras.isEmpty() ? manifestPath : manifestPath + "+" + extras, featuresPath);
     JavaRDD<Example> trainRdd = trainRows.javaRDD().map(Examples::of);
     SparkTrainer.Outcome outcome;
     long t0 = System.nanoTime();
@@ -358,6 +395,7 @@ public final class TrainJob implements Job {
           tmp,
           ctx.provenance()
               .input("manifest", manifestPath)
+              .input("extra_manifests", String.join(",", extras))
               .input("features", featuresPath)
               .note("split", split)
               .note("fingerprint", fingerprint)

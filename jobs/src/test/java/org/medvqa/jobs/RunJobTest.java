@@ -252,6 +252,117 @@ class RunJobTest extends SparkTestBase {
     assertEquals("classifier-finetune", json(out.resolve("model/spec.json")).get("kind").asText());
   }
 
+  /**
+   * Paper run 3 (the VAE with both reconstructions) through {@code run}, small sizes; then run 2,
+   * which is run 1's model, with run 3's training manifest named again as extra training data: it
+   * trains on twice the questions and still predicts and scores the same held-out release. (Whether
+   * the VAE learns is for the models' and the trainer's tests; on this release and these few epochs
+   * it answers every question alike, see the README.)
+   */
+  @Test
+  void vaeRunsTrainPredictAndEvaluate() throws Exception {
+    String[] small = {
+      "medvqa.models.vae-vqa.embedding=16",
+      "medvqa.models.vae-vqa.hidden=32",
+      "medvqa.models.vae-vqa.z=8",
+      "medvqa.training.epochs=3"
+    };
+    Path out3 = dir.resolve("vae-run3");
+    Run r3 = run("vqa-run3.conf", out3, small);
+    assertEquals(0, r3.code(), r3.toString());
+    assertTrue(r3.out().contains("train: epoch 3/3: loss"), r3.out());
+    JsonNode spec = json(out3.resolve("model/spec.json"));
+    assertEquals("vae-vqa", spec.get("kind").asText());
+    assertTrue(
+        spec.get("reconstruct-image").asBoolean() && spec.get("reconstruct-question").asBoolean());
+    assertEquals(4, spec.get("output-length").asInt());
+    List<String> sub = Files.readAllLines(out3.resolve("submission.txt"));
+    assertEquals(120, sub.size());
+    for (String line : sub) {
+      // id|answer, the answer at most output-length - 1 words (the last step is for </s>).
+      String[] f = line.split("\\|", -1);
+      assertEquals(2, f.length, line);
+      assertTrue(f[1].isEmpty() || f[1].split(" ").length <= 4, line);
+    }
+    JsonNode metrics = json(out3.resolve("metrics.json"));
+    assertEquals(120, metrics.get("count").asInt());
+    assertEquals(4, metrics.get("per_category").size());
+
+    Path out2 = dir.resolve("vae-run2");
+    List<String> extra = new ArrayList<>(List.of(small));
+    extra.add("medvqa.data.extra-train=[\"" + out3.resolve("ingest-train") + "\"]");
+    extra.add("medvqa.training.epochs=1");
+    Run r2 = run("vqa-run2.conf", out2, extra.toArray(new String[0]));
+    assertEquals(0, r2.code(), r2.toString());
+    long once =
+        json(out3.resolve("model/provenance.json"))
+            .get("counts")
+            .get("training_questions")
+            .asLong();
+    long twice =
+        json(out2.resolve("model/provenance.json"))
+            .get("counts")
+            .get("training_questions")
+            .asLong();
+    assertEquals(2 * once, twice, "run 2 trains on the extra manifest too");
+    assertEquals(3, json(out2.resolve("model/spec.json")).get("output-length").asInt());
+    assertEquals(120, json(out2.resolve("metrics.json")).get("count").asInt());
+  }
+
+  /**
+   * VQG run 2 through {@code run} with a test release in the VQG layout (references {@code
+   * image|q1|q2}, an images folder): one line of generated questions per test image, scored with
+   * the VQG BLEU.
+   */
+  @Test
+  void vqgRunGeneratesQuestionsForAVqgTestRelease() throws Exception {
+    Path test = dir.resolve("vqg-test/Task2-VQGeneration-TestSet");
+    Path images = test.resolve("VQGeneration_2021_Test_Images");
+    Files.createDirectories(images);
+    Path val = release.resolve("ImageClef_2019_Validation");
+    java.util.Map<String, List<String>> refs = new java.util.TreeMap<>();
+    for (String line : Files.readAllLines(val.resolve("All_QA_Pairs_val.txt"))) {
+      String[] f = line.split("\\|");
+      refs.computeIfAbsent(f[0], k -> new ArrayList<>(List.of("what is shown in this image?")))
+          .add(f[1]);
+    }
+    List<String> lines = new ArrayList<>();
+    try (var s = Files.list(val.resolve("Val_images"))) {
+      for (Path p : s.sorted().limit(10).toList()) {
+        Files.copy(p, images.resolve(p.getFileName()));
+        String id = p.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+        lines.add(id + "|" + String.join("|", refs.get(id)));
+      }
+    }
+    Files.write(test.resolve("VQGeneration_2021_Test_ReferenceQuestions.txt"), lines);
+    Path out = dir.resolve("vqg-run2");
+    Run r =
+        run(
+            "vqg-run2.conf",
+            out,
+            set("medvqa.data.test", dir.resolve("vqg-test")),
+            "medvqa.models.vae-vqg.embedding=16",
+            "medvqa.models.vae-vqg.hidden=32",
+            "medvqa.models.vae-vqg.z=8",
+            "medvqa.models.vae-vqg.questions-per-image=3",
+            "medvqa.training.epochs=15",
+            "medvqa.training.batch-size=16",
+            "medvqa.training.learning-rate=0.01");
+    assertEquals(0, r.code(), r.toString());
+    assertEquals("vae-vqg", json(out.resolve("model/spec.json")).get("kind").asText());
+    List<String> sub = Files.readAllLines(out.resolve("submission.txt"));
+    assertEquals(10, sub.size(), sub.toString());
+    for (String line : sub) {
+      String[] f = line.split("\\|");
+      assertTrue(f.length >= 2 && f.length <= 4, line);
+      assertTrue(refs.containsKey(f[0]), line);
+    }
+    JsonNode m = json(out.resolve("metrics.json"));
+    assertEquals("vqg", m.get("task").asText());
+    double bleu = m.get("bleu").asDouble();
+    assertTrue(bleu > 0 && bleu <= 1, "VQG BLEU " + bleu + " " + sub);
+  }
+
   /** A test release without answers: the run writes the submission and no metrics. */
   @Test
   void aTestReleaseWithoutAnswersGetsASubmissionOnly() throws Exception {

@@ -8,11 +8,23 @@ import java.util.List;
 import org.medvqa.models.classifier.FineTunedClassifier;
 import org.medvqa.models.classifier.ImageClassifier;
 import org.medvqa.models.classifier.QuestionAwareClassifier;
+import org.medvqa.models.vae.VaeVqa;
+import org.medvqa.models.vae.VaeVqg;
 
 /** The model kinds {@code train} knows, by name: fitting a new one and reading a saved one. */
 public final class ModelKinds {
   public static final List<String> NAMES =
-      List.of(ImageClassifier.KIND, QuestionAwareClassifier.KIND, FineTunedClassifier.KIND);
+      List.of(
+          ImageClassifier.KIND,
+          QuestionAwareClassifier.KIND,
+          FineTunedClassifier.KIND,
+          VaeVqa.KIND,
+          VaeVqg.KIND);
+
+  /** Whether {@code kind} generates questions (VQG) rather than answering them. */
+  public static boolean generatesQuestions(String kind) {
+    return VaeVqg.KIND.equals(kind);
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -29,6 +41,8 @@ public final class ModelKinds {
       case ImageClassifier.KIND -> ImageClassifier.fit(c, training);
       case QuestionAwareClassifier.KIND -> QuestionAwareClassifier.fit(c, training);
       case FineTunedClassifier.KIND -> FineTunedClassifier.fit(c, training);
+      case VaeVqa.KIND -> VaeVqa.fit(c, training);
+      case VaeVqg.KIND -> VaeVqg.fit(c, training);
       default ->
           throw new IllegalArgumentException("unknown model kind '" + kind + "'; known: " + NAMES);
     };
@@ -50,6 +64,8 @@ public final class ModelKinds {
       case ImageClassifier.KIND -> ImageClassifier.fromJson(o);
       case QuestionAwareClassifier.KIND -> QuestionAwareClassifier.fromJson(o);
       case FineTunedClassifier.KIND -> FineTunedClassifier.fromJson(o);
+      case VaeVqa.KIND -> VaeVqa.fromJson(o);
+      case VaeVqg.KIND -> VaeVqg.fromJson(o);
       default ->
           throw new IllegalArgumentException(
               "model spec of unknown kind '" + kind + "'; known: " + NAMES);

@@ -249,6 +249,45 @@ class SparkTrainerTest {
   }
 
   /**
+   * The VAE that answers, through the same Spark path (its eps input redrawn by its loader, no
+   * masks): the answer words depend on the image for one question and not for the other, so only a
+   * model that reads both the image and the question gets above about 0.63.
+   */
+  @Test
+  void vaeLearnsAnswersFromImageAndQuestionOnSpark() throws Exception {
+    Config c =
+        config(
+            "medvqa.training { epochs = 8, learning-rate = 0.01 }, medvqa.models.vae-vqa {"
+                + " embedding = 8, hidden = 32, z = 8, output-length = 4, decoding = greedy }");
+    List<Example> train = new ArrayList<>();
+    Random r = new Random(9);
+    for (Example e : data(480, 10)) {
+      boolean side = r.nextBoolean();
+      train.add(
+          new Example(
+              e.sampleId(),
+              e.imageId(),
+              side ? "side" : "kind",
+              e.image(),
+              side ? "which class is shown in this image?" : "what kind of image?",
+              List.of(side ? e.answer() : "an mri scan")));
+    }
+    List<Example> val = train.subList(0, 80);
+    VqaModel model = ModelKinds.fit("vae-vqa", c, train);
+    SparkTrainer.Outcome out =
+        trainer(c, new ArrayList<>())
+            .train(
+                model,
+                "fp",
+                sc.parallelize(train.subList(80, 480), 2),
+                val,
+                new Path(tmp.resolve("work").toUri()),
+                null);
+    double acc = model.validationScore(out.model(), val);
+    assertTrue(acc > 0.9, "VAE accuracy " + acc + " " + out.epochs());
+  }
+
+  /**
    * The experimental gradient-sharing master: it either trains or fails with the timeout's message
    * naming the setting; it never hangs the job.
    */

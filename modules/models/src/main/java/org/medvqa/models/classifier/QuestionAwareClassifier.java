@@ -29,7 +29,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
@@ -223,25 +222,11 @@ public final class QuestionAwareClassifier implements VqaModel {
     return net;
   }
 
-  /**
-   * Word ids [n, length], left-padded with {@code <pad>} so that the question's last word is the
-   * last time step. No mask: under Spark training, masked and unmasked inputs behaved differently
-   * from the same graph on the driver (the model fitted the training minibatches and failed on like
-   * data), while an unmasked left-padded sequence is read the same way everywhere; the LSTM learns
-   * to carry nothing over from the padding.
-   */
+  /** Word ids [n, length], left-padded without a mask ({@link Batches#leftPadded} says why). */
   private INDArray questions(List<Example> examples) {
-    int n = examples.size();
-    INDArray ids = Nd4j.zeros(DataType.FLOAT, n, maxQuestionLength);
-    for (int i = 0; i < n; i++) {
-      List<String> t = Tokens.wordsAndMarks(examples.get(i).question());
-      int len = Math.min(t.size(), maxQuestionLength);
-      int[] enc = words.encode(t, maxQuestionLength);
-      for (int j = 0; j < len; j++) {
-        ids.putScalar(i, maxQuestionLength - len + j, enc[j]);
-      }
-    }
-    return ids;
+    List<List<String>> texts = new ArrayList<>(examples.size());
+    examples.forEach(e -> texts.add(Tokens.wordsAndMarks(e.question())));
+    return Batches.leftPadded(texts, words, maxQuestionLength);
   }
 
   @Override

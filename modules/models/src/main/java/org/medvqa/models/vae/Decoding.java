@@ -33,6 +33,17 @@ final class Decoding {
     return id != Vocabulary.PAD_ID && id != Vocabulary.START_ID && id != Vocabulary.UNKNOWN_ID;
   }
 
+  /**
+   * No output may be empty: {@code </s>} is not a candidate for the first word. Training never
+   * shows an empty answer or question, but an undertrained decoder can rank {@code </s>} first, and
+   * the challenge's submission format refuses empty answers.
+   */
+  private static void noEmptyOutput(double[][] logProbabilities) {
+    for (double[] row : logProbabilities) {
+      row[Vocabulary.END_ID] = Double.NEGATIVE_INFINITY;
+    }
+  }
+
   /** The most probable word at each step, for {@code rows} independent rows. */
   static List<int[]> greedy(Stepper s, int rows, int maxLength) {
     checkLength(maxLength);
@@ -45,6 +56,9 @@ final class Decoding {
     Arrays.fill(previous, Vocabulary.START_ID);
     for (int t = 0; t < maxLength; t++) {
       double[][] lp = s.step(previous);
+      if (t == 0) {
+        noEmptyOutput(lp);
+      }
       boolean all = true;
       for (int r = 0; r < rows; r++) {
         if (done[r]) {
@@ -113,6 +127,9 @@ final class Decoding {
     for (int t = 0; t < maxLength; t++) {
       boolean last = t == maxLength - 1;
       double[][] lp = s.step(previous);
+      if (t == 0) {
+        noEmptyOutput(lp);
+      }
       int[] parents = new int[rows];
       int[] next = new int[rows];
       double[] nextScore = new double[rows];

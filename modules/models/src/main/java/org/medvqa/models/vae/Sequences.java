@@ -7,53 +7,34 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Examples as arrays: image features, encoder word ids, decoder inputs and targets, noise. */
+/** Examples as arrays: decoder inputs and targets, noise, dummy labels. */
 final class Sequences {
   private Sequences() {}
 
-  /** Word ids [n, length] and mask [n, length], at least one step so empty text works. */
-  static INDArray[] encoder(List<List<String>> texts, Vocabulary words, int length) {
-    int n = texts.size();
-    float[] ids = new float[n * length];
-    float[] mask = new float[n * length];
-    for (int i = 0; i < n; i++) {
-      int[] enc = words.encode(texts.get(i), length);
-      int len = Math.max(1, Math.min(texts.get(i).size(), length));
-      for (int j = 0; j < length; j++) {
-        ids[i * length + j] = enc[j];
-        mask[i * length + j] = j < len ? 1f : 0f;
-      }
-    }
-    long[] shape = {n, length};
-    return new INDArray[] {
-      Nd4j.create(ids, shape, DataType.FLOAT), Nd4j.create(mask, shape, DataType.FLOAT)
-    };
-  }
-
   /**
-   * Teacher forcing over at most {@code length} steps: inputs {@code <s> w1 .. wk} [n, 1, length],
-   * targets {@code w1 .. wk </s>} [n, 1, length] (ids, for sparse cross-entropy) and the mask [n,
-   * length]. A text of {@code length} words or more is cut and has no {@code </s>}.
+   * Teacher forcing over {@code length} steps, without masks: targets {@code w1 .. wk </s> </s> ..}
+   * [n, 1, length] (ids, for sparse cross-entropy) and inputs, the previous target at each step
+   * {@code <s> w1 .. wk </s> ..} [n, 1, length]. A text of {@code length} words or more is cut and
+   * has no {@code </s>}.
+   *
+   * <p>The steps after the end are trained to repeat {@code </s>} rather than masked out: decoding
+   * stops at the first {@code </s>} anyway, and label masks are what DL4J's minibatch merging and
+   * Spark training mishandled (see the training module's README), so the VAE carries none.
    */
   static INDArray[] teacherForcing(List<List<String>> texts, Vocabulary words, int length) {
     int n = texts.size();
     float[] in = new float[n * length];
     float[] out = new float[n * length];
-    float[] mask = new float[n * length];
     for (int i = 0; i < n; i++) {
       List<String> t = texts.get(i);
-      int steps = Math.min(t.size() + 1, length);
-      for (int j = 0; j < steps; j++) {
-        in[i * length + j] = j == 0 ? Vocabulary.START_ID : words.id(t.get(j - 1));
+      for (int j = 0; j < length; j++) {
         out[i * length + j] = j < t.size() ? words.id(t.get(j)) : Vocabulary.END_ID;
-        mask[i * length + j] = 1f;
+        in[i * length + j] = j == 0 ? Vocabulary.START_ID : out[i * length + j - 1];
       }
     }
     long[] shape = {n, 1, length};
     return new INDArray[] {
-      Nd4j.create(in, shape, DataType.FLOAT),
-      Nd4j.create(out, shape, DataType.FLOAT),
-      Nd4j.create(mask, new long[] {n, length}, DataType.FLOAT)
+      Nd4j.create(in, shape, DataType.FLOAT), Nd4j.create(out, shape, DataType.FLOAT)
     };
   }
 

@@ -31,12 +31,14 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * feature and the question, a Gaussian latent z, and an LSTM that generates the answer word by word
  * from z, so answers are not limited to a fixed set of classes.
  *
- * <p>Graph inputs, in {@link #batch} order: {@code image} [n, features]; {@code question} [n,
- * max-question-length] word ids (with mask); {@code answer-in} [n, 1, output-length] the previous
- * answer word at each step ({@code <s> w1 .. wk}, with mask); {@code eps} [n, z] noise. Encoder:
- * image -> dense tanh = h_v; question -> embedding -> LSTM -> last unmasked step = h_q; [h_v, h_q]
- * -> dense tanh -> mu, logvar; z = mu + exp(logvar / 2) * eps. Decoder: [embedding of the previous
- * word, z] at each step -> LSTM -> softmax.
+ * <p>Graph inputs, in {@link #batch} order: {@code image} [n, features] at unit L2 norm ({@link
+ * Batches#imagesAtUnitNorm}); {@code question} [n, max-question-length] word ids, left-padded
+ * ({@link Batches#leftPadded}); {@code answer-in} [n, 1, output-length] the previous answer word at
+ * each step ({@code <s> w1 .. wk </s> ..}); {@code eps} [n, z] noise. No input or label carries a
+ * mask (they did not survive Spark training intact; see {@link Sequences#teacherForcing}). Encoder:
+ * image -> dense tanh = h_v; question -> embedding -> LSTM -> last step = h_q; [h_v, h_q] -> dense
+ * tanh -> mu, logvar; z = mu + exp(logvar / 2) * eps. Decoder: [embedding of the previous word, z]
+ * at each step -> LSTM -> softmax.
  *
  * <p>Outputs, in order: {@code answer} (cross-entropy against {@code w1 .. wk </s>}, weight λ1),
  * {@code kl} (KL to N(0, I), λ2), and when switched on {@code image-reconstruction} (mean squared
@@ -306,30 +308,27 @@ public final class VaeVqa implements VqaModel {
     return net;
   }
 
-  private List<List<String>> questionTokens(List<Example> examples) {
-    List<List<String>> out = new ArrayList<>(examples.size());
-    examples.forEach(e -> out.add(Tokens.wordsAndMarks(e.question())));
-    return out;
+  private INDArray questions(List<Example> examples) {
+    List<List<String>> texts = new ArrayList<>(examples.size());
+    examples.forEach(e -> texts.add(Tokens.wordsAndMarks(e.question())));
+    return Batches.leftPadded(texts, questionWords, maxQuestionLength);
   }
 
   /** {@link #batch} with the given noise [n, z]. */
   MultiDataSet batch(List<Example> examples, INDArray eps) {
     int n = examples.size();
-    INDArray[] q = Sequences.encoder(questionTokens(examples), questionWords, maxQuestionLength);
     List<List<String>> answers = new ArrayList<>(n);
     examples.forEach(e -> answers.add(Tokens.words(e.answer())));
     INDArray[] a = Sequences.teacherForcing(answers, answerWords, outputLength);
-    List<INDArray> labels = new ArrayList<>(List.of(a[1], Sequences.dummy(n)));
-    List<INDArray> labelMasks = new ArrayList<>(java.util.Arrays.asList(a[2], null));
-    for (int k = 2; k < outputs().size(); k++) {
+    List<INDArray> labels = new ArrayList<>(List.of(a[1]));
+    for (int k = 1; k < outputs().size(); k++) {
       labels.add(Sequences.dummy(n));
-      labelMasks.add(null);
     }
     return new org.nd4j.linalg.dataset.MultiDataSet(
-        new INDArray[] {Batches.images(examples, features), q[0], a[0], eps},
-        labels.toArray(new INDArray[0]),
-        new INDArray[] {null, q[1], a[2], null},
-        labelMasks.toArray(new INDArray[0]));
+        new INDArray[] {
+          Batches.imagesAtUnitNorm(examples, features), questions(examples), a[0], eps
+        },
+        labels.toArray(new INDArray[0]));
   }
 
   /** Inputs in {@link #inputs} order, labels in {@link #outputs} order; eps is N(0, 1) noise. */
@@ -347,19 +346,15 @@ public final class VaeVqa implements VqaModel {
   INDArray encode(ComputationGraph net, List<Example> examples) {
     int n = examples.size();
     DataType dt = net.getConfiguration().getDataType();
-    INDArray[] q = Sequences.encoder(questionTokens(examples), questionWords, maxQuestionLength);
     INDArray[] in = {
-      Batches.images(examples, features).castTo(dt),
-      q[0].castTo(dt),
+      Batches.imagesAtUnitNorm(examples, features).castTo(dt),
+      questions(examples).castTo(dt),
       Nd4j.zeros(dt, n, 1, outputLength),
       Nd4j.zeros(dt, n, sizes.z())
     };
-    net.setLayerMaskArrays(new INDArray[] {null, q[1].castTo(dt), null, null}, null);
-    try {
-      return net.feedForward(in, false).get(VaeGraph.MU);
-    } finally {
-      net.clearLayerMaskArrays();
-    }
+    // No masks; but a previous score() leaves its minibatch's masks on the graph.
+    net.clearLayerMaskArrays();
+    return net.feedForward(in, false).get(VaeGraph.MU);
   }
 
   /** Decoded word ids for each row of {@code z}, with the configured search. */

@@ -32,12 +32,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * is encoded into a Gaussian latent z, and an LSTM generates a question from z. Several questions
  * per image come from several draws of z around the posterior mean.
  *
- * <p>Graph inputs, in {@link #batch} order: {@code image} [n, features]; {@code question-in} [n, 1,
- * output-length] the previous question word at each step ({@code <s> w1 .. wk}, with mask); {@code
- * eps} [n, z]. Encoder: image -> dense tanh = h_v -> mu, logvar; z = mu + exp(logvar / 2) * eps.
- * Outputs: {@code question} (cross-entropy against {@code w1 .. wk </s>}, λ1), {@code kl} (λ2) and,
- * when switched on, {@code image-reconstruction} (an MLP z -> h_v against h_v, λ3), both with dummy
- * [n, 1] labels.
+ * <p>Graph inputs, in {@link #batch} order: {@code image} [n, features] at unit L2 norm ({@link
+ * Batches#imagesAtUnitNorm}); {@code question-in} [n, 1, output-length] the previous question word
+ * at each step ({@code <s> w1 .. wk </s> ..}, no mask: see {@link Sequences#teacherForcing});
+ * {@code eps} [n, z]. Encoder: image -> dense tanh = h_v -> mu, logvar; z = mu + exp(logvar / 2) *
+ * eps. Outputs: {@code question} (cross-entropy against {@code w1 .. wk </s>}, λ1), {@code kl} (λ2)
+ * and, when switched on, {@code image-reconstruction} (an MLP z -> h_v against h_v, λ3), both with
+ * dummy [n, 1] labels.
  *
  * <p>Questions are split with {@link Tokens#wordsAndMarks}, so "plane?" and "plane" share the word
  * "plane" and the question mark is a token of its own; the generated tokens are joined with single
@@ -225,13 +226,8 @@ public final class VaeVqg implements VqaModel {
         reconstructImage
             ? new INDArray[] {q[1], Sequences.dummy(n), Sequences.dummy(n)}
             : new INDArray[] {q[1], Sequences.dummy(n)};
-    INDArray[] labelMasks = new INDArray[labels.length];
-    labelMasks[0] = q[2];
     return new org.nd4j.linalg.dataset.MultiDataSet(
-        new INDArray[] {Batches.images(examples, features), q[0], eps},
-        labels,
-        new INDArray[] {null, q[2], null},
-        labelMasks);
+        new INDArray[] {Batches.imagesAtUnitNorm(examples, features), q[0], eps}, labels);
   }
 
   /** Inputs in {@link #inputs} order, labels in {@link #outputs} order; eps is N(0, 1) noise. */
@@ -250,11 +246,11 @@ public final class VaeVqg implements VqaModel {
     int n = examples.size();
     DataType dt = net.getConfiguration().getDataType();
     INDArray[] in = {
-      Batches.images(examples, features).castTo(dt),
+      Batches.imagesAtUnitNorm(examples, features).castTo(dt),
       Nd4j.zeros(dt, n, 1, outputLength),
       Nd4j.zeros(dt, n, sizes.z())
     };
-    // No masks: but a previous score() leaves its minibatch's masks on the graph.
+    // No masks; but a previous score() leaves its minibatch's masks on the graph.
     net.clearLayerMaskArrays();
     Map<String, INDArray> acts = net.feedForward(in, false);
     return new INDArray[] {acts.get(VaeGraph.MU), acts.get(VaeGraph.LOGVAR)};

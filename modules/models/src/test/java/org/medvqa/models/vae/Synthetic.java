@@ -62,6 +62,46 @@ final class Synthetic {
     return out;
   }
 
+  /** Per category: two question templates and the answer for each of the four image classes. */
+  static final String[][] CATEGORY_QUESTIONS = {
+    {"what imaging modality was used?", "how was this image taken?"},
+    {"in what plane is this image?", "which plane is shown?"},
+    {"what organ system is shown?", "which organ is this?"},
+    {"what is abnormal in this image?", "what is the abnormality?"}
+  };
+
+  static final String[][] CATEGORY_ANSWERS = {
+    {"us - ultrasound", "mr - t2 weighted", "ct noncontrast", "xr - plain film"},
+    {"axial", "sagittal", "coronal", "axial"},
+    {"skull and contents", "lung, mediastinum, pleura", "gastrointestinal", "skull and contents"},
+    {"meningioma", "pneumothorax", "no", "yes"}
+  };
+
+  /**
+   * {@code n} VQA examples in the manner of VQA-Med 2019: a random category, one of its question
+   * templates, and an answer fixed by both the category and the image's class, so that neither the
+   * image nor the question alone can answer.
+   */
+  static List<Example> vqaByCategory(int n, long seed, int features, double noise) {
+    float[][] c = centres(features);
+    Random r = new Random(seed);
+    List<Example> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int k = r.nextInt(ANSWERS.length);
+      int cat = r.nextInt(CATEGORY_QUESTIONS.length);
+      String[] templates = CATEGORY_QUESTIONS[cat];
+      out.add(
+          new Example(
+              "c" + seed + "-" + i,
+              "img" + seed + "-" + i,
+              "c" + cat,
+              image(c[k], r, noise),
+              templates[r.nextInt(templates.length)],
+              List.of(CATEGORY_ANSWERS[cat][k])));
+    }
+    return out;
+  }
+
   /** {@code n} VQG examples: the question is the image class's. */
   static List<Example> vqg(int n, long seed, int features, double noise) {
     float[][] c = centres(features);

@@ -1,0 +1,377 @@
+package org.medvqa.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.xxhash64;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.core.ManifestColumns;
+import org.medvqa.models.Example;
+import org.medvqa.models.vae.VaeVqa;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * The Java half of {@code make bench-vae} (scripts/bench_vae_torch.py runs it, then the PyTorch
+ * peer, and prints the table). Not a timed test: it runs only with {@code
+ * -Dmedvqa.bench.vae.out=FILE}.
+ *
+ * <p>Runs the {@code train} job (kind {@code vae-vqa}, paper run 3's settings: reconstruction of
+ * both h_v and h_q, questions of 16 tokens, answers of 4 words; Adam 1e-4, batch 32; embedding and
+ * hidden sizes from {@code medvqa.bench.vae.embedding} and {@code .hidden}, 128 by default as in
+ * the README's CPU runs, where the paper's 512 makes an epoch several minutes) on a real manifest
+ * and its cached features under local[1] and then local[2], and reads the samples/s and epoch times
+ * of epochs 2.. from the model's {@code metrics.jsonl} (epoch 1 carries the JIT warm-up). Then
+ * writes the same training examples, as the trained model encodes them (its own {@link
+ * VaeVqa#batch(List)} with the vocabularies saved in its {@code spec.json}), as flat little-endian
+ * files and a {@code header.json} for the peer.
+ */
+@EnabledIfSystemProperty(named = "medvqa.bench.vae.out", matches = ".+")
+class VaeBenchTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * Paper run 3: questions read up to 16 tokens, answers decoded up to 4 words with {@code </s>}.
+   */
+  private static final int MAX_QUESTION_LENGTH = 16;
+
+  private static final int OUTPUT_LENGTH = 4;
+
+  /**
+   * The validation carve-out, set explicitly on the job so that the peer gets the job's training
+   * examples (TrainJob: by a seeded hash of the image id).
+   */
+  private static final long SEED = 42;
+
+  private static final double VALIDATION_FRACTION = 0.1;
+
+  /** Examples per call of {@link VaeVqa#batch} while writing the peer's files. */
+  private static final int CHUNK = 512;
+
+  /** The spec keys the peer builds its network from, copied into its header. */
+  private static final List<String> SPEC_KEYS =
+      List.of(
+          "features",
+          "embedding",
+          "hidden",
+          "z",
+          "lambda-answer",
+          "lambda-kl",
+          "lambda-image",
+          "lambda-question",
+          "reconstruct-image",
+          "reconstruct-question");
+
+  @Test
+  void benchmark(@TempDir Path dir) throws Exception {
+    Path out = Path.of(System.getProperty("medvqa.bench.vae.out"));
+    String manifest = System.getProperty("medvqa.bench.vae.manifest");
+    String features = System.getProperty("medvqa.bench.vae.features");
+    int epochs = Integer.parseInt(System.getProperty("medvqa.bench.vae.epochs", "3"));
+    if (epochs < 2) {
+      throw new IllegalArgumentException(
+          "medvqa.bench.vae.epochs must be at least 2 (epoch 1 is not timed), got " + epochs);
+    }
+    Path peer = out.resolveSibling("bench-vae-peer");
+    Path peerTmp = out.resolveSibling("bench-vae-peer.tmp");
+    ObjectNode result = JSON.createObjectNode();
+    for (int threads : new int[] {1, 2}) {
+      SparkSession spark =
+          SparkSession.builder()
+              .master("local[" + threads + "]")
+              .appName("bench-vae")
+              .config("spark.ui.enabled", "false")
+              .config("spark.sql.shuffle.partitions", "4")
+              .getOrCreate();
+      try {
+        Path model = dir.resolve("model-" + threads);
+        String m = "medvqa.models." + VaeVqa.KIND + ".";
+        SparkTestBase.Run r =
+            SparkTestBase.medvqa(
+                "train",
+                "--set",
+                "medvqa.train.model=" + VaeVqa.KIND,
+                "--set",
+                "medvqa.train.manifest=" + manifest,
+                "--set",
+                "medvqa.train.features=" + features,
+                "--set",
+                "medvqa.train.features-key=" + ManifestColumns.IMAGE_SHA256,
+                "--set",
+                "medvqa.train.out=" + model,
+                "--set",
+                "medvqa.training.epochs=" + epochs,
+                "--set",
+                "medvqa.training.optimizer=adam",
+                "--set",
+                "medvqa.training.learning-rate=1.0e-4",
+                "--set",
+                "medvqa.training.batch-size=32",
+                "--set",
+                "medvqa.training.seed=" + SEED,
+                "--set",
+                "medvqa.training.validation.fraction=" + VALIDATION_FRACTION,
+                "--set",
+                m + "reconstruct-image=true",
+                "--set",
+                m + "reconstruct-question=true",
+                "--set",
+                m + "max-question-length=" + MAX_QUESTION_LENGTH,
+                "--set",
+                m + "output-length=" + OUTPUT_LENGTH,
+                "--set",
+                m + "embedding=" + System.getProperty("medvqa.bench.vae.embedding", "128"),
+                "--set",
+                m + "hidden=" + System.getProperty("medvqa.bench.vae.hidden", "128"));
+        System.out.println("bench: local[" + threads + "] " + lastLine(r.out()));
+        if (r.code() != 0) {
+          throw new AssertionError(r.toString());
+        }
+        List<String> lines = Files.readAllLines(model.resolve("metrics.jsonl"));
+        double rate = 0;
+        double seconds = 0;
+        for (String line : lines.subList(1, lines.size())) {
+          JsonNode e = JSON.readTree(line);
+          rate += e.get("samples_per_second").asDouble();
+          seconds += e.get("seconds").asDouble();
+        }
+        int n = lines.size() - 1;
+        JsonNode last = JSON.readTree(lines.get(lines.size() - 1));
+        String metric = last.get("metric").asText();
+        JsonNode training = JSON.readTree(model.resolve("training.json").toFile());
+        ObjectNode o = result.putObject("local" + threads);
+        o.put("samples_per_second", rate / n);
+        o.put("epoch_seconds", seconds / n);
+        o.put("examples", training.get("training_examples").asLong());
+        o.put("train_loss", last.get("train_loss").asDouble());
+        o.put("validation_metric", metric);
+        o.put("validation_score", last.get("validation_" + metric).asDouble());
+        if (threads == 2) {
+          deleteTree(peerTmp);
+          writePeerData(spark, manifest, features, model.resolve("spec.json"), peerTmp, result);
+        }
+      } finally {
+        spark.stop();
+      }
+    }
+    long trained = result.get("local2").get("examples").asLong();
+    if (result.get("peer_examples").asLong() != trained) {
+      System.out.println(
+          "bench: the peer's files hold "
+              + result.get("peer_examples").asLong()
+              + " examples, the job trained on "
+              + trained
+              + " (the validation carve-out differs from TrainJob's)");
+    }
+    deleteTree(peer);
+    Files.move(peerTmp, peer);
+    result.put("peer_data", peer.toString());
+    Files.writeString(out, result.toPrettyString());
+  }
+
+  private static String lastLine(String s) {
+    String[] lines = s.strip().split("\n");
+    for (int i = lines.length - 1; i >= 0; i--) {
+      if (lines[i].startsWith("train: summary")) {
+        return lines[i];
+      }
+    }
+    return lines[lines.length - 1];
+  }
+
+  /**
+   * The job's training examples (split train, VQA with an answer, minus the validation images) with
+   * their features, through the trained model's own {@link VaeVqa#batch(List)}, into {@code
+   * folder}: {@code image.f32} [n, features] float32, {@code question.i32} [n, question_length],
+   * {@code answer-in.i32} and {@code answer-out.i32} [n, output_length] int32, all little-endian
+   * and row-major, and {@code header.json} with the sizes, the vocabulary sizes, the spec's layer
+   * sizes and loss weights, and which inputs or labels came with a mask (the peer applies none).
+   */
+  private static void writePeerData(
+      SparkSession spark,
+      String manifest,
+      String features,
+      Path spec,
+      Path folder,
+      ObjectNode result)
+      throws Exception {
+    JsonNode specJson = JSON.readTree(Files.readString(spec));
+    VaeVqa model = VaeVqa.fromJson((ObjectNode) specJson);
+    int image = model.inputs().indexOf(VaeVqa.IMAGE);
+    int question = model.inputs().indexOf(VaeVqa.QUESTION);
+    int answerIn = model.inputs().indexOf(VaeVqa.ANSWER_IN);
+    int answerOut = model.outputs().indexOf(VaeVqa.ANSWER);
+
+    Column side =
+        pmod(xxhash64(lit(SEED), col(ManifestColumns.IMAGE_ID)), lit(1_000_000))
+            .lt(lit(Math.round(VALIDATION_FRACTION * 1_000_000)));
+    Dataset<Row> m =
+        spark
+            .read()
+            .parquet(manifest + "/manifest")
+            .filter(
+                col(ManifestColumns.TASK)
+                    .equalTo("vqa")
+                    .and(org.apache.spark.sql.functions.size(col(ManifestColumns.ANSWERS)).gt(0))
+                    .and(col(ManifestColumns.SPLIT).equalTo("train")))
+            .filter(not(side));
+    Dataset<Row> f = spark.read().parquet(features + "/features");
+    Dataset<Row> rows =
+        Examples.withFeatures(m, f, ManifestColumns.IMAGE_SHA256)
+            .select(Examples.columns())
+            .filter(col(Examples.FEATURE).isNotNull());
+
+    Files.createDirectories(folder);
+    long n = 0;
+    long[] widths = {-1, -1, -1, -1};
+    Set<String> masked = new TreeSet<>();
+    try (DataOutputStream imageOut = open(folder.resolve("image.f32"));
+        DataOutputStream questionOut = open(folder.resolve("question.i32"));
+        DataOutputStream answerInOut = open(folder.resolve("answer-in.i32"));
+        DataOutputStream answerOutOut = open(folder.resolve("answer-out.i32"))) {
+      List<Example> chunk = new ArrayList<>(CHUNK);
+      for (Iterator<Row> it = rows.toLocalIterator(); it.hasNext(); ) {
+        chunk.add(Examples.of(it.next()));
+        if (chunk.size() == CHUNK || !it.hasNext()) {
+          MultiDataSet b = model.batch(chunk);
+          widths[0] = write(imageOut, b.getFeatures(image), false, widths[0], "image");
+          widths[1] = write(questionOut, b.getFeatures(question), true, widths[1], "question");
+          widths[2] = write(answerInOut, b.getFeatures(answerIn), true, widths[2], "answer-in");
+          widths[3] = write(answerOutOut, b.getLabels(answerOut), true, widths[3], "answer-out");
+          for (int i = 0; i < b.numFeatureArrays(); i++) {
+            if (b.getFeaturesMaskArray(i) != null) {
+              masked.add("input " + model.inputs().get(i));
+            }
+          }
+          for (int i = 0; i < b.numLabelsArrays(); i++) {
+            if (b.getLabelsMaskArray(i) != null) {
+              masked.add("label " + model.outputs().get(i));
+            }
+          }
+          n += chunk.size();
+          chunk.clear();
+        }
+      }
+    }
+    if (n == 0) {
+      throw new AssertionError("no training examples with features in " + manifest);
+    }
+    if (widths[2] != widths[3]) {
+      throw new AssertionError("answer-in has " + widths[2] + " steps but answer-out " + widths[3]);
+    }
+
+    ObjectNode h = JSON.createObjectNode();
+    h.put("examples", n);
+    h.put("image_size", widths[0]);
+    h.put("question_length", widths[1]);
+    h.put("output_length", widths[2]);
+    h.put("question_words", vocabularySize(specJson, "question-words"));
+    h.put("answer_words", vocabularySize(specJson, "answer-words"));
+    ObjectNode s = h.putObject("spec");
+    for (String k : SPEC_KEYS) {
+      JsonNode v = specJson.get(k);
+      if (v == null) {
+        throw new AssertionError("spec.json has no '" + k + "': " + spec);
+      }
+      s.set(k, v);
+    }
+    ArrayNode mk = h.putArray("masked");
+    for (String k : masked) {
+      mk.add(k);
+    }
+    ObjectNode files = h.putObject("files");
+    files.put("image", "image.f32");
+    files.put("question", "question.i32");
+    files.put("answer_in", "answer-in.i32");
+    files.put("answer_out", "answer-out.i32");
+    Files.writeString(folder.resolve("header.json"), h.toPrettyString());
+    if (!masked.isEmpty()) {
+      System.out.println("bench: the model's minibatches carry masks the peer ignores: " + masked);
+    }
+    result.put("peer_examples", n);
+    result.put("peer_answer_words", vocabularySize(specJson, "answer-words"));
+    result.put("peer_question_words", vocabularySize(specJson, "question-words"));
+  }
+
+  private static int vocabularySize(JsonNode spec, String key) {
+    JsonNode tokens = spec.path(key).path("tokens");
+    if (!tokens.isArray() || tokens.size() == 0) {
+      throw new AssertionError("spec.json has no vocabulary '" + key + "'");
+    }
+    return tokens.size();
+  }
+
+  private static DataOutputStream open(Path file) throws IOException {
+    return new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 20));
+  }
+
+  /**
+   * Appends {@code a} row-major as float32 or (rounded) int32, little-endian; returns the values
+   * per example, which must equal {@code width} unless that is -1 (the first chunk).
+   */
+  private static long write(DataOutputStream d, INDArray a, boolean ids, long width, String what)
+      throws IOException {
+    float[] v = a.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    long rows = a.size(0);
+    long w = v.length / rows;
+    if (w * rows != v.length || (width >= 0 && w != width)) {
+      throw new AssertionError(
+          what
+              + ": "
+              + v.length
+              + " values for "
+              + rows
+              + " examples, expected "
+              + width
+              + " each");
+    }
+    ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+    if (ids) {
+      for (float x : v) {
+        b.putInt(Math.round(x));
+      }
+    } else {
+      b.asFloatBuffer().put(v);
+    }
+    d.write(b.array());
+    return w;
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(q);
+      }
+    }
+  }
+}
