@@ -81,6 +81,27 @@ class SparkTrainerTest {
     return out;
   }
 
+  /**
+   * {@link #data} with one of two questions each: "which class…" is answered by the image's class,
+   * "what kind…" always by {@code kindAnswer}; the categories differ with the question.
+   */
+  static List<Example> twoQuestions(int n, String kindAnswer) {
+    List<Example> out = new ArrayList<>();
+    Random r = new Random(9);
+    for (Example e : data(n, 10)) {
+      boolean side = r.nextBoolean();
+      out.add(
+          new Example(
+              e.sampleId(),
+              e.imageId(),
+              side ? "side" : "kind",
+              e.image(),
+              side ? "which class is shown in this image?" : "what kind of image?",
+              List.of(side ? e.answer() : kindAnswer)));
+    }
+    return out;
+  }
+
   static Config config(String overrides) {
     return ConfigFactory.parseString(overrides)
         .withFallback(
@@ -220,19 +241,7 @@ class SparkTrainerTest {
         config(
             "medvqa.training { epochs = 6, learning-rate = 0.01 }, medvqa.models.qaware {"
                 + " embedding = 8, lstm = 16, image-projection = 16, hidden = 16, dropout = 0 }");
-    List<Example> train = new ArrayList<>();
-    Random r = new Random(9);
-    for (Example e : data(400, 10)) {
-      boolean side = r.nextBoolean();
-      train.add(
-          new Example(
-              e.sampleId(),
-              e.imageId(),
-              side ? "side" : "kind",
-              e.image(),
-              side ? "which class is shown in this image?" : "what kind of image?",
-              List.of(side ? e.answer() : "scan")));
-    }
+    List<Example> train = twoQuestions(400, "scan");
     List<Example> val = train.subList(0, 80);
     VqaModel model = ModelKinds.fit("qaware", c, train);
     SparkTrainer.Outcome out =
@@ -259,19 +268,7 @@ class SparkTrainerTest {
         config(
             "medvqa.training { epochs = 8, learning-rate = 0.01 }, medvqa.models.vae-vqa {"
                 + " embedding = 8, hidden = 32, z = 8, output-length = 4, decoding = greedy }");
-    List<Example> train = new ArrayList<>();
-    Random r = new Random(9);
-    for (Example e : data(480, 10)) {
-      boolean side = r.nextBoolean();
-      train.add(
-          new Example(
-              e.sampleId(),
-              e.imageId(),
-              side ? "side" : "kind",
-              e.image(),
-              side ? "which class is shown in this image?" : "what kind of image?",
-              List.of(side ? e.answer() : "an mri scan")));
-    }
+    List<Example> train = twoQuestions(480, "an mri scan");
     List<Example> val = train.subList(0, 80);
     VqaModel model = ModelKinds.fit("vae-vqa", c, train);
     SparkTrainer.Outcome out =

@@ -44,6 +44,23 @@ final class Decoding {
     }
   }
 
+  /**
+   * Word ids for each row of {@code z} [n, z] from the decoder-only graph, by {@code how} ({@code
+   * greedy}, or {@code beam} of {@code width}), at most {@code maxLength} steps.
+   */
+  static List<int[]> decode(
+      ComputationGraph decoder, INDArray z, String how, int width, int maxLength) {
+    int n = (int) z.size(0);
+    if (how.equals("greedy")) {
+      return greedy(new GraphStepper(decoder, z), n, maxLength);
+    }
+    int[] rows = new int[n * width];
+    for (int r = 0; r < rows.length; r++) {
+      rows[r] = r / width;
+    }
+    return beam(new GraphStepper(decoder, z.getRows(rows)), n, width, maxLength);
+  }
+
   /** The most probable word at each step, for {@code rows} independent rows. */
   static List<int[]> greedy(Stepper s, int rows, int maxLength) {
     checkLength(maxLength);

@@ -359,16 +359,7 @@ public final class VaeVqa implements VqaModel {
 
   /** Decoded word ids for each row of {@code z}, with the configured search. */
   List<int[]> decode(ComputationGraph decoder, INDArray z) {
-    int n = (int) z.size(0);
-    if (decoding.equals("greedy")) {
-      return Decoding.greedy(new Decoding.GraphStepper(decoder, z), n, outputLength);
-    }
-    int[] rows = new int[n * beamWidth];
-    for (int r = 0; r < rows.length; r++) {
-      rows[r] = r / beamWidth;
-    }
-    return Decoding.beam(
-        new Decoding.GraphStepper(decoder, z.getRows(rows)), n, beamWidth, outputLength);
+    return Decoding.decode(decoder, z, decoding, beamWidth, outputLength);
   }
 
   ComputationGraph decoder(ComputationGraph net) {

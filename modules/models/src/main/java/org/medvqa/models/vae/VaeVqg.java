@@ -285,7 +285,7 @@ public final class VaeVqg implements VqaModel {
         }
       }
       INDArray z = post[0].castTo(DataType.FLOAT).getRows(rows).addi(sigma.getRows(rows).muli(eps));
-      List<int[]> ids = decode(decoder, z);
+      List<int[]> ids = Decoding.decode(decoder, z, decoding, beamWidth, outputLength);
       for (int i = 0; i < n; i++) {
         Set<String> distinct = new LinkedHashSet<>();
         for (int d = 0; d < draws && distinct.size() < questionsPerImage; d++) {
@@ -298,19 +298,6 @@ public final class VaeVqg implements VqaModel {
       }
     }
     return out;
-  }
-
-  private List<int[]> decode(ComputationGraph decoder, INDArray z) {
-    int n = (int) z.size(0);
-    if (decoding.equals("greedy")) {
-      return Decoding.greedy(new Decoding.GraphStepper(decoder, z), n, outputLength);
-    }
-    int[] rows = new int[n * beamWidth];
-    for (int r = 0; r < rows.length; r++) {
-      rows[r] = r / beamWidth;
-    }
-    return Decoding.beam(
-        new Decoding.GraphStepper(decoder, z.getRows(rows)), n, beamWidth, outputLength);
   }
 
   /** Minus the mean validation loss (all weighted terms), with noise drawn from the seed. */
