@@ -9,10 +9,11 @@
 #                      rate 3e-3 and 10 epochs (VAE_CPU_SETTINGS; empty it for the paper's settings,
 #                      several hours per run here). Run 2 differs from run 1 only by an extra
 #                      training release (2020), which this machine does not have.
+#   make vqg-baseline-2019  the same 5 frequent training questions for every held-out image (VQG floor)
 #   make bench-train   classifier training samples/s on those cached features, local[1] and
 #                      local[2], beside the same head in Debian's PyTorch, in the same run
 #   make bench-vae     VAE VQA training samples/s (paper run 3's settings) on the cached features
-#                      of the vqa-run3 run, local[1] and local[2], beside the same network in
+#                      of the vqa-run1 run (the shared ingest), local[1] and local[2], beside the same network in
 #                      Debian's PyTorch, in the same run; BENCH_VAE_EPOCHS per Java run (the first
 #                      untimed), BENCH_VAE_PEER_BATCHES cuts the peer's epochs (0 = whole epochs)
 RUNS_2019 ?= vqa-majority vqa-run5 vqa-qaware
@@ -22,11 +23,11 @@ VAE_CPU_SETTINGS ?= --set medvqa.models.vae-vqa.embedding=128 --set medvqa.model
   --set medvqa.models.vae-vqg.embedding=128 --set medvqa.models.vae-vqg.hidden=128 \
   --set medvqa.training.learning-rate=3e-3 --set medvqa.training.epochs=10
 BENCH_TRAIN_RUN ?= $(WORK)/runs-2019/vqa-run5
-BENCH_VAE_RUN ?= $(WORK)/runs-2019/vqa-run3
+BENCH_VAE_RUN ?= $(WORK)/runs-2019/vqa-run1
 BENCH_VAE_EPOCHS ?= 3
 BENCH_VAE_PEER_BATCHES ?= 0
 
-.PHONY: runs-2019 runs-2019-vae bench-train bench-vae
+.PHONY: runs-2019 runs-2019-vae vqg-baseline-2019 bench-train bench-vae
 
 runs-2019: build weights
 	@test -d $(TRAIN_2019) || { echo "no VQA-Med 2019 data at $(TRAIN_2019) (see README: Data)"; exit 2; }
@@ -49,6 +50,20 @@ runs-2019-vae: build weights
 	done
 	@for r in $(VAE_RUNS_2019); do echo "$$r: $$(cat $(WORK)/runs-2019/$$r/metrics.json | tr -d '\n' | cut -c1-160)"; done
 
+# The VQG floor beside the VQG runs: the 5 most frequent questions of the other training images
+# for every held-out image, scored against the VQG runs' ground truth.
+VQG_BASELINE := $(WORK)/runs-2019/vqg-baseline
+vqg-baseline-2019: build
+	@test -f $(WORK)/runs-2019/vqg-run1/predictions/ground-truth.txt || { echo "run make runs-2019-vae first"; exit 2; }
+	@mkdir -p $(VQG_BASELINE)
+	python3 scripts/vqg_constant_baseline.py --qa $(TRAIN_2019)/All_QA_Pairs_train.txt \
+	  --ground-truth $(WORK)/runs-2019/vqg-run1/predictions/ground-truth.txt --out $(VQG_BASELINE)/submission.txt
+	@rm -f $(VQG_BASELINE)/metrics.json
+	bin/medvqa evaluate --set medvqa.eval.task=vqg \
+	  --set medvqa.eval.ground-truth=$(WORK)/runs-2019/vqg-run1/predictions/ground-truth.txt \
+	  --set medvqa.eval.submission=$(VQG_BASELINE)/submission.txt --set medvqa.eval.output=$(VQG_BASELINE)/metrics.json
+	@cat $(VQG_BASELINE)/metrics.json
+
 bench-train: torch-deps
 	@test -f $(BENCH_TRAIN_RUN)/ingest-train/provenance.json || { echo "bench-train trains on the ingest and feature cache of $(BENCH_TRAIN_RUN): run make runs-2019 first"; exit 2; }
 	$(MVN) $(MVN_FLAGS) -pl jobs -am install -DskipTests
@@ -56,7 +71,7 @@ bench-train: torch-deps
 	  --features $$(python3 -c "import json,sys; print(json.load(open('$(BENCH_TRAIN_RUN)/provenance.json'))['notes']['feature_cache'])")
 
 bench-vae: torch-deps
-	@test -f $(BENCH_VAE_RUN)/ingest-train/provenance.json || { echo "bench-vae trains on the ingest and feature cache of $(BENCH_VAE_RUN): run make runs-2019 RUNS_2019=vqa-run3 first"; exit 2; }
+	@test -f $(BENCH_VAE_RUN)/ingest-train/provenance.json || { echo "bench-vae trains on the ingest and feature cache of $(BENCH_VAE_RUN): run make runs-2019-vae first"; exit 2; }
 	$(MVN) $(MVN_FLAGS) -pl jobs -am install -DskipTests
 	$(SYSTEM_PYTHON) scripts/bench_vae_torch.py --manifest $(BENCH_VAE_RUN)/ingest-train \
 	  --features $$(python3 -c "import json,sys; print(json.load(open('$(BENCH_VAE_RUN)/provenance.json'))['notes']['feature_cache'])") \

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Benchmark the VAE VQA model's training (paper run 3's settings) against the same network in PyTorch.
 
-Run through `make bench-vae` (after the vqa-run3 run of `make runs-2019`, whose ingest and feature
+Run through `make bench-vae` (after `make runs-2019-vae`, whose first run's ingest and feature
 cache it trains on), or by hand after `mvn -pl jobs -am install -DskipTests`:
 
     /usr/bin/python3 scripts/bench_vae_torch.py --manifest RUN/ingest-train --features CACHE
