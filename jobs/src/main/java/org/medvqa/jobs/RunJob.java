@@ -63,7 +63,7 @@ public final class RunJob implements Job {
     // 1. Ingest, unless the training release is an ingest output already (runs that share one).
     Path ingestTrain = new Path(out, "ingest-train");
     Path givenTrain = files.qualify(trainRelease);
-    if (files.exists(new Path(givenTrain, "manifest"))) {
+    if (isIngestOutput(files, givenTrain)) {
       ctx.say("ingest: " + givenTrain + " is an ingest output; used as it is");
       ingestTrain = givenTrain;
     } else {
@@ -80,7 +80,7 @@ public final class RunJob implements Job {
     List<String> extraTrain = cfg.getStringList("medvqa.data.extra-train");
     for (int k = 0; k < extraTrain.size(); k++) {
       Path given = files.qualify(extraTrain.get(k));
-      if (files.exists(new Path(given, "manifest"))) {
+      if (isIngestOutput(files, given)) {
         extras.add(given);
         continue;
       }
@@ -274,6 +274,11 @@ public final class RunJob implements Job {
               ConfigValueFactory.fromAnyRef(v instanceof Path ? v.toString() : v));
     }
     return c;
+  }
+
+  /** Whether {@code p} is an ingest (or augment-questions) output rather than a release folder. */
+  private static boolean isIngestOutput(HadoopFiles files, Path p) throws java.io.IOException {
+    return files.exists(new Path(p, "manifest"));
   }
 
   /** Runs a stage unless its output is complete already. */

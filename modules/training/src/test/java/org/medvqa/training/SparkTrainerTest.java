@@ -102,6 +102,27 @@ class SparkTrainerTest {
     return out;
   }
 
+  /**
+   * Trains {@code kind} on local[2] with all but the first 80 examples; its accuracy on those 80
+   * and the epochs' metrics.
+   */
+  private HeldOut heldOutAccuracy(String kind, Config c, List<Example> all) throws Exception {
+    List<Example> val = all.subList(0, 80);
+    VqaModel model = ModelKinds.fit(kind, c, all);
+    SparkTrainer.Outcome out =
+        trainer(c, new ArrayList<>())
+            .train(
+                model,
+                "fp",
+                sc.parallelize(all.subList(80, all.size()), 2),
+                val,
+                new Path(tmp.resolve("work").toUri()),
+                null);
+    return new HeldOut(model.validationScore(out.model(), val), out.epochs());
+  }
+
+  private record HeldOut(double accuracy, List<EpochMetrics> epochs) {}
+
   static Config config(String overrides) {
     return ConfigFactory.parseString(overrides)
         .withFallback(
@@ -232,8 +253,8 @@ class SparkTrainerTest {
   }
 
   /**
-   * The question-aware model through the same Spark path: masked question inputs next to an
-   * unmasked image input must train as they do locally (the answer depends on the question).
+   * The question-aware model through the same Spark path: its left-padded question input next to
+   * the image input must train as it does locally (the answer depends on the question).
    */
   @Test
   void questionAwareModelLearnsOnSpark() throws Exception {
@@ -241,20 +262,8 @@ class SparkTrainerTest {
         config(
             "medvqa.training { epochs = 6, learning-rate = 0.01 }, medvqa.models.qaware {"
                 + " embedding = 8, lstm = 16, image-projection = 16, hidden = 16, dropout = 0 }");
-    List<Example> train = twoQuestions(400, "scan");
-    List<Example> val = train.subList(0, 80);
-    VqaModel model = ModelKinds.fit("qaware", c, train);
-    SparkTrainer.Outcome out =
-        trainer(c, new ArrayList<>())
-            .train(
-                model,
-                "fp",
-                sc.parallelize(train.subList(80, 400), 2),
-                val,
-                new Path(tmp.resolve("work").toUri()),
-                null);
-    double acc = model.validationScore(out.model(), val);
-    assertTrue(acc > 0.9, "question-aware accuracy " + acc + " " + out.epochs());
+    HeldOut r = heldOutAccuracy("qaware", c, twoQuestions(400, "scan"));
+    assertTrue(r.accuracy() > 0.9, "question-aware accuracy " + r);
   }
 
   /**
@@ -268,20 +277,8 @@ class SparkTrainerTest {
         config(
             "medvqa.training { epochs = 8, learning-rate = 0.01 }, medvqa.models.vae-vqa {"
                 + " embedding = 8, hidden = 32, z = 8, output-length = 4, decoding = greedy }");
-    List<Example> train = twoQuestions(480, "an mri scan");
-    List<Example> val = train.subList(0, 80);
-    VqaModel model = ModelKinds.fit("vae-vqa", c, train);
-    SparkTrainer.Outcome out =
-        trainer(c, new ArrayList<>())
-            .train(
-                model,
-                "fp",
-                sc.parallelize(train.subList(80, 480), 2),
-                val,
-                new Path(tmp.resolve("work").toUri()),
-                null);
-    double acc = model.validationScore(out.model(), val);
-    assertTrue(acc > 0.9, "VAE accuracy " + acc + " " + out.epochs());
+    HeldOut r = heldOutAccuracy("vae-vqa", c, twoQuestions(480, "an mri scan"));
+    assertTrue(r.accuracy() > 0.9, "VAE accuracy " + r);
   }
 
   /**
