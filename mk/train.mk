@@ -7,8 +7,10 @@
 #   make runs-2019-vae the VAE runs of the README's table (VQA runs 1, 3, 4; VQG runs 1-3) on the
 #                      same split, on 2 CPU cores: sizes 128 instead of the paper's 512, learning
 #                      rate 3e-3 and 10 epochs (VAE_CPU_SETTINGS; empty it for the paper's settings,
-#                      several hours per run here). Run 2 differs from run 1 only by an extra
-#                      training release (2020), which this machine does not have.
+#                      several hours per run here).
+#   make vqa-run2-2019 paper run 2: run 1 with more training data. The paper's extra release (2020)
+#                      is not on this machine; the extra data here are one augment-questions rewrite
+#                      of every training question of run 1's ingest (needs make vectors)
 #   make vqg-baseline-2019  the same 5 frequent training questions for every held-out image (VQG floor)
 #   make bench-train   classifier training samples/s on those cached features, local[1] and
 #                      local[2], beside the same head in Debian's PyTorch, in the same run
@@ -27,7 +29,7 @@ BENCH_VAE_RUN ?= $(WORK)/runs-2019/vqa-run1
 BENCH_VAE_EPOCHS ?= 3
 BENCH_VAE_PEER_BATCHES ?= 0
 
-.PHONY: runs-2019 runs-2019-vae vqg-baseline-2019 bench-train bench-vae
+.PHONY: runs-2019 runs-2019-vae vqa-run2-2019 vqg-baseline-2019 bench-train bench-vae
 
 runs-2019: build weights
 	@test -d $(TRAIN_2019) || { echo "no VQA-Med 2019 data at $(TRAIN_2019) (see README: Data)"; exit 2; }
@@ -49,6 +51,21 @@ runs-2019-vae: build weights
 	    --set medvqa.out=$(WORK)/runs-2019/$$r || exit 1; \
 	done
 	@for r in $(VAE_RUNS_2019); do echo "$$r: $$(cat $(WORK)/runs-2019/$$r/metrics.json | tr -d '\n' | cut -c1-160)"; done
+
+# Run 2's extra data: one rewrite per training question (the originals are in the main manifest
+# already), trained on beside run 1's ingest; validation stays on the original images.
+RUN2_EXTRA := $(WORK)/runs-2019/augment-questions-1
+vqa-run2-2019: build weights vectors
+	@test -d $(WORK)/runs-2019/vqa-run1/ingest-train || { echo "run make runs-2019-vae first (run 2 reuses run 1's ingest)"; exit 2; }
+	test -d $(RUN2_EXTRA) || bin/medvqa augment-questions \
+	  --set medvqa.augment.questions.manifest=$(WORK)/runs-2019/vqa-run1/ingest-train \
+	  --set medvqa.augment.questions.out=$(RUN2_EXTRA) --set medvqa.vectors.path=$(GLOVE) \
+	  --set medvqa.augment.questions.variants=1 --set medvqa.augment.questions.keep-originals=false
+	MEDVQA_MASTER='local[2]' bin/medvqa run --config conf/runs/vqa-run2.conf \
+	  --set medvqa.data.train=$(WORK)/runs-2019/vqa-run1/ingest-train \
+	  --set 'medvqa.data.extra-train=["$(RUN2_EXTRA)"]' $(VAE_CPU_SETTINGS) \
+	  --set medvqa.out=$(WORK)/runs-2019/vqa-run2
+	@echo "vqa-run2: $$(cat $(WORK)/runs-2019/vqa-run2/metrics.json | tr -d '\n' | cut -c1-160)"
 
 # The VQG floor beside the VQG runs: the 5 most frequent questions of the other training images
 # for every held-out image, scored against the VQG runs' ground truth.

@@ -128,6 +128,7 @@ public final class AugmentImagesJob implements Job {
           .add("v_height", DataTypes.IntegerType, true)
           .add("v_channels", DataTypes.IntegerType, true)
           .add("v_bytes", DataTypes.LongType, false)
+          .add("v_sha256", DataTypes.StringType, true)
           .add(SHIFT_X, DataTypes.IntegerType, false)
           .add(SHIFT_Y, DataTypes.IntegerType, false)
           .add(ROTATION, DataTypes.DoubleType, false)
@@ -316,9 +317,9 @@ public final class AugmentImagesJob implements Job {
               case ManifestColumns.IMAGE_PATH -> col("v_path").as(c);
               case ManifestColumns.IMAGE_WIDTH -> col("v_width").as(c);
               case ManifestColumns.IMAGE_HEIGHT -> col("v_height").as(c);
-              // A variant is another picture: the parent's content hash does not describe it.
+              // A variant is another picture, with its own content hash (the feature cache's key).
               case ManifestColumns.IMAGE_SHA256 ->
-                  when(col(VARIANT_ID).equalTo(0), col(c)).otherwise(lit(null)).as(c);
+                  when(col(VARIANT_ID).equalTo(0), col(c)).otherwise(col("v_sha256")).as(c);
               default -> col(c);
             });
       }
@@ -551,8 +552,9 @@ public final class AugmentImagesJob implements Job {
       out.add(problem(id, "missing image file " + path));
       return;
     } catch (IOException e) {
-      out.add(problem(id, "cannot read image " + path + ": " + e.getMessage()));
-      return;
+      // Like a failed write: an I/O failure is not a property of the image, so it fails the task
+      // (Spark retries it) rather than dropping the image's rows for a transient fault.
+      throw new UncheckedIOException("cannot read image " + path, e);
     }
     ImageAugmenter.Source src = augmenter.decode(bytes);
     if (!src.ok()) {
@@ -572,6 +574,7 @@ public final class AugmentImagesJob implements Job {
             h,
             src.pixels().channels(),
             0L,
+            null,
             0,
             0,
             0.0,
@@ -615,6 +618,7 @@ public final class AugmentImagesJob implements Job {
               v.height(),
               v.channels(),
               (long) v.bytes().length,
+              IngestFunctions.sha256(v.bytes()),
               v.shiftX(),
               v.shiftY(),
               v.transform().rotation(),
@@ -629,7 +633,8 @@ public final class AugmentImagesJob implements Job {
 
   private static Row problem(String id, String problem) {
     return RowFactory.create(
-        id, 0, null, null, null, null, null, 0L, 0, 0, 0.0, false, false, 0.0, null, null, problem);
+        id, 0, null, null, null, null, null, 0L, null, 0, 0, 0.0, false, false, 0.0, null, null,
+        problem);
   }
 
   /** The sub-folder of an image's variants: hex digits of a hash of its id; "" for one shard. */

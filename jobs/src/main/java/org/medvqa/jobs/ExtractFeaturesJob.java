@@ -140,6 +140,25 @@ public final class ExtractFeaturesJob implements Job {
       }
       variant = col(variantColumn).cast(DataTypes.IntegerType);
     }
+    // An image without its key could not be found again in the table: refuse, naming the rows.
+    List<String> keyless =
+        manifest
+            .filter(
+                col(IMAGE_PATH)
+                    .isNotNull()
+                    .and(col(IMAGE_PATH).notEqual(""))
+                    .and(col(imageColumn).isNull()))
+            .select(ManifestColumns.SAMPLE_ID)
+            .limit(5)
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList();
+    if (!keyless.isEmpty()) {
+      throw new JobFailure(
+          "manifest rows with an image but no '"
+              + imageColumn
+              + "' (medvqa.features.columns.image-id), e.g. samples "
+              + keyless);
+    }
     Dataset<Row> keys =
         manifest
             .filter(col(IMAGE_PATH).isNotNull().and(col(IMAGE_PATH).notEqual("")))

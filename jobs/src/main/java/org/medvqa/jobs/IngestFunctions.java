@@ -244,8 +244,10 @@ final class IngestFunctions {
           "missing image file " + dir + "/" + id + ".jpg (or .jpeg, .png)",
           null);
     } catch (IOException e) {
-      return RowFactory.create(
-          dir, id, null, null, null, "cannot read image: " + e.getMessage(), null);
+      // A missing file is a property of the release (above); any other I/O failure (a lost
+      // connection, a throttled read) is not: it fails the task, which Spark retries, so that a
+      // transient fault never becomes a rejected record and a rerun never gives another manifest.
+      throw new java.io.UncheckedIOException("cannot read image " + id + " in " + dir, e);
     }
   }
 

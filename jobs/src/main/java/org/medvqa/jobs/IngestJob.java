@@ -426,6 +426,11 @@ public final class IngestJob implements Job {
         }
         Category category =
             f.hasPath("category") ? Category.fromName(f.getString("category")) : null;
+        if (format == TextFormat.CATEGORY_QA && category == null) {
+          // Without it every line would be rejected as of an unknown category (LineParser).
+          throw new ConfigProblem(
+              "missing required config key '" + where + ".category' (format category-qa)");
+        }
         String images =
             f.hasPath("images")
                 ? HadoopFiles.uri(resolve(files, root, f.getString("images")))

@@ -23,6 +23,7 @@ public final class JobContext implements AutoCloseable {
   private SparkSession spark;
   private boolean ownsSpark;
   private HadoopFiles files;
+  private Map<String, String> stamp = Map.of();
 
   public JobContext(String job, Config config, PrintStream out, PrintStream err) {
     this.job = job;
@@ -41,6 +42,15 @@ public final class JobContext implements AutoCloseable {
     c.ownsSpark = false;
     c.files = files;
     return c;
+  }
+
+  /**
+   * This context with notes that every provenance it writes carries: a composite job stamps its
+   * stages with their fingerprint (see {@link StageRunner}).
+   */
+  JobContext stamped(Map<String, String> notes) {
+    this.stamp = new java.util.TreeMap<>(notes);
+    return this;
   }
 
   public Config config() {
@@ -129,7 +139,9 @@ public final class JobContext implements AutoCloseable {
 
   /** A provenance record for this job's output, with its config. */
   public Provenance provenance() {
-    return new Provenance(job, config);
+    Provenance p = new Provenance(job, config);
+    stamp.forEach(p::note);
+    return p;
   }
 
   /**

@@ -47,7 +47,10 @@ public final class Main {
             new TrainJob(),
             new PredictJob(),
             new RunJob(),
-            new EvaluateJob())) {
+            new RunJob("run"),
+            new RetrainJob(),
+            new EvaluateJob(),
+            new ReportJob())) {
       JOBS.put(j.name(), j);
     }
   }

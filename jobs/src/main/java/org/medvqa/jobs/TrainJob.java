@@ -22,15 +22,16 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.deeplearning4j.util.ModelSerializer;
+import org.medvqa.core.EpochMetrics;
 import org.medvqa.core.ManifestColumns;
 import org.medvqa.core.baseline.MajorityBaseline;
 import org.medvqa.core.config.ConfigCheck;
+import org.medvqa.core.config.Provenance;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.models.Example;
 import org.medvqa.models.ModelKinds;
 import org.medvqa.models.VqaModel;
 import org.medvqa.models.classifier.FineTunedClassifier;
-import org.medvqa.training.EpochMetrics;
 import org.medvqa.training.SparkTrainer;
 import org.medvqa.training.TrainingFailure;
 import org.medvqa.training.TrainingSettings;
@@ -86,16 +87,21 @@ public final class TrainJob implements Job {
 
   private int trainMajority(JobContext ctx, String manifestPath, Path out) throws Exception {
     String split = ctx.config().getString("medvqa.train.split");
-    if (!ctx.config().getStringList("medvqa.train.extra-manifests").isEmpty()) {
-      throw new JobFailure("the majority baseline does not read medvqa.train.extra-manifests");
-    }
     HadoopFiles files = ctx.files();
-    Dataset<Row> manifest = Manifests.read(ctx, manifestPath);
-    Dataset<Row> train =
-        manifest.filter(
-            col(ManifestColumns.SPLIT)
-                .equalTo(split)
-                .and(col(ManifestColumns.TASK).equalTo("vqa")));
+    // The main manifest and any extra ones (another release, augmented questions) count alike.
+    List<String> manifests = new ArrayList<>(List.of(manifestPath));
+    manifests.addAll(ctx.config().getStringList("medvqa.train.extra-manifests"));
+    Dataset<Row> train = null;
+    for (String m : manifests) {
+      Dataset<Row> rows =
+          Manifests.read(ctx, m)
+              .filter(
+                  col(ManifestColumns.SPLIT)
+                      .equalTo(split)
+                      .and(col(ManifestColumns.TASK).equalTo("vqa")))
+              .select(col(ManifestColumns.CATEGORY), col(ManifestColumns.ANSWERS));
+      train = train == null ? rows : train.unionByName(rows);
+    }
     // The first reference answer is the training target; alternatives are for scoring.
     List<Row> counts =
         train
@@ -124,6 +130,7 @@ public final class TrainJob implements Job {
           tmp,
           ctx.provenance()
               .input("manifest", manifestPath)
+              .input("extra_manifests", String.join(",", manifests.subList(1, manifests.size())))
               .count("training_samples", samples)
               .count("categories", table.size()));
       files.commit(tmp, out);
@@ -152,7 +159,8 @@ public final class TrainJob implements Job {
   }
 
   static String render(Config config) {
-    return config
+    // The record of the settings leaves credentials out, as provenance.json does.
+    return Provenance.withoutSecrets(config)
         .getConfig("medvqa")
         .root()
         .render(ConfigRenderOptions.defaults().setOriginComments(false));

@@ -365,13 +365,17 @@ class AugmentImagesJobTest extends SparkTestBase {
       List<Row> rows = new ArrayList<>();
       it.forEachRemaining(rows::add);
       assertEquals(4, rows.size());
-      assertNull(rows.get(0).get(16));
+      assertNull(rows.get(0).get(AugmentImagesJob.VARIANT_SCHEMA.fieldIndex("v_problem")));
       assertEquals("file:/final/rgb-v1.jpg", rows.get(1).getString(3));
       for (int k = 1; k <= 3; k++) {
         assertArrayEquals(
             Files.readAllBytes(firstRun.resolve("rgb-v" + k + ".jpg")),
             Files.readAllBytes(retry.resolve("rgb-v" + k + ".jpg")),
             "attempt " + attempt + " variant " + k);
+        // Each variant carries its own content hash: the feature cache's key for it.
+        assertEquals(
+            IngestFunctions.sha256(Files.readAllBytes(retry.resolve("rgb-v" + k + ".jpg"))),
+            rows.get(k).get(AugmentImagesJob.VARIANT_SCHEMA.fieldIndex("v_sha256")));
       }
     }
   }

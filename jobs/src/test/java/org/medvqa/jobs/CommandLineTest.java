@@ -24,7 +24,11 @@ class CommandLineTest {
           "extract-features",
           "train",
           "predict",
-          "evaluate"
+          "evaluate",
+          "pipeline",
+          "run",
+          "retrain",
+          "report"
         }) {
       assertTrue(r.out().contains(job), r.toString());
     }

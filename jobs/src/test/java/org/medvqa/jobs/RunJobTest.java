@@ -122,7 +122,9 @@ class RunJobTest extends SparkTestBase {
     // The same command again finds every stage complete and recomputes nothing.
     Run again = run("vqa-run5.conf", out5);
     assertEquals(0, again.code(), again.toString());
-    assertTrue(again.out().contains("train: model is complete already; skipped"), again.out());
+    assertTrue(
+        again.out().contains("train: model is complete for these inputs and settings; skipped"),
+        again.out());
     assertEquals(
         acc5, json(out5.resolve("metrics.json")).get("accuracy").asDouble(), 0.0, "same metrics");
 

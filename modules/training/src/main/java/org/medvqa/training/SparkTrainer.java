@@ -30,6 +30,7 @@ import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.deeplearning4j.util.ModelSerializer;
+import org.medvqa.core.EpochMetrics;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.models.Example;
 import org.medvqa.models.VqaModel;

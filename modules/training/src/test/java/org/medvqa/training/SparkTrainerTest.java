@@ -20,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.core.EpochMetrics;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.models.Example;
 import org.medvqa.models.ModelKinds;

@@ -5,12 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.Iterator;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +30,27 @@ public final class Provenance {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  /** Keys whose values are never written: credentials can reach the config through --set. */
+  /** What a secret value is written as. */
+  public static final String REDACTED = "<redacted>";
+
+  /**
+   * Names of settings whose values are never written (credentials reach the config through files
+   * and --set, e.g. {@code medvqa.hadoop.conf."fs.s3a.secret.key"}). The name is the whole dotted
+   * path, however HOCON nested it, and only its end counts, so that {@code
+   * fs.s3a.bucket.NAME.secret.key}, {@code fs.s3a.session.token} and {@code
+   * spark.ssl.keyStorePassword} are caught while {@code fs.s3a.aws.credentials.provider} (a class
+   * name), {@code spark.sql.session.timeZone} and {@code tokenizer} are kept. Azure's {@code
+   * fs.azure.account.key.ACCOUNT...} carries the account after the word "key", so it is matched
+   * anywhere. Hadoop's own list (hadoop.security.sensitive-config-keys) names the same kinds.
+   */
   private static final Pattern SECRET =
-      Pattern.compile("(?i).*(secret|password|passwd|token|credential|access[._-]?key|session).*");
+      Pattern.compile(
+          "(?i).*(secret|secret[._-]?key|access[._-]?key|session[._-]?key|private[._-]?key"
+              + "|encryption[._-]?key|password|passwd|passphrase|[._-]pass|token|credentials?)"
+              + "|(?i).*account[._-]?key([._-].*)?");
+
+  /** {@code scheme://user:password@host}: the user part of a URI, which may hold a secret. */
+  private static final Pattern URI_USER_INFO = Pattern.compile("(?<=://)[^/@\\s]+@");
 
   private final String job;
   private final Instant started = Instant.now();
@@ -44,7 +66,7 @@ public final class Provenance {
   }
 
   public Provenance input(String name, String path) {
-    inputs.put(name, path);
+    inputs.put(name, withoutUserInfo(path));
     return this;
   }
 
@@ -91,36 +113,74 @@ public final class Provenance {
     }
   }
 
-  /** The {@code medvqa} subtree of the config as JSON, with secret-looking values redacted. */
+  /** The {@code medvqa} subtree of the config as JSON, with secret values redacted. */
   static JsonNode redacted(Config config) {
+    Config clean = withoutSecrets(config);
     try {
       String json =
-          config.hasPath("medvqa")
-              ? config.getConfig("medvqa").root().render(ConfigRenderOptions.concise())
+          clean.hasPath("medvqa")
+              ? clean.getConfig("medvqa").root().render(ConfigRenderOptions.concise())
               : "{}";
-      JsonNode tree = JSON.readTree(json);
-      redact(tree);
-      return tree;
+      return JSON.readTree(json);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private static void redact(JsonNode node) {
-    if (node instanceof ObjectNode o) {
-      Iterator<Map.Entry<String, JsonNode>> it = o.fields();
-      List<String> secret = new java.util.ArrayList<>();
-      while (it.hasNext()) {
-        Map.Entry<String, JsonNode> e = it.next();
-        if (SECRET.matcher(e.getKey()).matches() && e.getValue().isValueNode()) {
-          secret.add(e.getKey());
-        } else {
-          redact(e.getValue());
+  /**
+   * The config with the value of every secret setting (see {@link #isSecret}) replaced by {@value
+   * #REDACTED}, for anything that writes a config down: provenance, a model's {@code config.conf}.
+   * Everything else, origins and comments included, is kept.
+   */
+  public static Config withoutSecrets(Config config) {
+    return ((ConfigObject) scrub("", config.root())).toConfig();
+  }
+
+  /**
+   * Whether a setting, named by its whole dotted path ({@code
+   * medvqa.hadoop.conf.fs.s3a.secret.key}, quotes dropped), holds a secret.
+   */
+  public static boolean isSecret(String name) {
+    return SECRET.matcher(name).matches();
+  }
+
+  /** A path or URI with any {@code user:password@} part replaced. */
+  static String withoutUserInfo(String path) {
+    return path == null ? null : URI_USER_INFO.matcher(path).replaceAll(REDACTED + "@");
+  }
+
+  private static ConfigValue scrub(String name, ConfigValue value) {
+    switch (value.valueType()) {
+      case OBJECT:
+        {
+          ConfigObject o = (ConfigObject) value;
+          for (String key : List.copyOf(o.keySet())) {
+            ConfigValue child = o.get(key);
+            ConfigValue clean = scrub(name.isEmpty() ? key : name + "." + key, child);
+            if (clean != child) {
+              o = o.withValue(key, clean);
+            }
+          }
+          return o;
         }
-      }
-      secret.forEach(k -> o.put(k, "<redacted>"));
-    } else if (node.isArray()) {
-      node.forEach(Provenance::redact);
+      case LIST:
+        {
+          // A list of objects is scrubbed element by element; its elements share the list's name.
+          List<ConfigValue> out = new ArrayList<>();
+          boolean changed = false;
+          for (ConfigValue e : (ConfigList) value) {
+            ConfigValue clean = scrub(name, e);
+            changed |= clean != e;
+            out.add(clean);
+          }
+          return changed ? ConfigValueFactory.fromIterable(out).withOrigin(value.origin()) : value;
+        }
+      case NULL:
+        return value;
+      default:
+        return isSecret(name)
+            ? ConfigValueFactory.fromAnyRef(REDACTED).withOrigin(value.origin())
+            : value;
     }
   }
 

@@ -35,6 +35,16 @@ public final class LineParser {
   public static Result parse(String line, TextSource source) {
     String[] f = line.split("\\|", -1);
     TextFormat format = source.format();
+    if (format == TextFormat.CATEGORY_QA && source.category() == null) {
+      // A category file of a category other than the four (ReleaseLayout): no line of it can be
+      // labelled, and reading it as uncategorised pairs would hide that.
+      return Result.rejected(
+          "unknown category '"
+              + ReleaseLayout.categoryInFileName(source.fileName())
+              + "' in the name of "
+              + source.fileName()
+              + " (expected modality, plane, organ or abnormality)");
+    }
     if (f.length < format.minFields() || f.length > format.maxFields()) {
       String expected =
           format.minFields() == format.maxFields()

@@ -25,6 +25,13 @@ public final class ReleaseLayout {
   private static final Pattern CATEGORY_FILE =
       Pattern.compile("c[1-4]_(modality|plane|organ|abnormality)", Pattern.CASE_INSENSITIVE);
 
+  /**
+   * The 2019 name of a category file whatever its category ("C5_Colour_train.txt"), so that a
+   * category other than the four is told apart from a file of uncategorised pairs.
+   */
+  private static final Pattern CATEGORY_FILE_NAME =
+      Pattern.compile("^c[0-9]+_([a-z]+)_", Pattern.CASE_INSENSITIVE);
+
   /** "…ReferenceAnswers.txt", "ref_answers": but not "VQAnswering_…", where a letter precedes. */
   private static final Pattern ANSWER_FILE =
       Pattern.compile("(^|[^a-z])(reference)?answers?([^a-z]|$)");
@@ -91,6 +98,13 @@ public final class ReleaseLayout {
                 imageDir));
         continue;
       }
+      if (CATEGORY_FILE_NAME.matcher(name).find()) {
+        // Named as a category file, of a category that is not one of the four: read as one
+        // without its category, so that every line is rejected naming it (LineParser) rather than
+        // read as uncategorised pairs.
+        sources.add(new TextSource(path, TextFormat.CATEGORY_QA, split, task, null, imageDir));
+        continue;
+      }
       if (name.contains("imageid")) {
         ignored.add(new Ignored(path, "image id listing (the QA files name the images)"));
         continue;
@@ -111,6 +125,14 @@ public final class ReleaseLayout {
       sources.add(new TextSource(path, format, split, task, null, imageDir));
     }
     return new Plan(year == null ? "custom" : year, supersede(sources, ignored), ignored);
+  }
+
+  /**
+   * The category word of a 2019 category file's name ("Colour" in "C5_Colour_train.txt"), or null.
+   */
+  public static String categoryInFileName(String fileName) {
+    Matcher m = CATEGORY_FILE_NAME.matcher(fileName);
+    return m.find() ? m.group(1) : null;
   }
 
   /** The format of a file from its first line. */
