@@ -281,6 +281,28 @@ class S3aStorageTest extends SparkTestBase {
             "medvqa.eval.output=" + root + "/out/metrics.json");
     assertEquals(0, evaluate.code(), evaluate.toString());
 
+    // Scheduled retraining with its registry in the bucket: the first candidate is promoted.
+    Run retrain =
+        job(
+            "retrain",
+            "--config",
+            conf.toString(),
+            "--set",
+            secret,
+            "--set",
+            "medvqa.train.model=majority",
+            "--set",
+            "medvqa.eval.task=vqa",
+            "--set",
+            "medvqa.retrain.release=" + root + "/release/ImageClef_2019_Training",
+            "--set",
+            "medvqa.retrain.evaluation=" + root + "/release/ImageClef_2019_Validation",
+            "--set",
+            "medvqa.retrain.registry=" + root + "/registry",
+            "--set",
+            "medvqa.workspace=" + root + "/work");
+    assertEquals(0, retrain.code(), retrain.toString());
+
     // Everything below is read with the test's own file system, not the jobs' cached ones.
     Map<String, byte[]> objects = readBucket(DATA);
     List<String> submission = lines(objects.get("out/predict/submission.txt"));
@@ -304,6 +326,15 @@ class S3aStorageTest extends SparkTestBase {
           hadoop.path("fs").path("s3a").path("secret").path("key").asText(),
           p.toString());
     }
+    String current =
+        new String(objects.get("registry/majority/current"), StandardCharsets.UTF_8).trim();
+    JsonNode decision =
+        JSON.readTree(lines(objects.get("registry/majority/decisions.jsonl")).get(0));
+    assertEquals(current, decision.path("candidate").asText(), decision.toString());
+    assertTrue(decision.path("promoted").asBoolean(), decision.toString());
+    assertTrue(
+        objects.containsKey("registry/majority/models/" + current + "/metrics.json"),
+        "the promoted model's folder is in the registry");
     JsonNode ingestProvenance = JSON.readTree(objects.get("out/ingest/provenance.json"));
     assertEquals("ingest", ingestProvenance.path("job").asText());
     assertTrue(
