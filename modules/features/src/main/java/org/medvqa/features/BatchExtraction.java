@@ -138,9 +138,14 @@ public final class BatchExtraction implements Iterator<BatchExtraction.Result>, 
         byte[] bytes;
         try {
           bytes = source.read(r.path());
-        } catch (IOException e) {
+        } catch (java.io.FileNotFoundException e) {
           problems[i] = "cannot read " + r.path() + ": " + e.getMessage();
           continue;
+        } catch (IOException e) {
+          // A missing file is a property of the data (above); any other I/O failure (a lost
+          // connection, a throttled read) is not: it fails the task, which Spark retries, so that
+          // a transient fault never becomes a rejected image.
+          throw new java.io.UncheckedIOException("cannot read image " + r.path(), e);
         }
         preprocessor.prepare(bytes, all, ok);
         ok++;

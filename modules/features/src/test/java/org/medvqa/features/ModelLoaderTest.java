@@ -97,7 +97,7 @@ class ModelLoaderTest {
             m,
             p -> {
               if (!FILES.containsKey(p)) {
-                throw new IOException("no such file");
+                throw new java.io.FileNotFoundException("no such file");
               }
               return FILES.get(p);
             },
@@ -105,6 +105,34 @@ class ModelLoaderTest {
       ex.forEachRemaining(out::add);
     }
     return out;
+  }
+
+  @Test
+  void aReadFailureOtherThanAMissingFileFailsTheTaskInsteadOfRejectingTheImage() {
+    FeatureModel m =
+        new ModelLoader(TinyNets.settings(model.toString(), false, false, true), null).get();
+    // The task fails (on the prefetch thread the failure arrives wrapped), so Spark retries it.
+    RuntimeException e =
+        assertThrows(
+            RuntimeException.class,
+            () -> {
+              try (BatchExtraction ex =
+                  new BatchExtraction(
+                      List.of(new BatchExtraction.Request("img0", 0, "img0")).iterator(),
+                      m,
+                      p -> {
+                        throw new IOException("connection reset");
+                      },
+                      n -> {})) {
+                ex.forEachRemaining(r -> {});
+              }
+            });
+    Throwable t = e;
+    while (t != null && !(t instanceof UncheckedIOException)) {
+      t = t.getCause();
+    }
+    assertNotNull(t, "no UncheckedIOException in " + e);
+    assertTrue(t.getMessage().contains("img0"), t.getMessage());
   }
 
   @Test
