@@ -410,11 +410,21 @@ public final class SparkTrainer {
   }
 
   private ComputationGraph load(Path p) throws IOException {
-    return load(files, p);
+    return load(files, orPending(p));
+  }
+
+  /**
+   * {@code p}, or its finished temporary copy when a kill fell between deleting {@code p} and
+   * renaming the copy into place ({@link #save}, {@link #writeState}): the copy is complete, as its
+   * stream was closed before the delete.
+   */
+  private Path orPending(Path p) throws IOException {
+    Path tmp = new Path(p.getParent(), p.getName() + ".tmp");
+    return !files.exists(p) && files.exists(tmp) ? tmp : p;
   }
 
   private ObjectNode readState(Path work) throws IOException {
-    Path p = new Path(work, STATE);
+    Path p = orPending(new Path(work, STATE));
     if (!files.exists(p)) {
       return null;
     }

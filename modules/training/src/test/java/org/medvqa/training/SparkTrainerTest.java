@@ -196,6 +196,15 @@ class SparkTrainerTest {
         SparkTrainer.load(
             new HadoopFiles(new Configuration()), new Path(work, SparkTrainer.CHECKPOINT));
 
+    // A kill between deleting the old files and renaming the new ones into place leaves only
+    // their finished temporary copies: the resume reads those.
+    Files.move(
+        tmp.resolve("work").resolve(SparkTrainer.CHECKPOINT),
+        tmp.resolve("work").resolve(SparkTrainer.CHECKPOINT + ".tmp"));
+    Files.move(
+        tmp.resolve("work").resolve(SparkTrainer.STATE),
+        tmp.resolve("work").resolve(SparkTrainer.STATE + ".tmp"));
+
     List<String> log = new ArrayList<>();
     SparkTrainer.Outcome out =
         trainer(c, log).train(model, "fp", sc.parallelize(train, 2), val, work, null);
