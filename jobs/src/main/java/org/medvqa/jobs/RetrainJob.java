@@ -4,12 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigValueFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.fs.Path;
@@ -98,7 +96,7 @@ public final class RetrainJob implements Job {
     String evaluationFingerprint = fingerprints.fingerprintOf(files.qualify(evaluation));
     String id =
         "m-"
-            + sha256(
+            + StageRunner.sha256Hex(
                     releaseFingerprint
                         + "|"
                         + evaluationFingerprint
@@ -124,13 +122,18 @@ public final class RetrainJob implements Job {
             + (current == null ? "; no current model" : "; current " + currentId));
 
     Config run =
-        cfg.withValue("medvqa.data.train", ConfigValueFactory.fromAnyRef(release))
-            .withValue("medvqa.data.extra-train", ConfigValueFactory.fromIterable(earlier))
-            .withValue("medvqa.data.test", ConfigValueFactory.fromAnyRef(evaluation))
-            .withValue(
-                "medvqa.run.test-split",
-                ConfigValueFactory.fromAnyRef(cfg.getString("medvqa.retrain.evaluation-split")))
-            .withValue("medvqa.out", ConfigValueFactory.fromAnyRef(candidate.toString()));
+        RunJob.set(
+            cfg,
+            "medvqa.data.train",
+            release,
+            "medvqa.data.extra-train",
+            earlier,
+            "medvqa.data.test",
+            evaluation,
+            "medvqa.run.test-split",
+            cfg.getString("medvqa.retrain.evaluation-split"),
+            "medvqa.out",
+            candidate);
     int rc = new RunJob().run(ctx.derive("pipeline", run));
     if (rc != Main.OK) {
       throw new JobFailure("the candidate's pipeline failed (" + candidate + ")");
@@ -155,7 +158,7 @@ public final class RetrainJob implements Job {
       String currentEval =
           JSON.readTree(files.readAll(new Path(current, "provenance.json")))
               .path("notes")
-              .path("evaluation_fingerprint")
+              .path("test_release_fingerprint")
               .asText("");
       if (!currentEval.equals(evaluationFingerprint)) {
         promote = false;
@@ -178,13 +181,6 @@ public final class RetrainJob implements Job {
                 minGain);
       }
     }
-    // The evaluation release's fingerprint goes beside the run's own provenance, for the next
-    // comparison.
-    Path evalNote = new Path(candidate, "provenance.json");
-    ObjectNode prov = (ObjectNode) JSON.readTree(files.readAll(evalNote));
-    prov.with("notes").put("evaluation_fingerprint", evaluationFingerprint);
-    files.write(evalNote, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(prov) + "\n");
-
     ObjectNode d = JSON.createObjectNode();
     d.put("time", Instant.now().toString());
     d.put("candidate", id);
@@ -241,16 +237,5 @@ public final class RetrainJob implements Job {
 
   private static String readText(HadoopFiles files, Path p) throws IOException {
     return new String(files.readAll(p), StandardCharsets.UTF_8);
-  }
-
-  private static String sha256(String s) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              java.security.MessageDigest.getInstance("SHA-256")
-                  .digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

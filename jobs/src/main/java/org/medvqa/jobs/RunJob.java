@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -324,6 +321,10 @@ public final class RunJob implements Job {
             .note("model_kind", kind)
             .note("test_split", testSplit)
             .note("feature_cache", cache)
+            // What the test scores were measured on, so that retrain compares like with like.
+            .note(
+                "test_release_fingerprint",
+                testRelease.isBlank() ? "" : stages.fingerprintOf(files.qualify(testRelease)))
             .note("train_manifest", train.path().toString())
             .note(
                 "extra_manifests",
@@ -419,7 +420,7 @@ public final class RunJob implements Job {
   }
 
   /** {@code c} with each key set to the value after it (paths as their text). */
-  private static Config set(Config c, Object... keysAndValues) {
+  static Config set(Config c, Object... keysAndValues) {
     for (int i = 0; i < keysAndValues.length; i += 2) {
       Object v = keysAndValues[i + 1];
       c =
@@ -460,9 +461,7 @@ public final class RunJob implements Job {
       return explicit;
     }
     FeatureSettings s = ExtractFeaturesJob.withModelFile(FeatureSettings.from(cfg), ctx.files());
-    MessageDigest md = MessageDigest.getInstance("SHA-256");
-    String signature = ExtractFeaturesJob.signature(s);
-    String id = HexFormat.of().formatHex(md.digest(signature.getBytes(StandardCharsets.UTF_8)));
+    String id = StageRunner.sha256Hex(ExtractFeaturesJob.signature(s));
     String workspace = ConfigCheck.requireString(cfg, "medvqa.workspace");
     return new Path(ctx.files().qualify(workspace), "features/resnet50-" + id.substring(0, 12))
         .toString();

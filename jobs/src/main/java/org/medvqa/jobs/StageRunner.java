@@ -232,6 +232,11 @@ final class StageRunner {
     return m;
   }
 
+  /** Hex SHA-256 of a text (UTF-8): ids and cache names made from settings. */
+  static String sha256Hex(String text) {
+    return HexFormat.of().formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
   private static MessageDigest sha256() {
     try {
       return MessageDigest.getInstance("SHA-256");
