@@ -9,6 +9,7 @@ import static org.apache.spark.sql.functions.flatten;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.not;
+import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
 import java.io.FileNotFoundException;
@@ -47,6 +48,7 @@ import org.medvqa.core.ManifestColumns;
 import org.medvqa.core.Progress;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.config.Provenance;
+import org.medvqa.core.io.ContentHash;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.core.io.SerializableConf;
 
@@ -172,6 +174,15 @@ public final class AugmentImagesJob implements Job {
       }
     }
     Map<String, Double> phases = new LinkedHashMap<>();
+    String onMismatch =
+        ConfigCheck.requireOneOf(
+            ctx.config(), "medvqa.images.hash-mismatch", List.of("reject", "fail"));
+    // The SHA-256 ingest recorded for each file: the bytes read are checked against it (a
+    // manifest without the column is not checked).
+    Column recorded =
+        Arrays.asList(manifest.columns()).contains(ManifestColumns.IMAGE_SHA256)
+            ? col(ManifestColumns.IMAGE_SHA256)
+            : lit(null).cast(DataTypes.StringType);
 
     // 1. The distinct images of the chosen splits, each with its questions and answers.
     Column inSplits =
@@ -185,7 +196,10 @@ public final class AugmentImagesJob implements Job {
                 min(ManifestColumns.IMAGE_PATH).as("path"),
                 countDistinct(col(ManifestColumns.IMAGE_PATH)).as("paths"),
                 collect_list(col(ManifestColumns.QUESTION)).as("questions"),
-                flatten(collect_list(col(ManifestColumns.ANSWERS))).as("answers"))
+                flatten(collect_list(col(ManifestColumns.ANSWERS))).as("answers"),
+                min(struct(col(ManifestColumns.IMAGE_PATH).as("p"), recorded.as("h")))
+                    .getField("h")
+                    .as("sha256"))
             .persist(StorageLevel.MEMORY_AND_DISK());
     long recordsIn = manifest.count();
     long imageCount = images.count();
@@ -285,6 +299,19 @@ public final class AugmentImagesJob implements Job {
       long bytesWritten = totals.isNullAt(2) ? 0 : totals.getLong(2);
       long withoutFlips = totals.isNullAt(3) ? 0 : totals.getLong(3);
       long grey = totals.isNullAt(4) ? 0 : totals.getLong(4);
+      if (onMismatch.equals("fail")) {
+        Dataset<Row> changed = variants.filter(col("v_problem").startsWith(ContentHash.CHANGED));
+        List<Row> first = changed.limit(1).collectAsList();
+        if (!first.isEmpty()) {
+          throw new JobFailure(
+              changed.count()
+                  + " images changed since their hash was recorded, e.g. "
+                  + first.get(0).getString(0)
+                  + ": "
+                  + first.get(0).getString(first.get(0).fieldIndex("v_problem"))
+                  + "; medvqa.images.hash-mismatch = fail");
+        }
+      }
       ctx.say(
           String.format(
               Locale.ROOT,
@@ -468,9 +495,9 @@ public final class AugmentImagesJob implements Job {
   }
 
   /**
-   * Executors: for each image row (image_id, path, paths, questions, answers), the variant rows
-   * (variant 0 first, the original as it is), or one row with the problem. Lazy: one image's
-   * variants are in memory at a time.
+   * Executors: for each image row (image_id, path, paths, questions, answers, recorded SHA-256),
+   * the variant rows (variant 0 first, the original as it is), or one row with the problem. Lazy:
+   * one image's variants are in memory at a time.
    */
   static Iterator<Row> augmentPartition(
       Iterator<Row> rows,
@@ -556,6 +583,12 @@ public final class AugmentImagesJob implements Job {
       // (Spark retries it) rather than dropping the image's rows for a transient fault.
       throw new UncheckedIOException("cannot read image " + path, e);
     }
+    // (Rows without the sixth field, from callers of the library, are not checked.)
+    String changed = ContentHash.mismatch(r.size() > 5 ? r.getString(5) : null, bytes);
+    if (changed != null) {
+      out.add(problem(id, changed));
+      return;
+    }
     ImageAugmenter.Source src = augmenter.decode(bytes);
     if (!src.ok()) {
       out.add(problem(id, src.problem()));
@@ -618,7 +651,7 @@ public final class AugmentImagesJob implements Job {
               v.height(),
               v.channels(),
               (long) v.bytes().length,
-              IngestFunctions.sha256(v.bytes()),
+              ContentHash.sha256Hex(v.bytes()),
               v.shiftX(),
               v.shiftY(),
               v.transform().rotation(),

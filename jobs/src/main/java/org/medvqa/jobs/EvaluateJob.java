@@ -1,15 +1,15 @@
 package org.medvqa.jobs;
 
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
 import java.util.List;
 import org.apache.hadoop.fs.Path;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.config.ConfigProblem;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.eval.BleuMode;
+import org.medvqa.eval.ErrorAnalysis;
+import org.medvqa.eval.EvalInputException;
 import org.medvqa.eval.GroundTruth;
 import org.medvqa.eval.GroundTruthFormat;
 import org.medvqa.eval.Problem;
@@ -52,11 +52,12 @@ public final class EvaluateJob implements Job {
       throw new ConfigProblem("medvqa.eval: " + e.getMessage());
     }
     HadoopFiles files = ctx.files();
+    // Both inputs as strictly as ingest reads a release: UTF-8 text, the first bad line named.
     GroundTruth gt;
-    try (Reader r = reader(files, gtPath)) {
+    try (InputStream in = open(files, gtPath)) {
       gt =
           GroundTruth.read(
-              r,
+              in,
               gtPath,
               "vqg".equals(task) && format == GroundTruthFormat.AUTO
                   ? GroundTruthFormat.VQG
@@ -66,8 +67,10 @@ public final class EvaluateJob implements Job {
     }
     Task t = "vqg".equals(task) ? Task.VQG : Task.VQA;
     Submission sub;
-    try (Reader r = reader(files, subPath)) {
-      sub = Submission.read(r, subPath, t);
+    try (InputStream in = open(files, subPath)) {
+      sub = Submission.read(in, subPath, t);
+    } catch (EvalInputException e) {
+      throw new JobFailure("submission " + e.getMessage());
     }
     List<Problem> problems = sub.validate(gt);
     if (!problems.isEmpty()) {
@@ -88,6 +91,9 @@ public final class EvaluateJob implements Job {
       VqaEvaluation e = new VqaEvaluator().evaluate(gt, sub, mode);
       line = e.toString();
       json = e.toJson();
+      if (ctx.config().getBoolean("medvqa.eval.breakdown")) {
+        line += "\n" + ErrorAnalysis.of(gt, e);
+      }
     } else {
       VqgEvaluation e = new VqgEvaluator().evaluate(gt, sub, mode);
       line = e.toString();
@@ -101,11 +107,11 @@ public final class EvaluateJob implements Job {
     return Main.OK;
   }
 
-  private static Reader reader(HadoopFiles files, String path) throws IOException {
+  private static InputStream open(HadoopFiles files, String path) throws IOException {
     Path p = files.qualify(path);
     if (!files.exists(p)) {
       throw new JobFailure("file " + p + " does not exist");
     }
-    return new InputStreamReader(files.open(p), StandardCharsets.UTF_8);
+    return files.open(p);
   }
 }

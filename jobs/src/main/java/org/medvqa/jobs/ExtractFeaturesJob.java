@@ -3,6 +3,7 @@ package org.medvqa.jobs;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.struct;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,6 +36,7 @@ import org.medvqa.core.ManifestColumns;
 import org.medvqa.core.Progress;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.config.Provenance;
+import org.medvqa.core.io.ContentHash;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.core.io.SerializableConf;
 import org.medvqa.features.BatchExtraction;
@@ -56,8 +58,14 @@ import org.medvqa.features.ModelLoader;
  * <p>Incremental: with an existing output only the keys it lacks are computed; they are written
  * under a temporary folder and their run folder is renamed into place in one step, then {@code
  * provenance.json} is rewritten. Keys of a run never occur in an earlier one, so a reader never
- * sees a key twice; a failed run leaves the output as it was; two runs racing for the same run
- * number fail the second one at the rename.
+ * sees a key twice; a failed run leaves the output as it was, and the next run removes its
+ * temporary folder; one run per output at a time (a second one started meanwhile removes the
+ * first's temporary folder, and the first fails, saying so).
+ *
+ * <p>Each image's bytes are checked against the SHA-256 the manifest recorded for them ({@code
+ * image_sha256}): an image changed since is rejected naming both hashes, or fails the job ({@code
+ * medvqa.images.hash-mismatch}), and never gets features, so the shared cache, keyed by that hash,
+ * never holds the features of other bytes under it.
  */
 public final class ExtractFeaturesJob implements Job {
   static final String FEATURES = "features";
@@ -69,6 +77,9 @@ public final class ExtractFeaturesJob implements Job {
   static final String FEATURE = "features";
   static final String FEATURE_MAP = "feature_map";
   static final String REASON = ManifestColumns.REASON;
+
+  /** The SHA-256 recorded for a key's file, carried to the task that reads it (not written). */
+  private static final String SHA = "recorded_sha256";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -110,17 +121,21 @@ public final class ExtractFeaturesJob implements Job {
     long maxImages = (long) ConfigCheck.requireRange(cfg, "medvqa.features.max-images", 0, 1e15);
     String imageColumn = ConfigCheck.requireString(cfg, "medvqa.features.columns.image-id");
     String variantColumn = ConfigCheck.requireString(cfg, "medvqa.features.columns.variant-id");
+    String onMismatch =
+        ConfigCheck.requireOneOf(cfg, "medvqa.images.hash-mismatch", List.of("reject", "fail"));
 
     SparkSession spark = ctx.spark();
     HadoopFiles files = ctx.files();
     Path out = files.qualify(outPath);
+    ctx.removeLeftovers(out);
     settings = withModelFile(settings, files);
     if (settings.threads() == 0) {
       settings = settings.withThreads(autoThreads(spark));
     }
     String signature = signature(settings);
 
-    // 1. The distinct keys of the manifest, each with one image path.
+    // 1. The distinct keys of the manifest, each with one image path and the SHA-256 recorded for
+    //    that file (checked against the bytes read; a manifest without the column is not checked).
     Dataset<Row> manifest = Manifests.read(ctx, manifestPath);
     List<String> columns = Arrays.asList(manifest.columns());
     if (!columns.contains(imageColumn)) {
@@ -159,12 +174,24 @@ public final class ExtractFeaturesJob implements Job {
               + "' (medvqa.features.columns.image-id), e.g. samples "
               + keyless);
     }
+    org.apache.spark.sql.Column recorded =
+        columns.contains(ManifestColumns.IMAGE_SHA256)
+            ? col(ManifestColumns.IMAGE_SHA256)
+            : lit(null).cast(DataTypes.StringType);
     Dataset<Row> keys =
         manifest
             .filter(col(IMAGE_PATH).isNotNull().and(col(IMAGE_PATH).notEqual("")))
-            .select(col(imageColumn).as(IMAGE_ID), variant.as(VARIANT_ID), col(IMAGE_PATH))
+            .select(
+                col(imageColumn).as(IMAGE_ID),
+                variant.as(VARIANT_ID),
+                struct(col(IMAGE_PATH).as("p"), recorded.as("h")).as("file"))
             .groupBy(IMAGE_ID, VARIANT_ID)
-            .agg(min(IMAGE_PATH).as(IMAGE_PATH));
+            .agg(min("file").as("file"))
+            .select(
+                col(IMAGE_ID),
+                col(VARIANT_ID),
+                col("file.p").as(IMAGE_PATH),
+                col("file.h").as(SHA));
 
     // 2. With an existing output, only the keys it lacks.
     boolean exists = files.exists(out);
@@ -253,6 +280,20 @@ public final class ExtractFeaturesJob implements Job {
       long nBad = bad.count();
       long nOk = spark.read().parquet(new Path(new Path(tmp, FEATURES), run).toString()).count();
       reportRejects(ctx, bad, nBad);
+      List<Row> changed =
+          bad.filter(col(REASON).startsWith(ContentHash.CHANGED)).limit(1).collectAsList();
+      if (!changed.isEmpty() && onMismatch.equals("fail")) {
+        throw new JobFailure(
+            bad.filter(col(REASON).startsWith(ContentHash.CHANGED)).count()
+                + " images changed since their hash was recorded, e.g. "
+                + changed.get(0).getString(0)
+                + " ("
+                + changed.get(0).getString(2)
+                + "): "
+                + changed.get(0).getString(3)
+                + "; medvqa.images.hash-mismatch = fail, so nothing was added to "
+                + out);
+      }
       double fraction = (double) nBad / todo;
       if (fraction > maxRejected) {
         throw new JobFailure(
@@ -387,7 +428,11 @@ public final class ExtractFeaturesJob implements Job {
       throws IOException {
     Path from = new Path(fromTable, run);
     if (!files.exists(from)) {
-      return;
+      // Written by this run a moment ago: removed since, by another run of the same output.
+      throw new JobFailure(
+          from
+              + " vanished while this run was working: another extract-features run on the same"
+              + " output removed it?");
     }
     FileSystem fs = files.fs(toTable);
     fs.mkdirs(toTable);
@@ -445,7 +490,8 @@ public final class ExtractFeaturesJob implements Job {
           @Override
           public BatchExtraction.Request next() {
             Row r = rows.next();
-            return new BatchExtraction.Request(r.getString(0), r.getInt(1), r.getString(2));
+            return new BatchExtraction.Request(
+                r.getString(0), r.getInt(1), r.getString(2), r.getString(3));
           }
         };
     BatchExtraction extraction =

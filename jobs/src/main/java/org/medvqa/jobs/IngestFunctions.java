@@ -23,11 +23,15 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.LongAccumulator;
 import org.medvqa.core.Category;
 import org.medvqa.core.image.ImageCheck;
+import org.medvqa.core.io.ContentHash;
+import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.core.io.SerializableConf;
 import org.medvqa.core.release.LineParser;
 import org.medvqa.core.release.QaRecord;
 import org.medvqa.core.release.StrictLines;
+import org.medvqa.core.release.TextFormat;
 import org.medvqa.core.release.TextSource;
+import org.medvqa.core.release.VqaRadJson;
 
 /** The functions ingest runs on executors: file parsing and image checks, row in, row out. */
 final class IngestFunctions {
@@ -44,7 +48,9 @@ final class IngestFunctions {
           .add("question", DataTypes.StringType, true)
           .add("answers", DataTypes.createArrayType(DataTypes.StringType, false), true)
           .add("category", DataTypes.StringType, true)
-          .add("image_dir", DataTypes.StringType, true);
+          .add("image_dir", DataTypes.StringType, true)
+          .add("answer_type", DataTypes.StringType, true)
+          .add("organ", DataTypes.StringType, true);
 
   static final StructType IMAGE_SCHEMA =
       new StructType()
@@ -68,6 +74,9 @@ final class IngestFunctions {
    */
   static Iterator<Row> parseFile(TextSource s, SerializableConf conf, LongAccumulator linesRead)
       throws IOException {
+    if (s.format() == TextFormat.VQA_RAD) {
+      return parseVqaRad(s, conf, linesRead);
+    }
     Path path = new Path(s.path());
     InputStream in = path.getFileSystem(conf.get()).open(path);
     StrictLines lines = new StrictLines(in);
@@ -137,7 +146,9 @@ final class IngestFunctions {
                   q.question(),
                   q.answers().toArray(new String[0]),
                   q.category() == null ? null : q.category().label(),
-                  s.imageDir()));
+                  s.imageDir(),
+                  null,
+                  null));
         }
       }
     };
@@ -156,7 +167,70 @@ final class IngestFunctions {
         null,
         null,
         null,
-        s.imageDir());
+        s.imageDir(),
+        null,
+        null);
+  }
+
+  /**
+   * Every object of a VQA-RAD JSON file (VqaRadJson) as parsed rows, each counted as one line read.
+   * The split comes from the object's phrase_type, not the file; the answer type (CLOSED/OPEN) is
+   * the record's category, as the release states it, so that the models answer closed questions
+   * from closed answers and evaluate scores both kinds apart, the way VQA-RAD results are
+   * published. The file is read whole: the published one holds 2,248 questions.
+   */
+  static Iterator<Row> parseVqaRad(TextSource s, SerializableConf conf, LongAccumulator linesRead)
+      throws IOException {
+    Path path = new Path(s.path());
+    List<Row> rows = new ArrayList<>();
+    String format = s.format().configName();
+    try (InputStream in = path.getFileSystem(conf.get()).open(path)) {
+      VqaRadJson.read(
+          in,
+          e -> {
+            linesRead.add(1);
+            if (e.isRejected()) {
+              rows.add(reject(s, format, e.line(), e.raw(), e.reason()));
+              return;
+            }
+            QaRecord q = e.record();
+            rows.add(
+                RowFactory.create(
+                    s.path(),
+                    e.line(),
+                    e.split(),
+                    q.task(),
+                    format,
+                    e.raw(),
+                    null,
+                    q.imageId(),
+                    q.question(),
+                    q.answers().toArray(new String[0]),
+                    e.answerType().toLowerCase(java.util.Locale.ROOT),
+                    s.imageDir(),
+                    e.answerType(),
+                    e.organ()));
+          });
+    }
+    return rows.iterator();
+  }
+
+  /**
+   * The hex SHA-256 of a text column's UTF-8 bytes. Not Spark's {@code sha2}: its generated code
+   * calls a commons-codec method that the older commons-codec in the shaded jar lacks, so Spark
+   * logs a compile error and falls back to interpreting the whole stage.
+   */
+  static Column sha256Hex(Column text) {
+    UserDefinedFunction hash =
+        functions.udf(
+            (UDF1<String, String>)
+                t ->
+                    t == null
+                        ? null
+                        : ContentHash.sha256Hex(
+                            t.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+            DataTypes.StringType);
+    return hash.apply(text);
   }
 
   /** The category inferred from a question, as a Spark column. */
@@ -221,7 +295,7 @@ final class IngestFunctions {
         } catch (FileNotFoundException e) {
           continue;
         }
-        String uri = p.toUri().toString();
+        String uri = HadoopFiles.uri(p); // unescaped: new Path(uri) must find it again
         if (!decode) {
           return RowFactory.create(dir, id, uri, null, null, null, null);
         }
@@ -233,7 +307,7 @@ final class IngestFunctions {
             res.ok() ? res.width() : null,
             res.ok() ? res.height() : null,
             res.problem(),
-            sha256(bytes));
+            ContentHash.sha256Hex(bytes));
       }
       return RowFactory.create(
           dir,
@@ -248,16 +322,6 @@ final class IngestFunctions {
       // connection, a throttled read) is not: it fails the task, which Spark retries, so that a
       // transient fault never becomes a rejected record and a rerun never gives another manifest.
       throw new java.io.UncheckedIOException("cannot read image " + id + " in " + dir, e);
-    }
-  }
-
-  /** Hex SHA-256 of an image file's bytes: the key of the shared feature cache. */
-  static String sha256(byte[] bytes) {
-    try {
-      return java.util.HexFormat.of()
-          .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java has SHA-256", e);
     }
   }
 

@@ -1,13 +1,16 @@
 package org.medvqa.jobs;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.concat_ws;
 import static org.apache.spark.sql.functions.first;
 import static org.apache.spark.sql.functions.format_string;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.substring_index;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
@@ -18,6 +21,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -82,7 +87,8 @@ public final class IngestJob implements Job {
     ReleaseLayout.Plan plan = plan(ctx, files, root, c);
     List<TextSource> sources = new ArrayList<>();
     for (TextSource s : plan.sources()) {
-      if (splits.isEmpty() || splits.contains(s.split())) {
+      // A VQA-RAD file holds both splits; its records are chosen by split once parsed.
+      if (splits.isEmpty() || splits.contains(s.split()) || s.format() == TextFormat.VQA_RAD) {
         sources.add(s);
       }
     }
@@ -123,6 +129,17 @@ public final class IngestJob implements Job {
 
     Dataset<Row> badLines = parsed.filter(col("reason").isNotNull());
     Dataset<Row> good = parsed.filter(col("reason").isNull());
+    long otherSplits = 0;
+    if (!splits.isEmpty()) {
+      // Records of a split not asked for (a VQA-RAD file's test part when only train is read) are
+      // left out as their files would be, and counted.
+      Column wantedSplit = col("split").isin(splits.toArray());
+      otherSplits = good.filter(org.apache.spark.sql.functions.not(wantedSplit)).count();
+      good = good.filter(wantedSplit);
+      if (otherSplits > 0) {
+        ctx.say(otherSplits + " records of splits other than " + splits + " left out");
+      }
+    }
 
     // 2. Category files label the pairs of the main file of their split; pairs only they hold
     //    are kept as records, so nothing in the release is lost.
@@ -263,13 +280,34 @@ public final class IngestJob implements Job {
                 "reason", concat(lit("image "), col("image_id"), lit(": "), col("i_problem")));
     Dataset<Row> accepted = joined.filter(col("i_problem").isNull());
 
-    // 6. Stable sample ids, then the optional held-out split (by image, so that no image is in
-    //    both parts).
-    var bySplit = Window.partitionBy("split").orderBy("source_file", "source_line", "question");
+    // 6. Sample ids from content, then the optional held-out split (by image, so that no image is
+    //    in both parts). A position would shift every later id when one line is recovered or
+    //    removed, so that two ingests of nearly the same release would not share ids (lineage
+    //    across scheduled retraining); the id is <release>-<split>-<16 hex digits of the SHA-256 of
+    //    release, source file name, image id and question>. The file's name, not its folder: a
+    //    moved release keeps its ids. The split is the file's, drawn before the held-out split, so
+    //    that the hold-out settings change no id either. Records of the same content (two tasks, or
+    //    files of one name in two folders) get -2, -3… in (file, line) order.
+    Column content =
+        IngestFunctions.sha256Hex(
+            concat_ws(
+                "\n",
+                lit(release),
+                substring_index(col("source_file"), "/", -1),
+                coalesce(col("image_id"), lit("")),
+                coalesce(col("question"), lit(""))));
     accepted =
         accepted.withColumn(
-            ManifestColumns.SAMPLE_ID,
-            format_string(release + "-%s-%06d", col("split"), row_number().over(bySplit)));
+            "_id", concat(lit(release + "-"), col("split"), lit("-"), content.substr(1, 16)));
+    var sameId = Window.partitionBy("_id").orderBy("source_file", "source_line", "task");
+    accepted =
+        accepted
+            .withColumn("_n", row_number().over(sameId))
+            .withColumn(
+                ManifestColumns.SAMPLE_ID,
+                when(col("_n").equalTo(1), col("_id"))
+                    .otherwise(concat(col("_id"), lit("-"), col("_n").cast("string"))))
+            .drop("_id", "_n");
     long seed = c.getLong("holdout.seed");
     if (holdout > 0) {
       String from = c.getString("holdout.from");
@@ -299,7 +337,9 @@ public final class IngestJob implements Job {
             col("source_line").as(ManifestColumns.SOURCE_LINE),
             col("i_width").as(ManifestColumns.IMAGE_WIDTH),
             col("i_height").as(ManifestColumns.IMAGE_HEIGHT),
-            col("i_sha256").as(ManifestColumns.IMAGE_SHA256));
+            col("i_sha256").as(ManifestColumns.IMAGE_SHA256),
+            col("answer_type").as(ManifestColumns.ANSWER_TYPE),
+            col("organ").as(ManifestColumns.ORGAN));
     Dataset<Row> rejected =
         IngestFunctions.asRejected(badLines)
             .unionByName(IngestFunctions.asRejected(orphanAnswers))
@@ -310,7 +350,9 @@ public final class IngestJob implements Job {
     Path tmp = files.temporaryFor(out);
     try {
       manifest
-          .orderBy(ManifestColumns.SAMPLE_ID)
+          // The release's order (ids are hashes now, so they no longer give it).
+          .orderBy(
+              ManifestColumns.SOURCE_FILE, ManifestColumns.SOURCE_LINE, ManifestColumns.SAMPLE_ID)
           .write()
           .parquet(new Path(tmp, "manifest").toString());
       rejected
@@ -330,11 +372,14 @@ public final class IngestJob implements Job {
               .count("records_out", nAccepted)
               .count("records_rejected", nRejected)
               .count("images_checked", imageCount)
+              .count("records_of_other_splits", otherSplits)
               .note("release_name", release)
               .seed(seed);
+      Map<String, Long> perSplit = new TreeMap<>();
       for (Row row :
           m.groupBy(ManifestColumns.SPLIT).count().orderBy(ManifestColumns.SPLIT).collectAsList()) {
         prov.count("split_" + row.getString(0), row.getLong(1));
+        perSplit.put(row.getString(0), row.getLong(1));
       }
       for (TextSource s : sources) {
         prov.input("file:" + s.fileName(), s.path());
@@ -345,6 +390,7 @@ public final class IngestJob implements Job {
       if (nAccepted == 0) {
         throw new JobFailure("no record accepted; see the reasons above");
       }
+      requireEverySplit(parsed, splits, perSplit, holdout > 0 ? c : null, r);
       if (fraction > maxRejected) {
         Path failed =
             new Path(out.getParent(), out.getName() + ".failed-" + System.currentTimeMillis());
@@ -379,6 +425,62 @@ public final class IngestJob implements Job {
       }
       parsed.unpersist();
       images.unpersist();
+    }
+  }
+
+  /**
+   * Fails when a split the release has files for ends up with no record: an empty or wholly
+   * rejected question file would otherwise lose its split with exit 0, however few lines that is
+   * against the reject limit, and the loss would show only at a later stage (or not at all, when
+   * the split is an evaluation split). Names the split's files and why their lines were refused.
+   *
+   * @param holdout the ingest settings when a held-out split is drawn (its rows count for the split
+   *     they were drawn from), else null
+   */
+  private static void requireEverySplit(
+      Dataset<Row> parsed,
+      List<String> wanted,
+      Map<String, Long> perSplit,
+      Config holdout,
+      Dataset<Row> rejected) {
+    Map<String, List<String>> filesBySplit = new TreeMap<>();
+    for (Row row : parsed.select("split", "source_file").distinct().collectAsList()) {
+      if (wanted.isEmpty() || wanted.contains(row.getString(0))) {
+        filesBySplit
+            .computeIfAbsent(row.getString(0), k -> new ArrayList<>())
+            .add(row.getString(1));
+      }
+    }
+    for (Map.Entry<String, List<String>> e : filesBySplit.entrySet()) {
+      String split = e.getKey();
+      long n = perSplit.getOrDefault(split, 0L);
+      if (holdout != null && split.equals(holdout.getString("holdout.from"))) {
+        n += perSplit.getOrDefault(holdout.getString("holdout.to"), 0L);
+      }
+      if (n > 0) {
+        continue;
+      }
+      List<String> why = new ArrayList<>();
+      for (String f : e.getValue().stream().sorted().toList()) {
+        List<Row> first =
+            rejected
+                .filter(col("source_file").equalTo(f))
+                .orderBy("source_line")
+                .select("source_line", "reason")
+                .limit(1)
+                .collectAsList();
+        why.add(
+            f.substring(f.lastIndexOf('/') + 1)
+                + (first.isEmpty()
+                    ? ""
+                    : " (line " + first.get(0).getInt(0) + ": " + first.get(0).getString(1) + ")"));
+      }
+      throw new JobFailure(
+          "split '"
+              + split
+              + "' has no accepted record, although the release has files for it: "
+              + String.join(", ", why)
+              + "; a release must not lose a split");
     }
   }
 
@@ -454,8 +556,23 @@ public final class IngestJob implements Job {
     for (Path p : files.imageDirs(root)) {
       dirs.add(HadoopFiles.uri(p));
     }
-    return ReleaseLayout.detect(
-        texts, dirs, path -> firstLine(files, path), release.isEmpty() ? null : release);
+    List<String> jsons = new ArrayList<>();
+    for (Path p : files.listFiles(root, ".json")) {
+      jsons.add(HadoopFiles.uri(p));
+    }
+    ReleaseLayout.Plan plan =
+        ReleaseLayout.detect(
+            texts, dirs, path -> firstLine(files, path), release.isEmpty() ? null : release);
+    return ReleaseLayout.withVqaRad(plan, jsons, dirs, path -> head(files, path), "train");
+  }
+
+  /** The first 4 KiB of a file as text (for telling JSON layouts apart), or null if unreadable. */
+  private static String head(HadoopFiles files, String path) {
+    try (InputStream in = files.open(new Path(path))) {
+      return new String(in.readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new JobFailure("cannot read " + path + ": " + e.getMessage());
+    }
   }
 
   private static Path resolve(HadoopFiles files, Path root, String p) {

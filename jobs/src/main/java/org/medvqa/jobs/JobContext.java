@@ -127,14 +127,23 @@ public final class JobContext implements AutoCloseable {
 
   /**
    * The qualified path of a new output: refused when something is already there, because outputs
-   * are never overwritten in part.
+   * are never overwritten in part. What a killed earlier run of the same output left beside it (its
+   * hidden temporary folder) is removed, and said.
    */
   public Path newOutput(String path) throws java.io.IOException {
     Path out = files().qualify(path);
     if (files().exists(out)) {
       throw new JobFailure("output " + out + " already exists; remove it or choose another");
     }
+    removeLeftovers(out);
     return out;
+  }
+
+  /** Removes the temporary outputs an interrupted earlier run of {@code out} left, saying so. */
+  void removeLeftovers(Path out) throws java.io.IOException {
+    for (Path p : files().removeLeftovers(out)) {
+      say("removed the temporary output of an interrupted earlier run: " + p);
+    }
   }
 
   /** A provenance record for this job's output, with its config. */

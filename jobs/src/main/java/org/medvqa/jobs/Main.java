@@ -153,6 +153,7 @@ public final class Main {
    */
   public static Config load(String file, String[] sets) {
     Config c = ConfigFactory.empty();
+    Config reference = ConfigFactory.defaultReference();
     if (sets != null) {
       for (String s : sets) {
         int eq = s.indexOf('=');
@@ -160,6 +161,7 @@ public final class Main {
           throw new ConfigProblem("--set needs key=value, got '" + s + "'");
         }
         String key = s.substring(0, eq).trim();
+        ConfigCheck.requireUnder(key, reference, "medvqa");
         c = c.withValue(key, value(key, s.substring(eq + 1)));
       }
     }
@@ -170,7 +172,6 @@ public final class Main {
       }
       c = c.withFallback(ConfigFactory.parseFile(f));
     }
-    Config reference = ConfigFactory.defaultReference();
     Config resolved = c.withFallback(reference).resolve();
     ConfigCheck.validate(resolved, reference, "medvqa");
     return resolved;

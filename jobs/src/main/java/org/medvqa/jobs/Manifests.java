@@ -27,6 +27,13 @@ final class Manifests {
             "manifest " + table + " has no column '" + c + "'; is it an ingest output?");
       }
     }
+    // Columns newer than the manifest (a release that states no answer type or organ) read as
+    // null, so that manifests of any age can be trained on together.
+    for (String c : ManifestColumns.OPTIONAL) {
+      if (!java.util.Arrays.asList(df.columns()).contains(c)) {
+        df = df.withColumn(c, org.apache.spark.sql.functions.lit(null).cast("string"));
+      }
+    }
     return df;
   }
 

@@ -6,11 +6,12 @@ import com.typesafe.config.Config;
 import java.io.InputStream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
-import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.api.java.UDF2;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.medvqa.core.ManifestColumns;
+import org.medvqa.core.io.ContentHash;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.core.io.SerializableConf;
 import org.medvqa.features.ImagePreprocessor;
@@ -18,13 +19,14 @@ import org.medvqa.features.ImagePreprocessor;
 /**
  * The preprocessed pixels of each row's image, as the {@link Examples#FEATURE} column of the
  * fine-tuned classifier (which learns from images, not from cached features). Read and decoded on
- * the executors; an unreadable image gives null, which train refuses by name and predict answers
- * from a blank image, counted.
+ * the executors; an unreadable image, and one whose bytes no longer have the SHA-256 recorded for
+ * them (image_sha256, when the manifest has it), gives null, which train refuses by name and
+ * predict answers from a blank image, counted: changed bytes are never learnt from.
  */
 final class Pixels {
   private Pixels() {}
 
-  static Column of(HadoopFiles files, Config cfg) {
+  static Column of(HadoopFiles files, Config cfg, String[] manifestColumns) {
     Config c = cfg.getConfig("medvqa.models.classifier-finetune");
     int size = c.getInt("image-size");
     boolean caffe = c.getString("preprocessing").equals("caffe");
@@ -32,8 +34,8 @@ final class Pixels {
     SerializableConf conf = new SerializableConf(files.conf());
     UserDefinedFunction read =
         functions.udf(
-            (UDF1<String, float[]>)
-                path -> {
+            (UDF2<String, String, float[]>)
+                (path, recorded) -> {
                   if (path == null || path.isEmpty()) {
                     return null;
                   }
@@ -42,6 +44,9 @@ final class Pixels {
                   byte[] bytes;
                   try (InputStream in = file.getFileSystem(conf.get()).open(file)) {
                     bytes = in.readAllBytes();
+                  }
+                  if (ContentHash.mismatch(recorded, bytes) != null) {
+                    return null;
                   }
                   float[] px = new float[p.imageLength()];
                   try {
@@ -52,6 +57,10 @@ final class Pixels {
                   return px;
                 },
             DataTypes.createArrayType(DataTypes.FloatType, false));
-    return read.apply(col(ManifestColumns.IMAGE_PATH));
+    Column recorded =
+        java.util.Arrays.asList(manifestColumns).contains(ManifestColumns.IMAGE_SHA256)
+            ? col(ManifestColumns.IMAGE_SHA256)
+            : functions.lit(null).cast(DataTypes.StringType);
+    return read.apply(col(ManifestColumns.IMAGE_PATH), recorded);
   }
 }

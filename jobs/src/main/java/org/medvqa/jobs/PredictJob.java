@@ -121,7 +121,7 @@ public final class PredictJob implements Job {
       }
       rows =
           model instanceof org.medvqa.models.classifier.FineTunedClassifier
-              ? manifest.withColumn(Examples.FEATURE, Pixels.of(files, cfg))
+              ? manifest.withColumn(Examples.FEATURE, Pixels.of(files, cfg, manifest.columns()))
               : withFeatures(ctx, manifest, manifestPath);
       answerer =
           chunk -> {

@@ -291,6 +291,9 @@ public final class RunJob implements Job {
                           task,
                           "medvqa.eval.ground-truth",
                           gt,
+                          // What predict writes: image|category|question|answers for VQA.
+                          "medvqa.eval.ground-truth-format",
+                          "vqa".equals(task) ? "2019-test" : "vqg",
                           "medvqa.eval.submission",
                           submission,
                           "medvqa.eval.output",

@@ -17,6 +17,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.medvqa.core.io.ContentHash;
 import org.medvqa.core.io.HadoopFiles;
 
 /**
@@ -112,12 +113,8 @@ final class StageRunner {
       files.fs(out).delete(out, true);
     }
     // A killed stage also leaves its temporary output beside the target (HadoopFiles.temporaryFor).
-    FileStatus[] leftovers =
-        files.fs(out).globStatus(new Path(out.getParent(), "." + out.getName() + "._tmp-*"));
-    for (FileStatus t : leftovers == null ? new FileStatus[0] : leftovers) {
-      ctx.say(
-          jobName + ": removing the temporary output of an interrupted attempt: " + t.getPath());
-      files.fs(out).delete(t.getPath(), true);
+    for (Path t : files.removeLeftovers(out)) {
+      ctx.say(jobName + ": removed the temporary output of an interrupted attempt: " + t);
     }
     JobContext stage =
         ctx.derive(jobName, c)
@@ -234,7 +231,7 @@ final class StageRunner {
 
   /** Hex SHA-256 of a text (UTF-8): ids and cache names made from settings. */
   static String sha256Hex(String text) {
-    return HexFormat.of().formatHex(sha256().digest(text.getBytes(StandardCharsets.UTF_8)));
+    return ContentHash.sha256Hex(text.getBytes(StandardCharsets.UTF_8));
   }
 
   private static MessageDigest sha256() {

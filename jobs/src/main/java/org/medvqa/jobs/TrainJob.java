@@ -29,6 +29,7 @@ import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.config.Provenance;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.models.Example;
+import org.medvqa.models.MemoryModel;
 import org.medvqa.models.ModelKinds;
 import org.medvqa.models.VqaModel;
 import org.medvqa.models.classifier.FineTunedClassifier;
@@ -238,7 +239,7 @@ public final class TrainJob implements Job {
     Dataset<Row> trainRows;
     Dataset<Row> valRows;
     if (pixels) {
-      Column px = Pixels.of(files, cfg);
+      Column px = Pixels.of(files, cfg, training.columns());
       trainRows = training.withColumn(Examples.FEATURE, px).select(Examples.columns()).cache();
       valRows = validation.withColumn(Examples.FEATURE, px).select(Examples.columns());
     } else {
@@ -262,7 +263,10 @@ public final class TrainJob implements Job {
               + ")";
       throw new JobFailure(
           pixels
-              ? n + " training questions have an image that cannot be read" + example
+              ? n
+                  + " training questions have an image that cannot be read, or that changed"
+                  + " since its hash was recorded"
+                  + example
               : n
                   + " training questions have no image feature in "
                   + featuresPath
@@ -299,6 +303,9 @@ public final class TrainJob implements Job {
       throw new JobFailure("cannot train " + kind + " on split '" + split + "': " + e.getMessage());
     }
     text = null;
+    if (model instanceof MemoryModel memoryModel) {
+      remember(ctx, memoryModel, trainRows);
+    }
 
     List<Example> val = new ArrayList<>();
     valRows = valRows.cache(); // counted, then read: the join (or the image reading) runs once
@@ -367,6 +374,13 @@ public final class TrainJob implements Job {
       trainRows.unpersist();
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
+    if (model instanceof MemoryModel memoryModel && settings.validationSplit().isEmpty()) {
+      // The validation images, a share of the training split, chose the epoch without being in
+      // memory (so that their scores were honest); now that it is chosen, they are training data
+      // like the others. A validation split of its own (medvqa.training.validation-split) stays
+      // out.
+      remember(ctx, memoryModel, valRows);
+    }
 
     Path tmp = files.temporaryFor(out);
     try {
@@ -446,6 +460,30 @@ public final class TrainJob implements Job {
   }
 
   /** Identifies a training run: what it trains on and every setting that shapes the result. */
+  /**
+   * Hands a {@link MemoryModel} the training examples of its memory categories, features included,
+   * streamed one partition at a time.
+   */
+  private static void remember(JobContext ctx, MemoryModel model, Dataset<Row> trainRows) {
+    List<Example> kept = new ArrayList<>();
+    for (java.util.Iterator<Row> it =
+            trainRows
+                .filter(col(ManifestColumns.CATEGORY).isin(model.memoryCategories().toArray()))
+                .select(Examples.columns())
+                .toLocalIterator();
+        it.hasNext(); ) {
+      kept.add(Examples.of(it.next()));
+    }
+    model.remember(kept);
+    ctx.say(
+        model.kind()
+            + ": "
+            + kept.size()
+            + " training questions of "
+            + model.memoryCategories()
+            + " offered to the nearest-neighbour memory");
+  }
+
   static String fingerprint(Config cfg, String kind, String manifest, String features)
       throws Exception {
     MessageDigest md = MessageDigest.getInstance("SHA-256");

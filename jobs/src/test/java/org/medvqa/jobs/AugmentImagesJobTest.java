@@ -250,10 +250,14 @@ class AugmentImagesJobTest extends SparkTestBase {
     // 10 good rows (8 images), each as the original and 3 variants.
     assertEquals(40, m.count());
     Map<String, Row> rows = byId(m);
-    Row v2 = rows.get("2019-train-000001-i2");
+    // Ingest's sample ids are content hashes (release, file, image, question): the first line's.
+    Row original = m.filter("image_id = 'grey' AND variant_id = 0").orderBy("source_line").first();
+    String first = original.getAs("sample_id");
+    assertTrue(first.matches("2019-train-[0-9a-f]{16}"), first);
+    Row v2 = rows.get(first + "-i2");
     assertNotNull(v2, rows.keySet().toString());
     assertEquals("grey", v2.getAs("image_id"));
-    assertEquals("2019-train-000001", v2.getAs("parent_sample_id"));
+    assertEquals(first, v2.getAs("parent_sample_id"));
     assertEquals(2, (int) v2.getAs("variant_id"));
     assertEquals("grey-v2", v2.getAs("variant_image"));
     assertEquals("ct", v2.<String>getList(v2.fieldIndex("answers")).get(0));
@@ -262,7 +266,6 @@ class AugmentImagesJobTest extends SparkTestBase {
     assertTrue(path.startsWith("file:" + out + "/images/"), path);
     assertTrue(path.matches(".*/images/[0-9a-f]{2}/grey-v2\\.jpg"), path);
     assertTrue((boolean) v2.getAs("flip_horizontal"), "flip.horizontal = 1");
-    Row original = rows.get("2019-train-000001");
     assertEquals(0, (int) original.getAs("variant_id"));
     assertEquals(original.<String>getAs("parent_image_path"), original.getAs("image_path"));
     assertEquals(0.0, (double) original.getAs("rotation"));
@@ -303,7 +306,11 @@ class AugmentImagesJobTest extends SparkTestBase {
         spark.read().parquet(out.resolve("_rejected") + "/*.parquet").collectAsList();
     assertEquals(2, rejected.size(), rejected.toString());
     String reasons = rejected.toString();
-    assertTrue(reasons.contains("image damaged: corrupt image"), reasons);
+    // Damaged after ingest: its bytes no longer have the hash ingest recorded (issue 17).
+    assertTrue(
+        reasons.contains(
+            "image damaged: " + org.medvqa.core.io.ContentHash.CHANGED + "recorded SHA-256 "),
+        reasons);
     assertTrue(reasons.contains("image deleted: missing image file"), reasons);
 
     String prov = Files.readString(out.resolve("provenance.json"));
@@ -374,7 +381,8 @@ class AugmentImagesJobTest extends SparkTestBase {
             "attempt " + attempt + " variant " + k);
         // Each variant carries its own content hash: the feature cache's key for it.
         assertEquals(
-            IngestFunctions.sha256(Files.readAllBytes(retry.resolve("rgb-v" + k + ".jpg"))),
+            org.medvqa.core.io.ContentHash.sha256Hex(
+                Files.readAllBytes(retry.resolve("rgb-v" + k + ".jpg"))),
             rows.get(k).get(AugmentImagesJob.VARIANT_SCHEMA.fieldIndex("v_sha256")));
       }
     }

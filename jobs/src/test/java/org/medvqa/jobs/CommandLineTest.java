@@ -56,6 +56,44 @@ class CommandLineTest {
     assertTrue(r.err().contains("did you mean 'medvqa.train.model'"), r.toString());
   }
 
+  /** A typo in the root: checked as strictly as one under it, the nearest key suggested. */
+  @Test
+  void keyOutsideTheKnownRootIsRefusedWithTheNearestKey(@TempDir Path dir) {
+    SparkTestBase.Run r =
+        SparkTestBase.medvqa(
+            "evaluate",
+            "--set",
+            "medvaq.eval.output=" + dir.resolve("metrics.json"),
+            "--set",
+            "medvqa.eval.task=vqa");
+    assertEquals(2, r.code(), r.toString());
+    assertTrue(r.err().contains("unknown config key 'medvaq.eval.output'"), r.toString());
+    assertTrue(r.err().contains("did you mean 'medvqa.eval.output'"), r.toString());
+    SparkTestBase.Run other = SparkTestBase.medvqa("train", "--set", "spark.master=local[1]");
+    assertEquals(2, other.code(), other.toString());
+    assertTrue(other.err().contains("every setting is under 'medvqa'"), other.toString());
+  }
+
+  /** A missing include is an error, not an empty file: every shipped config says required. */
+  @Test
+  void includesAreRequired(@TempDir Path dir) throws Exception {
+    Path conf = dir.resolve("run.conf");
+    Files.writeString(conf, "include required(\"common.conf\")\nmedvqa.eval.task = vqa\n");
+    SparkTestBase.Run r = SparkTestBase.medvqa("evaluate", "--config", conf.toString());
+    assertEquals(2, r.code(), r.toString());
+    assertTrue(r.err().contains("common.conf"), r.toString());
+    try (var files = Files.walk(Path.of("../conf"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".conf")).toList()) {
+        for (String line : Files.readAllLines(f)) {
+          assertTrue(
+              !line.trim().startsWith("include") || line.contains("include required("),
+              f + ": '" + line + "' would silently read nothing if the file were missing");
+        }
+        Main.load(f.toString(), null); // and each loads: its includes are there
+      }
+    }
+  }
+
   @Test
   void wrongTypeIsRefusedByName() {
     SparkTestBase.Run r =

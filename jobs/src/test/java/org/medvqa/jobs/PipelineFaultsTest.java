@@ -135,13 +135,18 @@ class PipelineFaultsTest extends SparkTestBase {
     byte[] good = jpeg(64, 64);
 
     // Odd but usable images: accepted, and augment-images and extract-features must read them.
-    // A CMYK JPEG: decoded by the TwelveMonkeys plugin, converted to sRGB by the image code.
-    Files.write(images.resolve("cmyk_img.jpg"), CmykJpeg.encode(CmykJpeg.image(64, 64)));
+    // A CMYK JPEG (with the Adobe marker Photoshop and scanners write): decoded by the
+    // TwelveMonkeys plugin, converted to sRGB by the image code.
+    Files.write(images.resolve("cmyk_img.jpg"), CmykJpeg.encodeAdobe(CmykJpeg.image(64, 64)));
     // 16-bit PNGs (the 2019 layout names no image format; ingest looks for .jpg, .jpeg, .png):
     // grey (as radiographs are stored) and RGB; rescaled to 8 bits by the image code.
     Files.write(images.resolve("grey16_img.png"), png16(64, 64, false));
     Files.write(images.resolve("rgb16_img.png"), png16(64, 64, true));
     // Unusable images: rejected, the reason naming the problem.
+    // Decoding in doubt: four components without the Adobe marker (libjpeg and PIL read CMYK,
+    // Java's decoders YCbCr with alpha, which can come out nearly blank), and transparent pixels.
+    Files.write(images.resolve("unmarked_img.jpg"), CmykJpeg.encode(CmykJpeg.image(64, 64)));
+    Files.write(images.resolve("transparent_img.png"), transparentPng(64, 64));
     // A JPEG whose entropy-coded data was partly overwritten (bit rot): JPEG has no checksum, but
     // the decoder finds the damaged scan longer than its frame and warns, which counts as corrupt.
     // (Damage that keeps the scan's structure would decode into wrong pixels unnoticed: no reader
@@ -174,6 +179,12 @@ class PipelineFaultsTest extends SparkTestBase {
     text.accept("rgb16_img|what organ system is shown?|chest", null);
     text.accept(
         "garbled_img|what modality is used?|mr", "image garbled_img: corrupt image: Corrupt JPEG");
+    text.accept(
+        "unmarked_img|what modality is shown?|ct",
+        "doubtful decoding: a four-component JPEG without an Adobe marker");
+    text.accept(
+        "transparent_img|what modality is shown?|ct",
+        "doubtful decoding: the image has transparent pixels");
     text.accept("missing_img|what modality is shown?|ct", "missing image file");
     text.accept("truncated_img|what modality is shown?|ct", "image truncated_img: corrupt image");
     text.accept("corrupt_img|what modality is shown?|ct", "image corrupt_img: unreadable image");
@@ -781,6 +792,19 @@ class PipelineFaultsTest extends SparkTestBase {
         for (int x = 0; x < w; x++) {
           img.getRaster().setSample(x, y, 0, x * 1000 + y * 17);
         }
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertTrue(ImageIO.write(img, "png", out));
+    return out.toByteArray();
+  }
+
+  /** An RGBA PNG whose picture is in the alpha channel (its colour channels are all black). */
+  static byte[] transparentPng(int w, int h) throws IOException {
+    BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        img.setRGB(x, y, ((x * 4) & 0xff) << 24);
       }
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -48,6 +48,16 @@ class RunJobTest extends SparkTestBase {
   }
 
   static Run run(String conf, Path out, String... extra) {
+    return run(
+        conf,
+        release.resolve("ImageClef_2019_Training"),
+        release.resolve("ImageClef_2019_Validation"),
+        out,
+        extra);
+  }
+
+  /** {@code run} of {@code conf} on {@code train} and {@code test} (null: a held-out split). */
+  static Run run(String conf, Path train, Path test, Path out, String... extra) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -55,9 +65,7 @@ class RunJobTest extends SparkTestBase {
                 "--config",
                 Path.of("../conf/runs/" + conf).toAbsolutePath().toString(),
                 "--set",
-                set("medvqa.data.train", release.resolve("ImageClef_2019_Training")),
-                "--set",
-                set("medvqa.data.test", release.resolve("ImageClef_2019_Validation")),
+                set("medvqa.data.train", train),
                 "--set",
                 set("medvqa.out", out),
                 "--set",
@@ -72,6 +80,10 @@ class RunJobTest extends SparkTestBase {
                 "medvqa.training.epochs=6",
                 "--set",
                 "medvqa.training.learning-rate=0.003"));
+    if (test != null) {
+      args.add("--set");
+      args.add(set("medvqa.data.test", test));
+    }
     for (String e : extra) {
       args.add("--set");
       args.add(e);

@@ -7,7 +7,15 @@ import java.util.List;
  * question-answer pair. The Spark schema is built from these in the jobs module.
  */
 public final class ManifestColumns {
-  /** Stable id of the QA pair: {@code <release>-<split>-<nnnnnn>}. */
+  /**
+   * Stable id of the QA pair, made from its content so that two ingests of nearly the same release
+   * share ids (a line added or removed elsewhere changes no other id): {@code
+   * <release>-<split>-<h>}, {@code h} the first 16 hex digits of the SHA-256 of the release name,
+   * the source file's name (not its folder: a moved release keeps its ids), the image id and the
+   * question. The split is the source file's, before the held-out split is drawn. Records of the
+   * same content (two tasks, or files of one name in two folders) get {@code -2}, {@code -3}… in
+   * (file, line) order. Derived rows append to it ({@code -i<k>}, {@code -q<k>}).
+   */
   public static final String SAMPLE_ID = "sample_id";
 
   /** Image id as the release names it, without extension (e.g. {@code synpic41148}). */
@@ -48,6 +56,16 @@ public final class ManifestColumns {
    */
   public static final String IMAGE_SHA256 = "image_sha256";
 
+  /**
+   * VQA-RAD's answer type, {@code CLOSED} (yes/no and other fixed choices) or {@code OPEN}, as the
+   * release states it; null for releases that do not. Results on VQA-RAD are published for the two
+   * apart. Optional: manifests written before it have no such column.
+   */
+  public static final String ANSWER_TYPE = "answer_type";
+
+  /** The organ a release states for the image (VQA-RAD: HEAD, CHEST, ABD); null where none. */
+  public static final String ORGAN = "organ";
+
   /** Columns of the rejected table: the raw record, where it came from, and why. */
   public static final String RAW = "raw";
 
@@ -69,6 +87,9 @@ public final class ManifestColumns {
           SOURCE_LINE,
           IMAGE_WIDTH,
           IMAGE_HEIGHT);
+
+  /** Columns a manifest may lack (written before they existed); readers take them as null. */
+  public static final List<String> OPTIONAL = List.of(ANSWER_TYPE, ORGAN);
 
   public static final List<String> REJECTED = List.of(SOURCE_FILE, SOURCE_LINE, RAW, REASON);
 

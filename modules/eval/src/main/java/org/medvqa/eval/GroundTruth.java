@@ -2,8 +2,9 @@ package org.medvqa.eval;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
-import java.nio.charset.StandardCharsets;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,9 +90,19 @@ public final class GroundTruth {
 
   /** Reads a UTF-8 file; the source name is the path. */
   public static GroundTruth read(Path path, GroundTruthFormat format) throws IOException {
-    try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-      return read(reader, path.toString(), format);
+    try (InputStream in = Files.newInputStream(path)) {
+      return read(in, path.toString(), format);
     }
+  }
+
+  /**
+   * Reads a ground truth from its bytes, which must be UTF-8 text: a line that is not, or a control
+   * character (a binary file), is an {@link EvalInputException} naming the line, as ingest refuses
+   * them in a release.
+   */
+  public static GroundTruth read(InputStream in, String sourceName, GroundTruthFormat format)
+      throws IOException {
+    return read(new StringReader(StrictText.read(in, sourceName)), sourceName, format);
   }
 
   /**
@@ -148,11 +159,15 @@ public final class GroundTruth {
   }
 
   private static GroundTruthFormat detect(List<List<String>> rows) {
+    // The 2019 test layout, or the same layout with another release's categories (what predict
+    // writes; VQA-RAD's are closed and open): a category, then a question. Read as 2021's
+    // "id|answer|answer|answer", the category and the question would count as references.
     if (rows.stream()
         .allMatch(
             f ->
                 f.size() == 4
-                    && CATEGORIES_2019.contains(PyText.strip(f.get(1)).toLowerCase(Locale.ROOT)))) {
+                    && (CATEGORIES_2019.contains(PyText.strip(f.get(1)).toLowerCase(Locale.ROOT))
+                        || isQuestion(f.get(2)) && !PyText.strip(f.get(1)).contains(" ")))) {
       return GroundTruthFormat.TEST_2019;
     }
     if (rows.stream().allMatch(f -> f.size() == 3 && isQuestion(f.get(1)))) {

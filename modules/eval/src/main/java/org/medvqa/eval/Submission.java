@@ -2,8 +2,9 @@ package org.medvqa.eval;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
-import java.nio.charset.StandardCharsets;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -66,9 +67,18 @@ public final class Submission {
 
   /** Reads a UTF-8 file; the source name is the path. */
   public static Submission read(Path path, Task task) throws IOException {
-    try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-      return read(reader, path.toString(), task);
+    try (InputStream in = Files.newInputStream(path)) {
+      return read(in, path.toString(), task);
     }
+  }
+
+  /**
+   * Reads a submission from its bytes, which must be UTF-8 text: a line that is not, or a control
+   * character (a binary file), is an {@link EvalInputException} naming the line, as ingest refuses
+   * them in a release; never replacement characters that would be scored.
+   */
+  public static Submission read(InputStream in, String sourceName, Task task) throws IOException {
+    return read(new StringReader(StrictText.read(in, sourceName)), sourceName, task);
   }
 
   /** Reads a submission from a character stream (the caller decodes UTF-8). */
@@ -107,6 +117,19 @@ public final class Submission {
    */
   public List<Problem> validate(GroundTruth groundTruth) {
     List<Problem> problems = new ArrayList<>();
+    if (entries.stream().allMatch(e -> e.fields().size() == 1 && PyText.strip(e.id()).isEmpty())) {
+      // One problem, not one "no line for id" per ground-truth item.
+      problems.add(
+          new Problem(
+              0,
+              "the submission is empty"
+                  + (entries.isEmpty() ? "" : " (only blank lines)")
+                  + ": no line for any of the "
+                  + groundTruth.size()
+                  + " items of "
+                  + groundTruth.source()));
+      return List.copyOf(problems);
+    }
     Map<String, Integer> seen = new HashMap<>();
     for (Entry entry : entries) {
       int line = entry.line();

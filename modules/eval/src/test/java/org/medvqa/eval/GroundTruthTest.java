@@ -49,6 +49,15 @@ class GroundTruthTest {
     assertEquals(List.of("glioma", "glioblastoma"), v2021.items().get(0).references());
     assertNull(v2021.items().get(0).question());
 
+    // What predict writes for a release of other categories (VQA-RAD's closed and open).
+    GroundTruth rad =
+        read(
+            "s1|closed|is there a fracture?|yes\ns2|open|where is the lesion?|left lung\n",
+            GroundTruthFormat.AUTO);
+    assertEquals(GroundTruthFormat.TEST_2019, rad.format());
+    assertEquals("open", rad.items().get(1).category());
+    assertEquals(List.of("left lung"), rad.items().get(1).references());
+
     GroundTruth vqg =
         read(
             "img1|what is shown?|is this normal?\nimg2|where is the lesion?\n",

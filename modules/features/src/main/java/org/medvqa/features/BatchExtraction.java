@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.LongConsumer;
+import org.medvqa.core.io.ContentHash;
 
 /**
  * Feature extraction over a stream of images, in batches: what one Spark task does with its
@@ -20,8 +21,17 @@ import java.util.function.LongConsumer;
  * instead of features; it never stops the stream.
  */
 public final class BatchExtraction implements Iterator<BatchExtraction.Result>, AutoCloseable {
-  /** One image to extract: its key and where its bytes are. */
-  public record Request(String imageId, int variantId, String path) {}
+  /**
+   * One image to extract: its key, where its bytes are, and the SHA-256 recorded for them (null:
+   * not checked). Bytes of another hash are a result with the reason, never features: an image that
+   * changed after it was recorded would otherwise be featurised as the recorded one.
+   */
+  public record Request(String imageId, int variantId, String path, String sha256) {
+    /** A request whose bytes are not checked against a recorded hash. */
+    public Request(String imageId, int variantId, String path) {
+      this(imageId, variantId, path, null);
+    }
+  }
 
   /** Features of one image, or why there are none. */
   public record Result(Request request, float[] features, float[] map, String problem) {
@@ -146,6 +156,11 @@ public final class BatchExtraction implements Iterator<BatchExtraction.Result>, 
           // connection, a throttled read) is not: it fails the task, which Spark retries, so that
           // a transient fault never becomes a rejected image.
           throw new java.io.UncheckedIOException("cannot read image " + r.path(), e);
+        }
+        String changed = ContentHash.mismatch(r.sha256(), bytes);
+        if (changed != null) {
+          problems[i] = changed;
+          continue;
         }
         preprocessor.prepare(bytes, all, ok);
         ok++;

@@ -14,6 +14,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
+import org.medvqa.core.image.ImageDecoder;
 
 /**
  * Turns image file bytes into the network's input: decode (ImageIO with the TwelveMonkeys plugins:
@@ -88,6 +89,12 @@ public final class ImagePreprocessor {
     if (bytes.length == 0) {
       throw new BadImage("empty image file");
     }
+    // The same refusals as ingest and augment-images (ImageDecoder): an image that the common
+    // decoders would decode differently is not featurised the way one of them happens to.
+    String doubt = ImageDecoder.doubtfulLayout(bytes);
+    if (doubt != null) {
+      throw new BadImage(ImageDecoder.DOUBTFUL + doubt);
+    }
     try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
       Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
       if (!readers.hasNext()) {
@@ -95,7 +102,13 @@ public final class ImagePreprocessor {
       }
       ImageReader reader = readers.next();
       List<String> warnings = new ArrayList<>();
-      IIOReadWarningListener listener = (source, warning) -> warnings.add(warning);
+      // Notes on colour profiles and thumbnails leave every pixel decoded (as in ImageDecoder).
+      IIOReadWarningListener listener =
+          (source, warning) -> {
+            if (warning == null || !ImageDecoder.BENIGN.matcher(warning).matches()) {
+              warnings.add(warning);
+            }
+          };
       try {
         reader.setInput(in, true, true);
         reader.addIIOReadWarningListener(listener);
@@ -111,6 +124,10 @@ public final class ImagePreprocessor {
         BufferedImage img = reader.read(0);
         if (!warnings.isEmpty()) {
           throw new BadImage("corrupt image: " + String.join("; ", warnings));
+        }
+        String transparent = ImageDecoder.transparency(img);
+        if (transparent != null) {
+          throw new BadImage(ImageDecoder.DOUBTFUL + transparent);
         }
         return img;
       } finally {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
 import java.util.List;
 import org.medvqa.models.classifier.FineTunedClassifier;
+import org.medvqa.models.classifier.HybridVqa;
 import org.medvqa.models.classifier.ImageClassifier;
 import org.medvqa.models.classifier.QuestionAwareClassifier;
 import org.medvqa.models.vae.VaeVqa;
@@ -17,6 +18,7 @@ public final class ModelKinds {
       List.of(
           ImageClassifier.KIND,
           QuestionAwareClassifier.KIND,
+          HybridVqa.KIND,
           FineTunedClassifier.KIND,
           VaeVqa.KIND,
           VaeVqg.KIND);
@@ -40,6 +42,7 @@ public final class ModelKinds {
     return switch (kind) {
       case ImageClassifier.KIND -> ImageClassifier.fit(c, training);
       case QuestionAwareClassifier.KIND -> QuestionAwareClassifier.fit(c, training);
+      case HybridVqa.KIND -> HybridVqa.fit(c, training);
       case FineTunedClassifier.KIND -> FineTunedClassifier.fit(c, training);
       case VaeVqa.KIND -> VaeVqa.fit(c, training);
       case VaeVqg.KIND -> VaeVqg.fit(c, training);
@@ -63,6 +66,7 @@ public final class ModelKinds {
     return switch (kind) {
       case ImageClassifier.KIND -> ImageClassifier.fromJson(o);
       case QuestionAwareClassifier.KIND -> QuestionAwareClassifier.fromJson(o);
+      case HybridVqa.KIND -> HybridVqa.fromJson(o);
       case FineTunedClassifier.KIND -> FineTunedClassifier.fromJson(o);
       case VaeVqa.KIND -> VaeVqa.fromJson(o);
       case VaeVqg.KIND -> VaeVqg.fromJson(o);

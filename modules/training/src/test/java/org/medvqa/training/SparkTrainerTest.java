@@ -108,8 +108,11 @@ class SparkTrainerTest {
    * and the epochs' metrics.
    */
   private HeldOut heldOutAccuracy(String kind, Config c, List<Example> all) throws Exception {
+    return heldOutAccuracy(ModelKinds.fit(kind, c, all), c, all);
+  }
+
+  private HeldOut heldOutAccuracy(VqaModel model, Config c, List<Example> all) throws Exception {
     List<Example> val = all.subList(0, 80);
-    VqaModel model = ModelKinds.fit(kind, c, all);
     SparkTrainer.Outcome out =
         trainer(c, new ArrayList<>())
             .train(
@@ -274,6 +277,27 @@ class SparkTrainerTest {
                 + " embedding = 8, lstm = 16, image-projection = 16, hidden = 16, dropout = 0 }");
     HeldOut r = heldOutAccuracy("qaware", c, twoQuestions(400, "scan"));
     assertTrue(r.accuracy() > 0.9, "question-aware accuracy " + r);
+  }
+
+  /**
+   * Our hybrid kind through the same path, with two ensemble members in one graph: the members
+   * train on Spark (the kind question is answered by the classifier), and the "side" questions,
+   * named as nearest-neighbour category, are answered from the training images in its memory.
+   */
+  @Test
+  void hybridEnsembleLearnsOnSparkAndAnswersFromItsMemory() throws Exception {
+    Config c =
+        config(
+            "medvqa.training { epochs = 6, learning-rate = 0.01 }, medvqa.models.hybrid {"
+                + " embedding = 8, lstm = 16, image-projection = 16, hidden = 16, dropout = 0,"
+                + " members = 2, knn { categories = [side], k = 3 } }");
+    List<Example> all = twoQuestions(400, "scan");
+    VqaModel model = ModelKinds.fit("hybrid", c, all);
+    ((org.medvqa.models.MemoryModel) model).remember(all.subList(80, all.size()));
+    assertEquals(
+        2, model.newGraph(1, new org.nd4j.linalg.learning.config.Adam(1e-3)).getNumOutputArrays());
+    HeldOut r = heldOutAccuracy(model, c, all);
+    assertTrue(r.accuracy() > 0.9, "hybrid accuracy " + r);
   }
 
   /**

@@ -3,6 +3,7 @@ package org.medvqa.core.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.util.ArrayList;
@@ -85,6 +86,50 @@ public final class ConfigCheck {
     if (!problems.isEmpty()) {
       throw new ConfigProblem(String.join("\n", problems));
     }
+  }
+
+  /**
+   * Refuses a key given on the command line ({@code --set}) outside {@code root}: {@link #validate}
+   * checks the keys under the root only, so {@code medvaq.eval.output=…} would be set, read by
+   * nothing, and the job would run with the default. Suggests the nearest known key.
+   *
+   * @throws ConfigProblem naming the key
+   */
+  public static void requireUnder(String key, Config reference, String root) {
+    List<String> path;
+    try {
+      path = ConfigUtil.splitPath(key);
+    } catch (ConfigException e) {
+      throw new ConfigProblem("--set " + key + ": not a config key: " + e.getMessage());
+    }
+    if (path.get(0).equals(root)) {
+      return;
+    }
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    List<String> known = new ArrayList<>();
+    for (Map.Entry<String, ConfigValue> e : reference.getConfig(root).entrySet()) {
+      known.add(root + "." + e.getKey());
+    }
+    // The key as it would be under the root, then any known key (leaves and their parents).
+    String renamed = root + key.substring(Math.min(key.length(), path.get(0).length()));
+    for (String k : known) {
+      for (String candidate = k;
+          candidate.contains(".");
+          candidate = candidate.substring(0, candidate.lastIndexOf('.'))) {
+        int d = candidate.equals(renamed) ? 0 : distance(candidate, key);
+        if (d < bestDistance) {
+          bestDistance = d;
+          best = candidate;
+        }
+      }
+    }
+    String hint =
+        best != null && bestDistance <= Math.max(3, key.length() / 4)
+            ? " (did you mean '" + best + "'?)"
+            : "";
+    throw new ConfigProblem(
+        "unknown config key '" + key + "': every setting is under '" + root + "'" + hint);
   }
 
   /** Reads a required string: refused with the key's name when missing or blank. */

@@ -33,6 +33,10 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * embedded ICC profile, a broken profile or thumbnail, an inconsistent Adobe marker), after which
  * every pixel is still decoded.
  *
+ * <p>An image that the common decoders would not all decode the same way is refused with the
+ * reason, beginning {@link #DOUBTFUL}: a JPEG whose colour space they guess differently ({@link
+ * #doubtfulLayout}), and an image with transparent pixels.
+ *
  * <p>Greyscale stays greyscale and keeps its sample values: conversion works on the rasters, never
  * through {@code getRGB()}, which maps a grey image's linear-light colour space to sRGB and so
  * brightens it. 16-bit (and 1, 2 or 4-bit) samples are rescaled to 8 bits; CMYK, YCCK, palette and
@@ -63,7 +67,7 @@ public final class ImageDecoder {
    * Warnings that do not mean missing pixels: TwelveMonkeys' notes on ICC profiles (absent, broken,
    * incompatible), on an Adobe APP14 marker it ignores, and on thumbnails.
    */
-  static final Pattern BENIGN =
+  public static final Pattern BENIGN =
       Pattern.compile("(?i).*(\\bICC\\b|colou?r profile|Adobe App14|thumbnail|JFXX).*");
 
   static {
@@ -85,6 +89,10 @@ public final class ImageDecoder {
   public Decoded read(byte[] bytes) {
     if (bytes.length == 0) {
       return Decoded.failed(0, 0, "empty image file");
+    }
+    String doubt = doubtfulLayout(bytes);
+    if (doubt != null) {
+      return Decoded.failed(0, 0, DOUBTFUL + doubt);
     }
     // In memory: ImageIO.createImageInputStream would cache the stream in a temporary file.
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
@@ -116,6 +124,10 @@ public final class ImageDecoder {
         if (!warnings.isEmpty()) {
           return Decoded.failed(w, h, "corrupt image: " + String.join("; ", warnings));
         }
+        String transparent = transparency(img);
+        if (transparent != null) {
+          return Decoded.failed(w, h, DOUBTFUL + transparent);
+        }
         String format = reader.getFormatName();
         return new Decoded(img, format, img.getWidth(), img.getHeight(), null);
       } finally {
@@ -125,6 +137,157 @@ public final class ImageDecoder {
       String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       return Decoded.failed(0, 0, "unreadable image: " + msg);
     }
+  }
+
+  /** How the reason for an image whose decoding is doubtful begins. */
+  public static final String DOUBTFUL = "doubtful decoding: ";
+
+  /**
+   * Why the common decoders (libjpeg and what is built on it: PIL, OpenCV, browsers; the JDK's own
+   * ImageIO decoder; TwelveMonkeys, which this class uses) would not all make the same pixels of a
+   * JPEG, or null when they would (and for any other format). JPEG does not say which colour space
+   * its components are in; each decoder guesses from the JFIF and Adobe markers and the component
+   * ids, and for some layouts the guesses differ: decoded the other way, a four-channel CMYK image
+   * read as YCbCr with alpha comes out nearly blank. Such an image is refused with this reason
+   * rather than used the way one decoder happens to read it. Only the header is read.
+   *
+   * <p>Agreed on, and so accepted: one component (grey); three with a JFIF marker (YCbCr), with an
+   * Adobe marker of transform 0 (RGB) or 1 (YCbCr), with component ids R, G, B (RGB), or with ids
+   * 1, 2, 3 and subsampled chroma (YCbCr); four with an Adobe marker of transform 0 (CMYK) or 2
+   * (YCCK).
+   */
+  public static String doubtfulLayout(byte[] b) {
+    if (b.length < 4 || (b[0] & 0xff) != 0xFF || (b[1] & 0xff) != 0xD8) {
+      return null; // not a JPEG
+    }
+    boolean jfif = false;
+    int adobe = -1;
+    int[] ids = null;
+    int[] sampling = null;
+    int i = 2;
+    while (i + 3 < b.length && (b[i] & 0xff) == 0xFF) {
+      int marker = b[i + 1] & 0xff;
+      if (marker == 0xFF) {
+        i++; // fill byte
+        continue;
+      }
+      if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {
+        i += 2; // no length
+        continue;
+      }
+      if (marker == 0xDA || marker == 0xD9) {
+        break; // start of scan: every header marker has been seen
+      }
+      int len = ((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff);
+      int d = i + 4; // the segment's data
+      int end = Math.min(b.length, i + 2 + len);
+      if (marker == 0xE0 && startsWith(b, d, end, "JFIF\0")) {
+        jfif = true;
+      } else if (marker == 0xEE && startsWith(b, d, end, "Adobe") && d + 11 < end) {
+        adobe = b[d + 11] & 0xff;
+      } else if (ids == null
+          && marker >= 0xC0
+          && marker <= 0xCF
+          && marker != 0xC4
+          && marker != 0xC8
+          && marker != 0xCC
+          && d + 5 < end) {
+        int n = b[d + 5] & 0xff;
+        ids = new int[n];
+        sampling = new int[n];
+        for (int c = 0; c < n && d + 7 + 3 * c < end; c++) {
+          ids[c] = b[d + 6 + 3 * c] & 0xff;
+          sampling[c] = b[d + 7 + 3 * c] & 0xff;
+        }
+      }
+      i += 2 + len;
+    }
+    if (ids == null) {
+      return null; // no frame header: the decoder itself refuses the file
+    }
+    return switch (ids.length) {
+      case 1 -> null;
+      case 3 -> doubtfulThree(jfif, adobe, ids, sampling);
+      case 4 ->
+          adobe == 0 || adobe == 2
+              ? null
+              : "a four-component JPEG "
+                  + (adobe < 0
+                      ? "without an Adobe marker"
+                      : "with an Adobe marker of unknown colour transform " + adobe)
+                  + ": libjpeg and PIL read it as CMYK, Java's decoders as YCbCr or RGB with alpha";
+      default ->
+          "a JPEG of "
+              + ids.length
+              + " components: the common decoders do not read it as one image";
+    };
+  }
+
+  private static String doubtfulThree(boolean jfif, int adobe, int[] ids, int[] sampling) {
+    if (jfif || adobe == 0 || adobe == 1) {
+      return null;
+    }
+    if (adobe >= 0) {
+      return "an Adobe marker of unknown colour transform " + adobe;
+    }
+    if (ids[0] == 'R' && ids[1] == 'G' && ids[2] == 'B') {
+      return null;
+    }
+    boolean subsampled = sampling[1] != sampling[0] || sampling[2] != sampling[0];
+    if (ids[0] == 1 && ids[1] == 2 && ids[2] == 3) {
+      return subsampled
+          ? null
+          : "a three-component JPEG without a JFIF or Adobe marker and without chroma subsampling:"
+              + " the JDK's decoder reads it as RGB, libjpeg, PIL and TwelveMonkeys as YCbCr";
+    }
+    return "component ids "
+        + ids[0]
+        + ", "
+        + ids[1]
+        + ", "
+        + ids[2]
+        + " without a JFIF or Adobe marker: decoders guess different colour spaces";
+  }
+
+  private static boolean startsWith(byte[] b, int at, int end, String ascii) {
+    if (at + ascii.length() > end) {
+      return false;
+    }
+    for (int k = 0; k < ascii.length(); k++) {
+      if (b[at + k] != ascii.charAt(k)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Why an image with transparent pixels is doubtful (null when it has none): the colour under a
+   * transparent pixel is undefined, and decoders show it differently (PIL and this class drop the
+   * alpha, browsers blend onto white), so a picture drawn in its alpha channel comes out blank.
+   */
+  public static String transparency(BufferedImage img) {
+    ColorModel cm = img.getColorModel();
+    if (!cm.hasAlpha()) {
+      return null;
+    }
+    // A palette keeps its alpha in the palette; other models in a band of their own.
+    IndexColorModel palette = cm instanceof IndexColorModel icm ? icm : null;
+    Raster a = palette != null ? img.getRaster() : img.getAlphaRaster();
+    if (a == null) {
+      return null;
+    }
+    int max = palette != null ? 255 : (1 << cm.getComponentSize(cm.getNumComponents() - 1)) - 1;
+    int[] row = new int[a.getWidth()];
+    for (int y = 0; y < a.getHeight(); y++) {
+      a.getSamples(a.getMinX(), a.getMinY() + y, a.getWidth(), 1, 0, row);
+      for (int v : row) {
+        if ((palette != null ? palette.getAlpha(v) : v) < max) {
+          return "the image has transparent pixels, whose colour decoders show differently";
+        }
+      }
+    }
+    return null;
   }
 
   /**

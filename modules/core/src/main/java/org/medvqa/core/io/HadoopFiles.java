@@ -120,6 +120,32 @@ public final class HadoopFiles {
   }
 
   /**
+   * Removes what earlier runs of {@code target} left beside it: the temporary outputs ({@link
+   * #temporaryFor}) of a run that was killed before it could commit or clean up. A run calls it
+   * before it starts writing, so that hidden folders do not pile up beside an output that is made
+   * again after each failure. One run per output at a time: a run that is still writing loses its
+   * temporary output and fails.
+   *
+   * @return the removed paths, for the run to report
+   */
+  public List<Path> removeLeftovers(Path target) throws IOException {
+    FileSystem fs = fs(target);
+    FileStatus[] found = fs.globStatus(new Path(target.getParent(), leftoverPattern(target)));
+    List<Path> removed = new ArrayList<>();
+    for (FileStatus s : found == null ? new FileStatus[0] : found) {
+      fs.delete(s.getPath(), true);
+      removed.add(s.getPath());
+    }
+    return removed;
+  }
+
+  /** The names {@link #temporaryFor} gives {@code target}'s temporary outputs, as a glob. */
+  private static String leftoverPattern(Path target) {
+    // Glob characters in the output's own name are escaped: only the generated part varies.
+    return "." + target.getName().replaceAll("([\\\\*?\\[\\]{}])", "\\\\$1") + "._tmp-*";
+  }
+
+  /**
    * Renames a finished temporary output to its target. The target must not exist: outputs are never
    * overwritten in part. (On s3a a rename is a copy; it is still all-or-nothing for readers that
    * wait for provenance.json, which is written last.)
@@ -143,9 +169,17 @@ public final class HadoopFiles {
     }
   }
 
-  /** The path as a URI string, as stored in manifests. */
+  /**
+   * The path as a URI string, as stored in manifests, without percent-escapes, so that {@code new
+   * Path(uri(p))} is {@code p} again: Hadoop's {@code Path(String)} escapes what it is given, and
+   * an escaped name ("VQA_RAD%20Image%20Folder", as VQA-RAD names its folder) would be escaped
+   * twice and not found. A name without characters to escape gives the same string as {@code
+   * URI.toString()}.
+   */
   public static String uri(Path p) {
     URI u = p.toUri();
-    return u.toString();
+    String s = u.getScheme() == null ? "" : u.getScheme() + ":";
+    s += u.getSchemeSpecificPart();
+    return u.getFragment() == null ? s : s + "#" + u.getFragment();
   }
 }

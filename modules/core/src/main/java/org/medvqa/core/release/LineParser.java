@@ -124,6 +124,8 @@ public final class LineParser {
         }
       case IMAGE_IDS:
         return Result.ok(List.of());
+      case VQA_RAD:
+        return Result.rejected("a VQA-RAD JSON file is read whole (VqaRadJson), not by lines");
       default:
         throw new IllegalStateException("unhandled format " + format);
     }

@@ -128,6 +128,46 @@ public final class ReleaseLayout {
   }
 
   /**
+   * Adds the VQA-RAD JSON files among {@code jsonFiles} to {@code plan}: a file whose head (its
+   * first few kilobytes, from {@code head}) has VQA-RAD's keys is a source of format {@link
+   * TextFormat#VQA_RAD}, whose records carry their own split; any other JSON file is listed as
+   * ignored. The image folder is the one nearest the file, whatever its name says of splits
+   * (VQA-RAD keeps the images of both splits in one folder). A release with no year in its paths
+   * and a VQA-RAD file is named {@code vqa-rad}.
+   *
+   * @param split the split the source is listed under (its records say their own)
+   */
+  public static Plan withVqaRad(
+      Plan plan,
+      List<String> jsonFiles,
+      List<String> imageDirs,
+      Function<String, String> head,
+      String split) {
+    List<TextSource> sources = new ArrayList<>(plan.sources());
+    List<Ignored> ignored = new ArrayList<>(plan.ignored());
+    boolean found = false;
+    for (String path : jsonFiles.stream().sorted().toList()) {
+      if (!VqaRadJson.looksLike(head.apply(path))) {
+        ignored.add(
+            new Ignored(
+                path,
+                "a JSON file without VQA-RAD's keys " + VqaRadJson.SIGNATURE + " at its head"));
+        continue;
+      }
+      String imageDir =
+          imageDirs.stream()
+              .max(
+                  Comparator.comparingInt((String d) -> commonPrefix(d, path))
+                      .thenComparing(d -> d))
+              .orElse(null);
+      sources.add(new TextSource(path, TextFormat.VQA_RAD, split, "vqa", null, imageDir));
+      found = true;
+    }
+    String release = found && "custom".equals(plan.release()) ? "vqa-rad" : plan.release();
+    return new Plan(release, sources, ignored);
+  }
+
+  /**
    * The category word of a 2019 category file's name ("Colour" in "C5_Colour_train.txt"), or null.
    */
   public static String categoryInFileName(String fileName) {

@@ -19,7 +19,12 @@ public enum TextFormat {
   /** {@code image|a1|a2|…}: reference answers keyed by image (2021 VQA). */
   ANSWERS(2, Integer.MAX_VALUE),
   /** One image id per line: listings such as train_ImageIDs.txt; read for nothing. */
-  IMAGE_IDS(1, 1);
+  IMAGE_IDS(1, 1),
+  /**
+   * VQA-RAD's JSON list of question objects (split, answer type and organ per object); read by
+   * {@link VqaRadJson}, not line by line.
+   */
+  VQA_RAD(1, 1);
 
   private final int minFields;
   private final int maxFields;

@@ -53,6 +53,28 @@ public final class CmykJpeg {
     throw new IOException("no JPEG writer could write a four-channel raster");
   }
 
+  /**
+   * The raster as a CMYK JPEG the way Photoshop and scanners write one: {@link #encode} with an
+   * Adobe APP14 marker of transform 0 (CMYK), without which decoders guess the colour space
+   * differently (ImageDecoder refuses such a file).
+   */
+  public static byte[] encodeAdobe(BufferedImage img) throws IOException {
+    return withAdobeMarker(encode(img), 0);
+  }
+
+  /** {@code jpeg} with an Adobe APP14 marker (transform 0 CMYK or RGB, 1 YCbCr, 2 YCCK). */
+  public static byte[] withAdobeMarker(byte[] jpeg, int transform) {
+    // APP14 "Adobe": version 100, flags 0, 0, then the colour transform.
+    byte[] app14 = {
+      (byte) 0xFF, (byte) 0xEE, 0, 14, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, (byte) transform
+    };
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(jpeg, 0, 2); // SOI
+    out.write(app14, 0, app14.length);
+    out.write(jpeg, 2, jpeg.length - 2);
+    return out.toByteArray();
+  }
+
   /** A naive CMYK colour space: enough for a test image, not for colour management. */
   private static final class SimpleCmyk extends ColorSpace {
     private static final long serialVersionUID = 1L;

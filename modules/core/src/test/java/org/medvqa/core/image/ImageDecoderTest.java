@@ -15,6 +15,7 @@ import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -76,10 +77,100 @@ class ImageDecoderTest {
 
   @Test
   void theTestsCmykFixtureDecodesToo() throws IOException {
-    ImageDecoder.Decoded d = decoder.decode(CmykJpeg.encode(CmykJpeg.image(40, 30)));
+    ImageDecoder.Decoded d = decoder.decode(CmykJpeg.encodeAdobe(CmykJpeg.image(40, 30)));
     assertTrue(d.ok(), d.problem());
     assertEquals(BufferedImage.TYPE_3BYTE_BGR, d.image().getType());
     assertEquals(40, d.image().getWidth());
+  }
+
+  /**
+   * Four components without an Adobe marker: libjpeg and PIL read CMYK, TwelveMonkeys reads YCbCr
+   * with alpha (component ids 1-4) and drops the K channel. A CMYK radiograph drawn in K alone (C =
+   * M = Y = 0) then comes out as one flat colour: refused, with the reason.
+   */
+  @Test
+  void aFourComponentJpegWithoutAdobeMarkerIsDoubtful() throws IOException {
+    BufferedImage img = CmykJpeg.image(32, 32);
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 32; x++) {
+        img.getRaster().setPixel(x, y, new int[] {0, 0, 0, (x * 8) & 0xff});
+      }
+    }
+    byte[] unmarked = CmykJpeg.encode(img);
+    // What the decoder alone makes of it: nearly one colour, the picture in K lost.
+    BufferedImage raw =
+        ImageDecoder.normalise(ImageIO.read(new java.io.ByteArrayInputStream(unmarked)));
+    int[] left = raw.getRaster().getPixel(2, 16, (int[]) null);
+    int[] right = raw.getRaster().getPixel(29, 16, (int[]) null);
+    assertTrue(
+        Math.abs(left[0] - right[0]) < 8 && Math.abs(left[2] - right[2]) < 8,
+        Arrays.toString(left) + " " + Arrays.toString(right));
+    ImageDecoder.Decoded d = decoder.decode(unmarked);
+    assertFalse(d.ok());
+    assertTrue(d.problem().startsWith(ImageDecoder.DOUBTFUL), d.problem());
+    assertTrue(d.problem().contains("without an Adobe marker"), d.problem());
+    // With the marker every decoder reads CMYK, stored inverted (Adobe's convention): accepted,
+    // and the picture in K survives.
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 32; x++) {
+        img.getRaster().setPixel(x, y, new int[] {255, 255, 255, 255 - ((x * 8) & 0xff)});
+      }
+    }
+    ImageDecoder.Decoded marked = decoder.decode(CmykJpeg.encodeAdobe(img));
+    assertTrue(marked.ok(), marked.problem());
+    int[] l = marked.image().getRaster().getPixel(2, 16, (int[]) null);
+    int[] r = marked.image().getRaster().getPixel(29, 16, (int[]) null);
+    assertTrue(Math.abs(l[0] - r[0]) > 100, Arrays.toString(l) + " " + Arrays.toString(r));
+  }
+
+  /** Three components: accepted where decoders agree on the colour space, refused elsewhere. */
+  @Test
+  void threeComponentLayoutsAreAcceptedOnlyWhereDecodersAgree() throws IOException {
+    BufferedImage rgb = new BufferedImage(32, 32, BufferedImage.TYPE_3BYTE_BGR);
+    for (int y = 0; y < 32; y++) {
+      for (int x = 0; x < 32; x++) {
+        rgb.getRaster().setPixel(x, y, new int[] {x * 8, 100, 255 - y * 8});
+      }
+    }
+    byte[] jfif = ImageCheckTest.encode(rgb, "jpg");
+    assertTrue(decoder.decode(jfif).ok(), "JFIF, 4:2:0");
+    // The JDK writes a JFIF-less, unsubsampled three-component JPEG as RGB and reads it so;
+    // libjpeg,
+    // PIL and TwelveMonkeys read it as YCbCr.
+    byte[] noJfif444 = Jpegs.write(rgb, false, null, new int[][] {{1, 1}, {1, 1}, {1, 1}}, -1);
+    assertTrue(decoder.decode(noJfif444).problem().contains("without chroma subsampling"));
+    // Odd component ids without a marker: each decoder guesses.
+    byte[] odd = Jpegs.write(rgb, false, new int[] {0, 1, 2}, null, -1);
+    assertTrue(decoder.decode(odd).problem().contains("component ids 0, 1, 2"));
+    // Agreed on: R, G, B ids, an Adobe marker, subsampled chroma with ids 1, 2, 3.
+    for (byte[] ok :
+        List.of(
+            Jpegs.write(
+                rgb, false, new int[] {'R', 'G', 'B'}, new int[][] {{1, 1}, {1, 1}, {1, 1}}, -1),
+            Jpegs.write(rgb, false, null, new int[][] {{1, 1}, {1, 1}, {1, 1}}, 1),
+            Jpegs.write(rgb, false, null, null, -1))) {
+      ImageDecoder.Decoded d = decoder.decode(ok);
+      assertTrue(d.ok(), d.problem());
+      int[] px = d.image().getRaster().getPixel(16, 16, (int[]) null); // R, G, B
+      assertTrue(Math.abs(px[1] - 100) < 12 && Math.abs(px[2] - 128) < 12, Arrays.toString(px));
+    }
+    // A grey JPEG has one component: nothing to guess.
+    assertTrue(decoder.decode(ImageCheckTest.encode(ImageCheckTest.grey(16, 16), "jpg")).ok());
+  }
+
+  @Test
+  void transparentPixelsAreDoubtfulAndOpaqueAlphaIsNot() throws IOException {
+    BufferedImage argb = new BufferedImage(16, 16, BufferedImage.TYPE_INT_ARGB);
+    for (int y = 0; y < 16; y++) {
+      for (int x = 0; x < 16; x++) {
+        argb.setRGB(x, y, 0xFF404040);
+      }
+    }
+    assertTrue(decoder.decode(ImageCheckTest.encode(argb, "png")).ok());
+    argb.setRGB(3, 3, 0x00404040); // one transparent pixel
+    ImageDecoder.Decoded d = decoder.decode(ImageCheckTest.encode(argb, "png"));
+    assertTrue(d.problem().startsWith(ImageDecoder.DOUBTFUL), d.problem());
+    assertTrue(d.problem().contains("transparent"), d.problem());
   }
 
   @Test

@@ -42,4 +42,24 @@ class HadoopFilesTest {
     IOException e = assertThrows(IOException.class, () -> files.commit(tmp2, target));
     assertTrue(e.getMessage().contains("already exists"));
   }
+
+  @Test
+  void leftoversOfKilledRunsAreRemovedAndNothingElse(@TempDir Path dir) throws IOException {
+    org.apache.hadoop.fs.Path target = files.qualify(dir.resolve("ingest").toString());
+    org.apache.hadoop.fs.Path killed = files.temporaryFor(target);
+    files.write(new org.apache.hadoop.fs.Path(killed, "manifest/part-0.parquet"), "half");
+    org.apache.hadoop.fs.Path other =
+        files.temporaryFor(files.qualify(dir.resolve("ingest-2").toString()));
+    files.write(new org.apache.hadoop.fs.Path(other, "a.txt"), "another output's");
+    Files.createDirectories(dir.resolve("ingest.failed-1"));
+    assertEquals(List.of(killed.getName()), names(files.removeLeftovers(target)));
+    assertFalse(files.exists(killed));
+    assertTrue(files.exists(other), "another output's temporary folder stays");
+    assertTrue(Files.exists(dir.resolve("ingest.failed-1")), "a failed output kept for inspection");
+    assertEquals(List.of(), files.removeLeftovers(target));
+  }
+
+  private static List<String> names(List<org.apache.hadoop.fs.Path> paths) {
+    return paths.stream().map(org.apache.hadoop.fs.Path::getName).toList();
+  }
 }

@@ -65,6 +65,12 @@ public final class QuestionAwareClassifier implements VqaModel {
   /** Category -> the answers (as indices) seen with it in training. */
   private final Map<String, BitSet> allowed;
 
+  /**
+   * Independent copies of the network in one graph, each with its own softmax and loss, whose
+   * probabilities are averaged: an ensemble trained in one fit. {@code qaware} has one.
+   */
+  private final int members;
+
   private QuestionAwareClassifier(
       int features,
       Map<String, Integer> sizes,
@@ -74,7 +80,12 @@ public final class QuestionAwareClassifier implements VqaModel {
       boolean route,
       Vocabulary words,
       AnswerSet answers,
-      Map<String, BitSet> allowed) {
+      Map<String, BitSet> allowed,
+      int members) {
+    if (members < 1) {
+      throw new IllegalArgumentException("members must be at least 1, got " + members);
+    }
+    this.members = members;
     this.features = features;
     this.sizes = Map.copyOf(sizes);
     this.dropout = dropout;
@@ -115,7 +126,14 @@ public final class QuestionAwareClassifier implements VqaModel {
         c.getBoolean("route-by-category"),
         Vocabulary.build(questions, c.getInt("min-word-count")),
         answers,
-        allowed);
+        allowed,
+        1);
+  }
+
+  /** The same model with {@code n} ensemble members (see {@link #members}). */
+  QuestionAwareClassifier withMembers(int n) {
+    return new QuestionAwareClassifier(
+        features, sizes, dropout, l2, maxQuestionLength, route, words, answers, allowed, n);
   }
 
   public static QuestionAwareClassifier fromJson(ObjectNode o) {
@@ -140,7 +158,8 @@ public final class QuestionAwareClassifier implements VqaModel {
         o.get("route-by-category").asBoolean(),
         Vocabulary.fromJson(o.get("words").toString()),
         answers,
-        allowed);
+        allowed,
+        o.has("members") ? o.get("members").asInt() : 1);
   }
 
   @Override
@@ -159,8 +178,45 @@ public final class QuestionAwareClassifier implements VqaModel {
     return out;
   }
 
+  /**
+   * The answers (as indices) a question of {@code category} may get: those seen with it in training
+   * when routing by category, else all {@code n}.
+   */
+  BitSet allowed(String category, int n) {
+    BitSet ok = route ? allowed.get(category) : null;
+    if (ok == null) {
+      ok = new BitSet();
+      ok.set(0, n);
+    }
+    return (BitSet) ok.clone();
+  }
+
   @Override
   public ComputationGraph newGraph(long seed, IUpdater updater) {
+    // Sizes are explicit rather than inferred from input types: the inference sets the embedding's
+    // nIn to the width of the id input (1) instead of the vocabulary size.
+    ComputationGraphConfiguration.GraphBuilder b =
+        new NeuralNetConfiguration.Builder()
+            .seed(seed)
+            .dataType(DataType.FLOAT)
+            .updater(updater)
+            .weightInit(WeightInit.XAVIER)
+            .l2(l2)
+            .graphBuilder()
+            .addInputs("image", "question");
+    String[] outputs = new String[members];
+    for (int m = 0; m < members; m++) {
+      // One member keeps the layer names qaware always had, so that its saved models still load.
+      String prefix = members == 1 ? "" : "m" + (m + 1) + "-";
+      outputs[m] = addMember(b, prefix);
+    }
+    ComputationGraph net = new ComputationGraph(b.setOutputs(outputs).build());
+    net.init();
+    return net;
+  }
+
+  /** One copy of the network, its layers named with {@code prefix}; returns its output's name. */
+  private String addMember(ComputationGraphConfiguration.GraphBuilder b, String prefix) {
     OutputLayer.Builder out =
         new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
             .nIn(sizes.get("hidden"))
@@ -169,57 +225,47 @@ public final class QuestionAwareClassifier implements VqaModel {
     if (dropout > 0) {
       out.dropOut(new Dropout(1 - dropout)); // on the fused layer's output; DL4J takes keep-prob
     }
-    // Sizes are explicit rather than inferred from input types: the inference sets the embedding's
-    // nIn to the width of the id input (1) instead of the vocabulary size.
-    ComputationGraphConfiguration conf =
-        new NeuralNetConfiguration.Builder()
-            .seed(seed)
-            .dataType(DataType.FLOAT)
-            .updater(updater)
-            .weightInit(WeightInit.XAVIER)
-            .l2(l2)
-            .graphBuilder()
-            .addInputs("image", "question")
-            .addLayer(
-                "image-projection",
-                new DenseLayer.Builder()
-                    .nIn(features)
-                    .nOut(sizes.get("image-projection"))
-                    .activation(Activation.RELU)
-                    .build(),
-                "image")
-            .addLayer(
-                "embedding",
-                new EmbeddingSequenceLayer.Builder()
-                    .nIn(words.size())
-                    .nOut(sizes.get("embedding"))
-                    .inputLength(maxQuestionLength)
-                    .build(),
-                "question")
-            .addLayer(
-                "question-lstm",
-                new LSTM.Builder()
-                    .nIn(sizes.get("embedding"))
-                    .nOut(sizes.get("lstm"))
-                    .activation(Activation.TANH)
-                    .build(),
-                "embedding")
-            .addVertex("question-last", new LastTimeStepVertex("question"), "question-lstm")
-            .addVertex("fused-input", new MergeVertex(), "image-projection", "question-last")
-            .addLayer(
-                "fused",
-                new DenseLayer.Builder()
-                    .nIn(sizes.get("image-projection") + sizes.get("lstm"))
-                    .nOut(sizes.get("hidden"))
-                    .activation(Activation.RELU)
-                    .build(),
-                "fused-input")
-            .addLayer("answer", out.build(), "fused")
-            .setOutputs("answer")
-            .build();
-    ComputationGraph net = new ComputationGraph(conf);
-    net.init();
-    return net;
+    b.addLayer(
+            prefix + "image-projection",
+            new DenseLayer.Builder()
+                .nIn(features)
+                .nOut(sizes.get("image-projection"))
+                .activation(Activation.RELU)
+                .build(),
+            "image")
+        .addLayer(
+            prefix + "embedding",
+            new EmbeddingSequenceLayer.Builder()
+                .nIn(words.size())
+                .nOut(sizes.get("embedding"))
+                .inputLength(maxQuestionLength)
+                .build(),
+            "question")
+        .addLayer(
+            prefix + "question-lstm",
+            new LSTM.Builder()
+                .nIn(sizes.get("embedding"))
+                .nOut(sizes.get("lstm"))
+                .activation(Activation.TANH)
+                .build(),
+            prefix + "embedding")
+        .addVertex(
+            prefix + "question-last", new LastTimeStepVertex("question"), prefix + "question-lstm")
+        .addVertex(
+            prefix + "fused-input",
+            new MergeVertex(),
+            prefix + "image-projection",
+            prefix + "question-last")
+        .addLayer(
+            prefix + "fused",
+            new DenseLayer.Builder()
+                .nIn(sizes.get("image-projection") + sizes.get("lstm"))
+                .nOut(sizes.get("hidden"))
+                .activation(Activation.RELU)
+                .build(),
+            prefix + "fused-input")
+        .addLayer(prefix + "answer", out.build(), prefix + "fused");
+    return prefix + "answer";
   }
 
   /** Word ids [n, length], left-padded without a mask ({@link Batches#leftPadded} says why). */
@@ -236,14 +282,20 @@ public final class QuestionAwareClassifier implements VqaModel {
 
   @Override
   public MultiDataSet batch(List<Example> examples) {
+    INDArray[] labels = new INDArray[members];
+    java.util.Arrays.fill(labels, ImageClassifier.oneHot(answers, examples));
     return new org.nd4j.linalg.dataset.MultiDataSet(
-        new INDArray[] {Batches.images(examples, features), questions(examples)},
-        new INDArray[] {ImageClassifier.oneHot(answers, examples)});
+        new INDArray[] {Batches.images(examples, features), questions(examples)}, labels);
   }
 
-  /** Softmax outputs [n, answers] for {@code examples}. */
+  /** Softmax outputs [n, answers] for {@code examples}, the mean over the members. */
   public INDArray probabilities(ComputationGraph net, List<Example> examples) {
-    return net.output(false, Batches.images(examples, features), questions(examples))[0];
+    INDArray[] out = net.output(false, Batches.images(examples, features), questions(examples));
+    INDArray p = out[0].dup();
+    for (int m = 1; m < out.length; m++) {
+      p.addi(out[m]);
+    }
+    return p.divi(out.length);
   }
 
   @Override
@@ -251,22 +303,24 @@ public final class QuestionAwareClassifier implements VqaModel {
     INDArray p = probabilities(net, examples);
     List<List<String>> out = new ArrayList<>(examples.size());
     for (int i = 0; i < examples.size(); i++) {
-      BitSet ok = route ? allowed.get(examples.get(i).category()) : null;
-      int best = -1;
-      double bestP = -1;
-      for (int k = 0; k < answers.size(); k++) {
-        if (ok != null && !ok.get(k)) {
-          continue;
-        }
-        double v = p.getDouble(i, k);
-        if (v > bestP) {
-          bestP = v;
-          best = k;
-        }
-      }
-      out.add(List.of(answers.answer(best)));
+      BitSet ok = allowed(examples.get(i).category(), answers.size());
+      out.add(List.of(answers.answer(argmax(p, i, ok))));
     }
     return out;
+  }
+
+  /** The most probable of the {@code candidates} answers in row {@code row} of {@code p}. */
+  static int argmax(INDArray p, int row, BitSet candidates) {
+    int best = -1;
+    double bestP = -1;
+    for (int k = candidates.nextSetBit(0); k >= 0; k = candidates.nextSetBit(k + 1)) {
+      double v = p.getDouble(row, k);
+      if (v > bestP) {
+        bestP = v;
+        best = k;
+      }
+    }
+    return best;
   }
 
   @Override
@@ -286,6 +340,9 @@ public final class QuestionAwareClassifier implements VqaModel {
       throw new IllegalStateException(e);
     }
     o.set("answers", answers.toJson());
+    if (members > 1) {
+      o.put("members", members);
+    }
     ObjectNode by = o.putObject("answers_by_category");
     allowed.forEach(
         (k, v) -> {

@@ -1,0 +1,132 @@
+package org.medvqa.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Our best VQA run file ({@code vqa-best.conf}, model kind {@code hybrid}) through {@code run}, on
+ * the synthetic release and on the same release laid out as VQA-RAD publishes its data, where the
+ * evaluation scores CLOSED and OPEN questions apart. {@link RunJobTest} makes the release and the
+ * tiny feature network.
+ */
+class BestRunTest extends SparkTestBase {
+  @TempDir static Path tmp;
+
+  /** RunJobTest's synthetic release and tiny network, made in this class's own folder. */
+  @BeforeAll
+  static void setUp() throws Exception {
+    RunJobTest.dir = tmp;
+    RunJobTest.fixtures();
+  }
+
+  @Test
+  void bestRunTrainsRemembersAndAnswersTheSyntheticRelease() throws Exception {
+    Path out = tmp.resolve("best");
+    Run r =
+        RunJobTest.run(
+            "vqa-best.conf", out, "medvqa.models.hybrid.hidden=64", "medvqa.eval.breakdown=true");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("offered to the nearest-neighbour memory"), r.out());
+    assertTrue(r.out().contains("top confusions"), "the breakdown is printed: " + r.out());
+    JsonNode spec = RunJobTest.json(out.resolve("model/spec.json"));
+    assertEquals("hybrid", spec.get("kind").asText());
+    java.util.Set<String> remembered = new java.util.HashSet<>();
+    spec.get("memory").forEach(m -> remembered.add(m.get("answer").asText()));
+    assertTrue(!remembered.isEmpty(), "abnormality training images are in memory");
+    // Each test question's answer obeys the hybrid's rules: an open abnormality question gets a
+    // remembered diagnosis, a yes/no question yes or no.
+    java.util.Map<String, String> answers = new java.util.HashMap<>();
+    for (String line : Files.readAllLines(out.resolve("predictions/submission.txt"))) {
+      answers.put(line.substring(0, line.indexOf('|')), line.substring(line.indexOf('|') + 1));
+    }
+    int open = 0;
+    int yesNo = 0;
+    for (String line : Files.readAllLines(out.resolve("predictions/ground-truth.txt"))) {
+      String[] f = line.split("\\|");
+      String a = answers.get(f[0]);
+      org.medvqa.core.QuestionForm form = org.medvqa.core.QuestionForm.of(f[2]);
+      if (form == org.medvqa.core.QuestionForm.YES_NO) {
+        yesNo++;
+        assertTrue(a.equals("yes") || a.equals("no"), line + " -> " + a);
+      } else if (f[1].equals("abnormality") && form == org.medvqa.core.QuestionForm.OPEN) {
+        open++;
+        assertTrue(remembered.contains(a), line + " -> " + a + " is not from memory");
+      }
+    }
+    assertTrue(open > 0 && yesNo > 0, open + " open abnormality, " + yesNo + " yes/no questions");
+    assertTrue(Files.exists(out.resolve("metrics.json")));
+  }
+
+  /** The synthetic training release rewritten in VQA-RAD's layout (JSON list, one image folder). */
+  static Path asVqaRad(Path target) throws Exception {
+    Path train = RunJobTest.release.resolve("ImageClef_2019_Training");
+    Path images = target.resolve("VQA_RAD Image Folder");
+    Files.createDirectories(images);
+    try (var s = Files.list(train.resolve("Train_images"))) {
+      for (Path p : s.toList()) {
+        Files.copy(p, images.resolve(p.getFileName()));
+      }
+    }
+    ObjectMapper json = new ObjectMapper();
+    ArrayNode list = json.createArrayNode();
+    int qid = 0;
+    for (String line : Files.readAllLines(train.resolve("All_QA_Pairs_train.txt"))) {
+      String[] f = line.split("\\|");
+      if (f.length != 3) {
+        continue;
+      }
+      ObjectNode o = list.addObject();
+      o.put("qid", qid++);
+      o.put("phrase_type", "freeform");
+      o.put("image_name", f[0] + ".jpg");
+      o.put("image_organ", "HEAD");
+      o.put("question", f[1]);
+      o.put("answer", f[2]);
+      boolean closed = f[2].equals("yes") || f[2].equals("no");
+      o.put("answer_type", closed ? "CLOSED" : "OPEN");
+    }
+    Files.writeString(
+        target.resolve("VQA_RAD Dataset Public.json"),
+        json.writerWithDefaultPrettyPrinter().writeValueAsString(list));
+    return target;
+  }
+
+  @Test
+  void vqaRadTrainsAndIsScoredOnClosedAndOpenQuestions() throws Exception {
+    Path rad = asVqaRad(tmp.resolve("VQA_RAD"));
+    List<Double> accuracies = new ArrayList<>();
+    for (String conf : List.of("vqa-majority.conf", "vqa-best.conf")) {
+      Path out = tmp.resolve("rad-" + conf);
+      Run r = RunJobTest.run(conf, rad, null, out);
+      assertEquals(0, r.code(), r.toString());
+      assertTrue(r.out().contains("release vqa-rad"), r.out());
+      JsonNode m = RunJobTest.json(out.resolve("metrics.json"));
+      JsonNode per = m.get("per_category");
+      assertTrue(per.has("closed") && per.has("open"), m.toString());
+      assertEquals(
+          m.get("count").asInt(),
+          per.get("closed").get("count").asInt() + per.get("open").get("count").asInt());
+      accuracies.add(m.get("accuracy").asDouble());
+      // Closed questions are those whose reference is yes or no here, and they are scored apart.
+      long closed =
+          Files.readAllLines(out.resolve("predictions/ground-truth.txt")).stream()
+              .filter(l -> l.endsWith("|yes") || l.endsWith("|no"))
+              .count();
+      assertEquals(closed, per.get("closed").get("count").asLong());
+    }
+    // The two runs share one seeded held-out split, so they are scored on the same questions.
+    assertEquals(2, accuracies.size());
+  }
+}

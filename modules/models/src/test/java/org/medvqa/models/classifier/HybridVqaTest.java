@@ -1,0 +1,128 @@
+package org.medvqa.models.classifier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.medvqa.models.Example;
+import org.medvqa.models.ModelKinds;
+import org.medvqa.models.VqaModel;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * The hybrid kind's two ways of answering, checked on an untrained graph so that what is asserted
+ * comes from them and not from learning: nearest-neighbour answers from its memory, and answers
+ * restricted by the question's form.
+ */
+class HybridVqaTest {
+  private static final int DIM = 32;
+
+  /**
+   * Realistic features: non-negative (pooled ReLU), with a large component shared by every image,
+   * so that a case's own signal is a small part of each vector; two images per case, the case's
+   * diagnosis its abnormality answer.
+   */
+  static List<Example> cases(int n, long seed, String suffix) {
+    Random centres = new Random(3);
+    Random r = new Random(seed);
+    float[] shared = new float[DIM];
+    for (int j = 0; j < DIM; j++) {
+      shared[j] = 2 + centres.nextFloat();
+    }
+    List<Example> out = new ArrayList<>();
+    for (int c = 0; c < n; c++) {
+      float[] centre = new float[DIM];
+      for (int j = 0; j < DIM; j++) {
+        centre[j] = shared[j] + 0.5f * Math.abs((float) centres.nextGaussian());
+      }
+      float[] f = new float[DIM];
+      for (int j = 0; j < DIM; j++) {
+        f[j] = Math.max(0, centre[j] + 0.05f * (float) r.nextGaussian());
+      }
+      String img = "case" + c + suffix;
+      out.add(
+          new Example(
+              img + "-a", img, "abnormality", f, "what is abnormal?", List.of("diagnosis " + c)));
+      out.add(
+          new Example(
+              img + "-y",
+              img,
+              "abnormality",
+              f,
+              "is this image normal?",
+              List.of(c % 2 == 0 ? "yes" : "no")));
+      out.add(
+          new Example(
+              img + "-m",
+              img,
+              "modality",
+              f,
+              "is this a t1, t2, or flair image?",
+              List.of(List.of("t1", "t2", "flair").get(c % 3))));
+    }
+    return out;
+  }
+
+  private static Config config() {
+    return ConfigFactory.parseString(
+            "medvqa.models.qaware { embedding = 4, lstm = 4, image-projection = 4, hidden = 4 }")
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve();
+  }
+
+  @Test
+  void openAbnormalityQuestionsGetTheirNearestCaseAndOthersObeyTheirForm() {
+    List<Example> train = cases(40, 1, "");
+    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
+    m.remember(train);
+    assertEquals(40, m.memorySize(), "one per (image, answer) of the kNN categories' open ones");
+    ComputationGraph net = m.newGraph(1, new Adam(1e-3));
+    List<Example> test = cases(40, 2, "'"); // the same cases, other images
+    List<List<String>> out = m.predict(net, test);
+    int right = 0;
+    for (int i = 0; i < test.size(); i++) {
+      Example e = test.get(i);
+      String a = out.get(i).get(0);
+      switch (e.sampleId().substring(e.sampleId().length() - 1)) {
+        case "a" -> right += a.equals(e.answer()) ? 1 : 0;
+        case "y" -> assertTrue(Set.of("yes", "no").contains(a), e.question() + " -> " + a);
+        default -> assertTrue(Set.of("t1", "t2", "flair").contains(a), e.question() + " -> " + a);
+      }
+    }
+    assertEquals(40, right, "every open abnormality question answered by its case's twin");
+  }
+
+  @Test
+  void theMemorySurvivesSavingAndKnnOffAnswersFromTheClassifier() {
+    List<Example> train = cases(20, 1, "");
+    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
+    m.remember(train);
+    ComputationGraph net = m.newGraph(1, new Adam(1e-3));
+    List<Example> test = cases(20, 2, "'");
+    VqaModel back = ModelKinds.fromJson(m.toJson().toString());
+    assertEquals(m.predict(net, test), back.predict(net, test));
+    assertEquals(20, ((HybridVqa) back).memorySize());
+
+    Config noKnn =
+        ConfigFactory.parseString("medvqa.models.hybrid.knn.categories = []")
+            .withFallback(config())
+            .resolve();
+    HybridVqa plain = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, noKnn, train);
+    plain.remember(train);
+    assertEquals(0, plain.memorySize());
+    long distinct =
+        plain.predict(net, test).stream()
+            .filter(x -> x.get(0).startsWith("diagnosis"))
+            .map(x -> x.get(0))
+            .distinct()
+            .count();
+    assertTrue(distinct < 20, "an untrained classifier does not name every case: " + distinct);
+  }
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""The lever table of a `hybrid` run (make runs-2019-best, make runs-rad).
+
+The hybrid model answers with three levers on top of the question-aware network: question-form
+restriction, and nearest-neighbour answers for some categories. They act at prediction only, so
+each row here predicts the run's held-out split with the run's own trained weights and one
+combination of levers (a copy of the model folder whose spec.json switches them), then scores it
+with the project's evaluator. Rows differ by the levers alone, not by training noise.
+
+Usage: hybrid_levers.py --bin bin/medvqa --run work/runs-2019/vqa-best [--qaware <qaware run>]
+"""
+import argparse
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+LEVERS = [
+    ("network only (argmax within the category)", False, []),
+    ("+ question form (yes/no, choice options)", True, []),
+    ("+ nearest-neighbour abnormality (k from the run)", True, None),
+    ("nearest-neighbour abnormality, no question form", False, None),
+]
+
+
+def medvqa(binary, *args):
+    r = subprocess.run([binary, *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.stderr.write(r.stdout + r.stderr)
+        raise SystemExit(f"{binary} {args[0]} failed ({r.returncode})")
+    return r.stdout
+
+
+def score(binary, run, model, name):
+    work = run / "levers" / name
+    if work.exists():
+        shutil.rmtree(work)
+    work.parent.mkdir(parents=True, exist_ok=True)
+    medvqa(binary, "predict", "--set", f"medvqa.predict.model={model}",
+           "--set", f"medvqa.predict.manifest={run / 'ingest-train'}",
+           "--set", "medvqa.predict.split=heldout",
+           "--set", f"medvqa.predict.features={features(run)}",
+           "--set", "medvqa.predict.features-key=image_sha256",
+           "--set", f"medvqa.predict.out={work}")
+    out = work / "metrics.json"
+    medvqa(binary, "evaluate", "--set", "medvqa.eval.task=vqa",
+           "--set", f"medvqa.eval.ground-truth={work / 'ground-truth.txt'}",
+           "--set", f"medvqa.eval.submission={work / 'submission.txt'}",
+           "--set", f"medvqa.eval.output={out}")
+    answers = {line.split("|", 1)[1].strip() for line in
+               (work / "submission.txt").read_text(encoding="utf-8").splitlines()}
+    return json.loads(out.read_text(encoding="utf-8")), len(answers)
+
+
+def features(run):
+    prov = json.loads((run / "provenance.json").read_text(encoding="utf-8"))
+    return prov["notes"]["feature_cache"]
+
+
+def row(label, m, distinct):
+    per = m.get("per_category", {})
+    cells = " ".join(f"{per[c]['accuracy']:>8.4f}" if c in per else f"{'':>8}"
+                     for c in sorted(per))
+    return f"{label:<52} {m['accuracy']:>8.4f} {m['bleu']:>8.4f} {distinct:>8}  {cells}"
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--bin", required=True)
+    p.add_argument("--run", required=True)
+    a = p.parse_args()
+    run = pathlib.Path(a.run)
+    spec = json.loads((run / "model" / "spec.json").read_text(encoding="utf-8"))
+    if spec.get("kind") != "hybrid":
+        raise SystemExit(f"{run}/model is a {spec.get('kind')} model, not hybrid")
+    cats = None
+    rows = []
+    for label, form, knn in LEVERS:
+        name = "".join(ch if ch.isalnum() else "-" for ch in label.lower()).strip("-")[:40]
+        model = run / "levers" / (name + "-model")
+        if model.exists():
+            shutil.rmtree(model)
+        shutil.copytree(run / "model", model)
+        s = dict(spec)
+        s["restrict-by-form"] = form
+        if knn is not None:
+            s["knn_categories"] = knn
+        (model / "spec.json").write_text(json.dumps(s), encoding="utf-8")
+        # Hadoop's local file system checks a file against its .crc sibling: the copy's is stale.
+        (model / ".spec.json.crc").unlink(missing_ok=True)
+        m, distinct = score(a.bin, run, model, name)
+        cats = sorted(m.get("per_category", {}))
+        rows.append(row(label, m, distinct))
+    print(f"{'levers (same trained weights)':<52} {'accuracy':>8} {'bleu':>8} {'answers':>8}  "
+          + " ".join(f"{c[:8]:>8}" for c in cats))
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
