@@ -71,19 +71,27 @@ class VqaRadIngestTest extends SparkTestBase {
     return root;
   }
 
+  /** Ingest of {@link #release} made in {@code dir}, every reject allowed, plus {@code extra}. */
+  private static Run ingest(Path dir, Path out, String... extra) throws Exception {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "ingest",
+                "--set",
+                set("medvqa.ingest.release", release(dir.resolve("VQA_RAD"))),
+                "--set",
+                set("medvqa.ingest.out", out),
+                "--set",
+                "medvqa.ingest.max-rejected-fraction=1.0"));
+    args.addAll(List.of(extra));
+    return medvqa(args.toArray(new String[0]));
+  }
+
   @Test
   void bothSplitsAnswerTypeAndOrganAreReadAndEveryBadRecordIsRejected(@TempDir Path dir)
       throws Exception {
     Path out = dir.resolve("ingest");
-    Run r =
-        medvqa(
-            "ingest",
-            "--set",
-            set("medvqa.ingest.release", release(dir.resolve("VQA_RAD"))),
-            "--set",
-            set("medvqa.ingest.out", out),
-            "--set",
-            "medvqa.ingest.max-rejected-fraction=1.0");
+    Run r = ingest(dir, out);
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.out().contains("notes.json: a JSON file without VQA-RAD's keys"), r.toString());
     Dataset<Row> m = spark.read().parquet(out.resolve("manifest").toString());
@@ -121,17 +129,7 @@ class VqaRadIngestTest extends SparkTestBase {
   @Test
   void onlyTheSplitsAskedForAreKeptAndTheOthersCounted(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("ingest");
-    Run r =
-        medvqa(
-            "ingest",
-            "--set",
-            set("medvqa.ingest.release", release(dir.resolve("VQA_RAD"))),
-            "--set",
-            set("medvqa.ingest.out", out),
-            "--set",
-            "medvqa.ingest.splits=[test]",
-            "--set",
-            "medvqa.ingest.max-rejected-fraction=1.0");
+    Run r = ingest(dir, out, "--set", "medvqa.ingest.splits=[test]");
     assertEquals(0, r.code(), r.toString());
     Dataset<Row> m = spark.read().parquet(out.resolve("manifest").toString());
     assertEquals(2, m.count());
