@@ -22,7 +22,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -562,7 +566,7 @@ public final class IngestJob implements Job {
     }
     ReleaseLayout.Plan plan =
         ReleaseLayout.detect(
-            texts, dirs, path -> firstLine(files, path), release.isEmpty() ? null : release);
+            texts, dirs, path -> lines(files, path), release.isEmpty() ? null : release);
     return ReleaseLayout.withVqaRad(plan, jsons, dirs, path -> head(files, path), "train");
   }
 
@@ -582,18 +586,28 @@ public final class IngestJob implements Job {
         : new Path(root, p);
   }
 
-  private static String firstLine(HadoopFiles files, String path) {
-    try (InputStream in = files.open(new Path(path))) {
-      StrictLines lines = new StrictLines(in);
-      while (lines.hasNext()) {
-        StrictLines.Line l = lines.next();
-        if (l.text() != null && !l.text().isBlank()) {
-          return l.text();
-        }
-      }
-      return null;
+  /**
+   * The non-blank lines of a text file that decode as UTF-8 (a line that does not is reported when
+   * the file is parsed), read as the stream is consumed; closing the stream closes the file.
+   */
+  private static Stream<String> lines(HadoopFiles files, String path) {
+    InputStream in;
+    try {
+      in = files.open(new Path(path));
     } catch (IOException e) {
       throw new JobFailure("cannot read " + path + ": " + e.getMessage());
     }
+    return StreamSupport.stream(
+            Spliterators.spliteratorUnknownSize(new StrictLines(in), Spliterator.ORDERED), false)
+        .map(StrictLines.Line::text)
+        .filter(t -> t != null && !t.isBlank())
+        .onClose(
+            () -> {
+              try {
+                in.close();
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
   }
 }

@@ -252,4 +252,39 @@ class IngestJobTest extends SparkTestBase {
     assertTrue(rej.get(0).getString(3).contains("reference answers for image t3"), rej.toString());
     assertEquals(3, rej.get(0).getInt(1));
   }
+
+  /**
+   * The 2021 VQG test as the organisers ship it: references {@code image|q1|q2|…}, images, and
+   * {@code Task2-VQGeneration2021-TestSet.txt}, one image id per line, which is read as a listing
+   * (no records, no rejects) rather than as reference answers with every line rejected.
+   */
+  @Test
+  void vqg2021TestReleaseWithItsIdListingIngestsWithoutRejects(@TempDir Path dir) throws Exception {
+    Path root = dir.resolve("VQA-Med-2021-Task2-VQGeneration-TestSet");
+    Path images = root.resolve("VQGeneration_2021_Test_Images");
+    Files.createDirectories(images);
+    for (String id : List.of("synpic101", "synpic102")) {
+      Files.write(images.resolve(id + ".jpg"), jpeg(20, 20, 3));
+    }
+    Files.writeString(
+        root.resolve("Task2-VQGeneration2021-TestSet-ReferenceQuestions.txt"),
+        "synpic101|what is abnormal in the ct?|what is seen in this image?\n"
+            + "synpic102|what organ is shown?|is this normal?|what plane is this?\n");
+    Files.writeString(root.resolve("Task2-VQGeneration2021-TestSet.txt"), "synpic101\nsynpic102\n");
+    Path out = dir.resolve("ingest");
+    Run r =
+        medvqa(
+            "ingest",
+            "--set",
+            "medvqa.ingest.release=" + root,
+            "--set",
+            "medvqa.ingest.out=" + out);
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.toString().contains("image-ids"), r.toString());
+    Dataset<Row> m = spark.read().parquet(out.resolve("manifest").toString());
+    assertEquals(5, m.filter("task = 'vqg' and split = 'test'").count());
+    String prov = Files.readString(out.resolve("provenance.json"));
+    assertTrue(prov.contains("\"records_rejected\" : 0"), prov);
+    assertTrue(prov.contains("\"records_out\" : 5"), prov);
+  }
 }

@@ -2,24 +2,28 @@ package org.medvqa.core.release;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.medvqa.core.Category;
 
 /**
  * Detects how a VQA-Med release folder is laid out: which text files hold which records in which
  * split, and which image folder each one refers to. Works from a listing (so it is a pure function
  * a test can call) and from the first line of each text file, which tells apart formats that file
- * names alone do not (a 2019 test file with or without answers, VQG references).
+ * names alone do not (a 2019 test file with or without answers, VQG references); a file whose first
+ * line has no '|' is read on until one has, since a file with none is a listing of image ids.
  *
  * <p>Known layouts: 2019 ({@code All_QA_Pairs_train.txt}, {@code QAPairsByCategory/C1_Modality_
  * train.txt}…, {@code Train_images/}, the test file {@code image|category|question|answer}); 2020
  * ({@code VQAnswering_2020_Train_QA_pairs.txt} + images, VQG {@code image|question} files); 2021
- * (VQA validation/test files, VQG test {@code image|q1|q2|…}). A file that fits none of them is
- * listed as ignored with the reason, never read silently as something else.
+ * (VQA validation/test files, VQG test {@code image|q1|q2|…} and its id listing {@code
+ * Task2-VQGeneration2021-TestSet.txt}). A file that fits none of them is listed as ignored with the
+ * reason, never read silently as something else.
  */
 public final class ReleaseLayout {
   private static final Pattern CATEGORY_FILE =
@@ -51,13 +55,14 @@ public final class ReleaseLayout {
    *
    * @param textFiles full URIs of the release's .txt files
    * @param imageDirs full URIs of the folders that hold images
-   * @param firstLine reads the first non-blank line of a text file (null if it has none)
+   * @param lines the non-blank lines of a text file, read lazily: detection takes the first, and
+   *     more only while they have no '|' ({@link #formatLine}); it closes the stream
    * @param release release name, or null to take the year from the paths ("custom" if none)
    */
   public static Plan detect(
       List<String> textFiles,
       List<String> imageDirs,
-      Function<String, String> firstLine,
+      Function<String, Stream<String>> lines,
       String release) {
     List<TextSource> sources = new ArrayList<>();
     List<Ignored> ignored = new ArrayList<>();
@@ -109,10 +114,20 @@ public final class ReleaseLayout {
         ignored.add(new Ignored(path, "image id listing (the QA files name the images)"));
         continue;
       }
-      String head = firstLine.apply(path);
+      String head;
+      try (Stream<String> text = lines.apply(path)) {
+        head = formatLine(text.iterator());
+      }
       if (head == null) {
         // An empty file is kept as a source so that the job reports it as a rejected record.
         sources.add(new TextSource(path, TextFormat.QA, split, task, null, imageDir));
+        continue;
+      }
+      if (!head.contains("|")) {
+        // No line has a '|': one image id per line, whatever the name says (the 2021 VQG test's
+        // Task2-VQGeneration2021-TestSet.txt). Read as such, for no records, so that it is never
+        // taken for answers and a line that is no valid id is still rejected naming it.
+        sources.add(new TextSource(path, TextFormat.IMAGE_IDS, split, task, null, imageDir));
         continue;
       }
       TextFormat format = sniff(head, task);
@@ -175,7 +190,23 @@ public final class ReleaseLayout {
     return m.find() ? m.group(1) : null;
   }
 
-  /** The format of a file from its first line. */
+  /**
+   * The line a file's format is told from, among its non-blank {@code lines}: the first, or, when
+   * that has no '|', the first that has one (a file of pairs whose first line lost its separators
+   * is read as pairs, that line rejected for its field count); the first again when none has, which
+   * makes the file a listing of image ids. Null for no lines. Reads no further than the line it
+   * returns, so a listing is read whole and any other file up to its first '|'.
+   */
+  static String formatLine(Iterator<String> lines) {
+    String first = lines.hasNext() ? lines.next() : null;
+    String line = first;
+    while (line != null && !line.contains("|") && lines.hasNext()) {
+      line = lines.next();
+    }
+    return line != null && line.contains("|") ? line : first;
+  }
+
+  /** The format of a file from a line of it with a '|' ({@link #formatLine}). */
   static TextFormat sniff(String line, String task) {
     String[] f = line.split("\\|", -1);
     boolean secondIsCategory = f.length >= 2 && Category.fromNameOrNull(f[1]) != null;

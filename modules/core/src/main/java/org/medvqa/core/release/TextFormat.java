@@ -18,7 +18,11 @@ public enum TextFormat {
   VQG_REFS(2, Integer.MAX_VALUE),
   /** {@code image|a1|a2|…}: reference answers keyed by image (2021 VQA). */
   ANSWERS(2, Integer.MAX_VALUE),
-  /** One image id per line: listings such as train_ImageIDs.txt; read for nothing. */
+  /**
+   * One image id per line: listings such as train_ImageIDs.txt or the 2021 VQG test's
+   * Task2-VQGeneration2021-TestSet.txt (detected as any file none of whose lines has a '|'); read
+   * for no records, each line's id checked.
+   */
   IMAGE_IDS(1, 1),
   /**
    * VQA-RAD's JSON list of question objects (split, answer type and organ per object); read by

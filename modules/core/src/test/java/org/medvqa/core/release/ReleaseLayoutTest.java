@@ -6,14 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.medvqa.core.Category;
 
-/** Detection on the file listings of each release layout, with their first lines. */
+/** Detection on the file listings of each release layout, with their contents. */
 class ReleaseLayoutTest {
   private static ReleaseLayout.Plan detect(Map<String, String> files, List<String> dirs) {
-    return ReleaseLayout.detect(List.copyOf(files.keySet()), dirs, files::get, null);
+    return ReleaseLayout.detect(List.copyOf(files.keySet()), dirs, linesOf(files), null);
+  }
+
+  /** The non-blank lines of each file, as ingest gives them to detection. */
+  static Function<String, Stream<String>> linesOf(Map<String, String> files) {
+    return path -> files.get(path).lines().filter(l -> !l.isBlank());
   }
 
   private static TextSource byName(ReleaseLayout.Plan p, String name) {

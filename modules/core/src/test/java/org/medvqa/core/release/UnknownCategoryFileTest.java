@@ -26,7 +26,10 @@ class UnknownCategoryFileTest {
             r + "QAPairsByCategory/C5_Colour_train.txt", "synpic1|what colour is it?|grey");
     ReleaseLayout.Plan p =
         ReleaseLayout.detect(
-            List.copyOf(files.keySet()), List.of(r + "Train_images"), files::get, null);
+            List.copyOf(files.keySet()),
+            List.of(r + "Train_images"),
+            ReleaseLayoutTest.linesOf(files),
+            null);
     TextSource colour =
         p.sources().stream()
             .filter(s -> s.fileName().equals("C5_Colour_train.txt"))
