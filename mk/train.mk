@@ -6,8 +6,14 @@
 #                      $(WORK)/features (about 10 minutes for the 3,200 images on 2 cores)
 #   make runs-2019-vae the VAE runs of the README's table (VQA runs 1, 3, 4; VQG runs 1-3) on the
 #                      same split, on 2 CPU cores: sizes 128 instead of the paper's 512, learning
-#                      rate 3e-3 and 10 epochs (VAE_CPU_SETTINGS; empty it for the paper's settings,
-#                      several hours per run here).
+#                      rate 1e-3, one training worker (on 2 cores one worker is faster than two and
+#                      takes twice the optimiser steps per epoch), 20 epochs, the VQG runs
+#                      VQG_2019_EPOCHS (VAE_CPU_SETTINGS;
+#                      empty it for the paper's settings, hours per run here). Each run's
+#                      model/probes.jsonl has the collapse probes per epoch; the VQA runs are
+#                      followed by their decoding-lever table (scripts/levers.py).
+#   make runs-rad-vqg  VQG runs 1-3 on VQA-RAD's free-form questions (held-out 10% of its images,
+#                      seeded), same CPU settings, beside the constant floor (vqg-baseline-rad)
 #   make vqa-run2-2019 paper run 2: run 1 with more training data. The paper's extra release (2020)
 #                      is not on this machine; the extra data here are one augment-questions rewrite
 #                      of every training question of run 1's ingest (needs make vectors)
@@ -23,13 +29,18 @@ TRAIN_2019 := $(SHARED_DATA)/vqa-med-2019/ImageClef_2019_Training
 VAE_RUNS_2019 ?= vqa-run1 vqa-run3 vqa-run4 vqg-run1 vqg-run2 vqg-run3
 VAE_CPU_SETTINGS ?= --set medvqa.models.vae-vqa.embedding=128 --set medvqa.models.vae-vqa.hidden=128 \
   --set medvqa.models.vae-vqg.embedding=128 --set medvqa.models.vae-vqg.hidden=128 \
-  --set medvqa.training.learning-rate=3e-3 --set medvqa.training.epochs=10
+  --set medvqa.training.learning-rate=1e-3 --set medvqa.training.workers=1 \
+  --set medvqa.training.epochs=20
+# The VQG runs' epochs: 2019 has 11,456 training questions of up to 30 tokens, VQA-RAD 1,584.
+VQG_2019_EPOCHS ?= 8
+VQG_RAD_EPOCHS ?= 15
 BENCH_TRAIN_RUN ?= $(WORK)/runs-2019/vqa-run5
 BENCH_VAE_RUN ?= $(WORK)/runs-2019/vqa-run1
 BENCH_VAE_EPOCHS ?= 3
 BENCH_VAE_PEER_BATCHES ?= 0
 
-.PHONY: runs-2019 runs-2019-best runs-rad runs-2019-vae vqa-run2-2019 vqg-baseline-2019 bench-train bench-vae
+.PHONY: runs-2019 runs-2019-best runs-rad runs-2019-vae runs-rad-vqg vqa-run2-2019 vqg-baseline-2019 \
+  vqg-baseline-rad bench-train bench-vae
 
 runs-2019: build weights
 	@test -d $(TRAIN_2019) || { echo "no VQA-Med 2019 data at $(TRAIN_2019) (see README: Data)"; exit 2; }
@@ -46,11 +57,14 @@ runs-2019-vae: build weights
 	@first=$(firstword $(VAE_RUNS_2019)); for r in $(VAE_RUNS_2019); do \
 	  if [ $$r = $$first ]; then src="--set medvqa.data.train=$(TRAIN_2019) --set medvqa.ingest.release-name=2019"; \
 	  else src="--set medvqa.data.train=$(WORK)/runs-2019/$$first/ingest-train"; fi; \
+	  case $$r in vqg-*) ep="--set medvqa.training.epochs=$(VQG_2019_EPOCHS)";; *) ep="";; esac; \
 	  echo "== $$r"; \
-	  MEDVQA_MASTER='local[2]' bin/medvqa run --config conf/runs/$$r.conf $$src $(VAE_CPU_SETTINGS) \
-	    --set medvqa.out=$(WORK)/runs-2019/$$r || exit 1; \
+	  MEDVQA_MASTER='local[2]' bin/medvqa run --config conf/runs/$$r.conf $$src $(VAE_CPU_SETTINGS) $$ep \
+	    --set medvqa.eval.breakdown=true --set medvqa.out=$(WORK)/runs-2019/$$r || exit 1; \
 	done
 	@for r in $(VAE_RUNS_2019); do echo "$$r: $$(cat $(WORK)/runs-2019/$$r/metrics.json | tr -d '\n' | cut -c1-160)"; done
+	@for r in $(filter vqa-%,$(VAE_RUNS_2019)); do echo "== levers: $$r"; \
+	  python3 scripts/levers.py --bin bin/medvqa --run $(WORK)/runs-2019/$$r || exit 1; done
 
 # Ours, the best VQA model (conf/runs/vqa-best.conf, model kind hybrid), on the same split as
 # runs-2019: one run (training and the per-category and question-form breakdown), then the lever
@@ -61,7 +75,7 @@ runs-2019-best: build weights
 	bin/medvqa run --config conf/runs/vqa-best.conf --set medvqa.data.train=$(TRAIN_2019) \
 	  --set medvqa.ingest.release-name=2019 --set medvqa.eval.breakdown=true \
 	  --set medvqa.out=$(WORK)/runs-2019/vqa-best
-	python3 scripts/hybrid_levers.py --bin bin/medvqa --run $(WORK)/runs-2019/vqa-best
+	python3 scripts/levers.py --bin bin/medvqa --run $(WORK)/runs-2019/vqa-best
 
 # VQA-RAD (../shared/data/vqa-rad, its published layout) as a second benchmark: the VQA models on
 # a seeded 10% of its training images, scored overall and on CLOSED and OPEN questions apart.
@@ -104,6 +118,32 @@ vqg-baseline-2019: build
 	  --set medvqa.eval.ground-truth=$(WORK)/runs-2019/vqg-run1/predictions/ground-truth.txt \
 	  --set medvqa.eval.submission=$(VQG_BASELINE)/submission.txt --set medvqa.eval.output=$(VQG_BASELINE)/metrics.json
 	@cat $(VQG_BASELINE)/metrics.json
+
+# VQG on free-form questions: VQA-RAD's training questions, its held-out 10% of images generated for
+# (each scored against its own questions), then the floor on the same images.
+VQG_RUNS ?= vqg-run1 vqg-run2 vqg-run3
+runs-rad-vqg: build weights
+	@test -d $(RAD) || { echo "no VQA-RAD data at $(RAD) (see README: Data)"; exit 2; }
+	@for r in $(VQG_RUNS); do \
+	  echo "== $$r"; rm -rf $(WORK)/runs-rad/$$r; \
+	  MEDVQA_MASTER='local[2]' bin/medvqa run --config conf/runs/$$r.conf --set medvqa.data.train=$(RAD) \
+	    $(VAE_CPU_SETTINGS) --set medvqa.training.epochs=$(VQG_RAD_EPOCHS) \
+	    --set medvqa.out=$(WORK)/runs-rad/$$r || exit 1; \
+	done
+	$(MAKE) vqg-baseline-rad
+	@for r in $(VQG_RUNS) vqg-baseline; do echo "$$r: $$(cat $(WORK)/runs-rad/$$r/metrics.json | tr -d '\n' | cut -c1-160)"; done
+
+VQG_BASELINE_RAD := $(WORK)/runs-rad/vqg-baseline
+vqg-baseline-rad: build
+	@test -f $(WORK)/runs-rad/vqg-run1/predictions/ground-truth.txt || { echo "run make runs-rad-vqg first"; exit 2; }
+	@mkdir -p $(VQG_BASELINE_RAD)
+	python3 scripts/vqg_constant_baseline.py --vqa-rad "$(RAD)/VQA_RAD Dataset Public.json" \
+	  --ground-truth $(WORK)/runs-rad/vqg-run1/predictions/ground-truth.txt --out $(VQG_BASELINE_RAD)/submission.txt
+	@rm -f $(VQG_BASELINE_RAD)/metrics.json
+	bin/medvqa evaluate --set medvqa.eval.task=vqg \
+	  --set medvqa.eval.ground-truth=$(WORK)/runs-rad/vqg-run1/predictions/ground-truth.txt \
+	  --set medvqa.eval.submission=$(VQG_BASELINE_RAD)/submission.txt --set medvqa.eval.output=$(VQG_BASELINE_RAD)/metrics.json
+	@cat $(VQG_BASELINE_RAD)/metrics.json
 
 bench-train: torch-deps
 	@test -f $(BENCH_TRAIN_RUN)/ingest-train/provenance.json || { echo "bench-train trains on the ingest and feature cache of $(BENCH_TRAIN_RUN): run make runs-2019 first"; exit 2; }

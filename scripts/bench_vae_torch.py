@@ -106,44 +106,49 @@ class VaeVqa(nn.Module):
         s = h["spec"]
         f, e, hid, z = s["features"], s["embedding"], s["hidden"], s["z"]
         self.w = (s["lambda-answer"], s["lambda-kl"], s["lambda-image"], s["lambda-question"])
-        self.image_encoder = nn.Linear(f, hid)                      # image-encoder, tanh -> h_v
+        self.image_encoder = nn.Linear(f, hid)                      # image-encoder, ReLU -> h_v
         self.question_embedding = nn.Embedding(h["question_words"], e)
         self.question_lstm = nn.LSTM(e, hid, batch_first=True)      # -> last step = h_q
         self.fusion = nn.Linear(2 * hid, hid)                       # [h_v, h_q] -> tanh
         self.mu = nn.Linear(hid, z)
         self.logvar = nn.Linear(hid, z)
+        nn.init.constant_(self.logvar.bias, -5.0)                   # VaeGraph.LOGVAR_BIAS
         self.decoder_embedding = nn.Embedding(h["answer_words"], e)
-        self.decoder_lstm = nn.LSTM(e + z, hid, batch_first=True)   # [embedded word, z] per step
+        self.word_dropout = nn.Dropout(s.get("word-dropout", 0.0))
+        # [embedded word, fused encoding, z] per step (VaeGraph.addCondition)
+        self.decoder_lstm = nn.LSTM(e + hid + z, hid, batch_first=True)
         self.answer = nn.Linear(hid, h["answer_words"])             # softmax via cross_entropy
 
-        def mlp():                                                  # z -> dense tanh -> dense tanh
-            return nn.Sequential(nn.Linear(z, hid), nn.Tanh(), nn.Linear(hid, hid), nn.Tanh())
+        def mlp():                                                  # z -> dense tanh -> dense
+            return nn.Sequential(nn.Linear(z, hid), nn.Tanh(), nn.Linear(hid, hid))
 
         self.image_reconstruction = mlp() if s["reconstruct-image"] else None
         self.question_reconstruction = mlp() if s["reconstruct-question"] else None
 
     def forward(self, x, q, a_in, a_out):
         n, steps = a_in.shape
-        h_v = torch.tanh(self.image_encoder(x))
+        h_v = torch.relu(self.image_encoder(x))                     # x standardised by the export
         h_q = self.question_lstm(self.question_embedding(q))[0][:, -1]  # left-padded, no mask
         fused = torch.tanh(self.fusion(torch.cat([h_v, h_q], 1)))
         mu, logvar = self.mu(fused), self.logvar(fused)
         eps = torch.randn_like(mu)                                  # fresh per minibatch
         z = mu + torch.exp(logvar / 2) * eps
-        dec_in = torch.cat([self.decoder_embedding(a_in), z.unsqueeze(1).expand(n, steps, z.shape[1])], 2)
+        cond = torch.cat([fused, z], 1).unsqueeze(1).expand(n, steps, fused.shape[1] + z.shape[1])
+        dec_in = torch.cat([self.word_dropout(self.decoder_embedding(a_in)), cond], 2)
         logits = self.answer(self.decoder_lstm(dec_in)[0])
-        # RnnOutputLayer + LossSparseMCXENT, no mask: summed over examples and steps, / minibatch.
+        # TokenXent: the real tokens' cross-entropy (targets <pad> = 0 left out), summed per
+        # example, / minibatch.
         ce = nn.functional.cross_entropy(logits.reshape(n * steps, -1), a_out.reshape(-1),
-                                         reduction="sum") / n
+                                         ignore_index=0, reduction="sum") / n
         # GaussianKl: 1/2 sum_z(mu^2 + exp(logvar) - 1 - logvar) per example, mean over the minibatch.
         kl = 0.5 * (mu * mu + torch.exp(logvar) - 1 - logvar).sum(1).mean()
         loss = self.w[0] * ce + self.w[1] * kl
-        # SquaredResidual: mean over the hidden units of (target - reconstruction)^2, mean over the
-        # minibatch; the target is not detached (DL4J has no stop-gradient vertex).
+        # DetachedSquaredError: mean over the hidden units of (target - reconstruction)^2, mean
+        # over the minibatch, the target detached.
         if self.image_reconstruction is not None:
-            loss = loss + self.w[2] * (h_v - self.image_reconstruction(z)).pow(2).mean()
+            loss = loss + self.w[2] * (h_v.detach() - self.image_reconstruction(z)).pow(2).mean()
         if self.question_reconstruction is not None:
-            loss = loss + self.w[3] * (h_q - self.question_reconstruction(z)).pow(2).mean()
+            loss = loss + self.w[3] * (h_q.detach() - self.question_reconstruction(z)).pow(2).mean()
         return loss
 
 

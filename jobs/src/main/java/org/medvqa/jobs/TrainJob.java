@@ -31,8 +31,10 @@ import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.models.Example;
 import org.medvqa.models.MemoryModel;
 import org.medvqa.models.ModelKinds;
+import org.medvqa.models.ScaledFeatures;
 import org.medvqa.models.VqaModel;
 import org.medvqa.models.classifier.FineTunedClassifier;
+import org.medvqa.training.FeatureMoments;
 import org.medvqa.training.SparkTrainer;
 import org.medvqa.training.TrainingFailure;
 import org.medvqa.training.TrainingSettings;
@@ -303,6 +305,11 @@ public final class TrainJob implements Job {
       throw new JobFailure("cannot train " + kind + " on split '" + split + "': " + e.getMessage());
     }
     text = null;
+    if (model instanceof ScaledFeatures scaled) {
+      // Statistics of every training feature, not of the text the model was fitted on.
+      model =
+          scaled.withScaler(FeatureMoments.of(trainRows, Examples.FEATURE, first.image().length));
+    }
     if (model instanceof MemoryModel memoryModel) {
       remember(ctx, memoryModel, trainRows);
     }
@@ -391,6 +398,12 @@ public final class TrainJob implements Job {
       StringBuilder metrics = new StringBuilder();
       outcome.epochs().forEach(m -> metrics.append(m.toJson()).append('\n'));
       files.write(new Path(tmp, SparkTrainer.metricsFileName()), metrics.toString());
+      Path probes = new Path(work, SparkTrainer.probesFileName());
+      if (files.exists(probes)) {
+        files.write(
+            new Path(tmp, SparkTrainer.probesFileName()),
+            new String(files.readAll(probes), java.nio.charset.StandardCharsets.UTF_8));
+      }
       EpochMetrics kept = outcome.epochs().get(outcome.keptEpoch() - 1);
       files.write(
           new Path(tmp, "training.json"),

@@ -30,21 +30,6 @@ public final class Batches {
     return Nd4j.create(flat, new long[] {examples.size(), length}, DataType.FLOAT);
   }
 
-  /**
-   * {@link #images}, each row scaled to unit L2 norm (rows of zeros stay zero), as VQA models
-   * commonly feed pooled CNN features. The VAEs need it: through their tanh projection, raw
-   * ResNet50 features (2048 values of order 1) let each Adam step move a unit's input by about
-   * learning rate × 2048 × mean |x|, so the projection saturates at once and the image path drowns
-   * the question's (VaeVqaTest: 2048-d synthetic features scaled to unit RMS gave accuracy 0.26
-   * where the test asks for 0.8, which unit norm passes); at unit norm the step is that divided by
-   * about 45.
-   */
-  public static INDArray imagesAtUnitNorm(List<Example> examples, int length) {
-    INDArray x = images(examples, length);
-    INDArray norm = x.norm2(1).addi(1e-12).reshape(x.size(0), 1);
-    return x.diviColumnVector(norm);
-  }
-
   /** The length of the first image array among {@code examples}; 2048 (ResNet50) without one. */
   public static int featureSize(List<Example> examples) {
     for (Example e : examples) {

@@ -71,6 +71,15 @@ public interface VqaModel extends Serializable {
     return Batches.accuracy(predict(net, validation), validation);
   }
 
+  /**
+   * Named measurements of how the trained graph uses its inputs, taken on held-out examples after
+   * each epoch and logged beside the validation score (the VAEs: spread of the latent, decoder
+   * weights, loss with another example's latent). Empty by default.
+   */
+  default java.util.Map<String, Double> probes(ComputationGraph net, List<Example> validation) {
+    return java.util.Map.of();
+  }
+
   /** Kind, hyper-parameters and fitted vocabularies; {@link ModelKinds#fromJson} reads it back. */
   ObjectNode toJson();
 }

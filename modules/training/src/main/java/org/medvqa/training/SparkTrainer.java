@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -77,6 +78,10 @@ public final class SparkTrainer {
   static final String BEST = "best.zip";
   static final String STATE = "state.json";
   static final String METRICS = "metrics.jsonl";
+
+  /** Per epoch, the model's {@link VqaModel#probes} (VAEs only). */
+  static final String PROBES = "probes.jsonl";
+
   static final String BATCHES = "batches";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int VALIDATION_CHUNK = 256;
@@ -207,6 +212,7 @@ public final class SparkTrainer {
       double seconds = (System.nanoTime() - t0) / 1e9;
       net = spark.getNetwork();
       double[] val = validate(model, net, validation);
+      writeProbes(work, epoch, model.probes(net, validation));
       boolean improved = val[1] > bestScore || bestEpoch == 0;
       if (improved) {
         bestScore = val[1];
@@ -467,10 +473,44 @@ public final class SparkTrainer {
     return out;
   }
 
+  /**
+   * Appends the model's probes of this epoch to {@link #PROBES} (one JSON object per epoch, earlier
+   * epochs' lines kept across a resume) and logs them; nothing for a model without probes.
+   */
+  private void writeProbes(Path work, int epoch, Map<String, Double> probes) throws IOException {
+    if (probes.isEmpty()) {
+      return;
+    }
+    Path file = new Path(work, PROBES);
+    StringBuilder b = new StringBuilder();
+    if (files.exists(file)) {
+      for (String line :
+          new String(files.readAll(file), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+        if (!line.isBlank() && !line.contains("\"epoch\":" + epoch + ",")) {
+          b.append(line).append('\n');
+        }
+      }
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode o =
+        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    o.put("epoch", epoch);
+    probes.forEach(o::put);
+    b.append(o).append('\n');
+    files.write(file, b.toString());
+    StringBuilder line = new StringBuilder("probes after epoch " + epoch + ":");
+    probes.forEach((k, v) -> line.append(String.format(Locale.ROOT, " %s %.4f", k, v)));
+    log.accept(line.toString());
+  }
+
   private void writeMetrics(Path work, List<EpochMetrics> history) throws IOException {
     StringBuilder b = new StringBuilder();
     history.forEach(m -> b.append(m.toJson()).append('\n'));
     files.write(new Path(work, METRICS), b.toString());
+  }
+
+  /** The probes file of a work folder or model directory ({@link VqaModel#probes}). */
+  public static String probesFileName() {
+    return PROBES;
   }
 
   /** The metrics file of a work folder or model directory. */

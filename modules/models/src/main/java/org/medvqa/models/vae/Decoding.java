@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.medvqa.models.text.Vocabulary;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -29,6 +30,33 @@ final class Decoding {
     void reorder(int[] parents);
   }
 
+  /**
+   * Which words may follow a prefix, per sequence (for example the answers a question's category
+   * allows, as a trie); {@code null} allows every word. A constraint that allows nothing is ignored
+   * rather than leaving a sequence without a word.
+   */
+  interface Constraint {
+    java.util.BitSet allowed(int sequence, int[] prefix);
+
+    /** No constraint. */
+    Constraint NONE = (sequence, prefix) -> null;
+  }
+
+  /** Log-probabilities of {@code row} with the words {@code c} does not allow at -infinity. */
+  private static double[] restrict(double[] row, Constraint c, int sequence, int[] prefix) {
+    java.util.BitSet allowed = c.allowed(sequence, prefix);
+    if (allowed == null || allowed.isEmpty()) {
+      return row;
+    }
+    double[] out = row.clone();
+    for (int v = 0; v < out.length; v++) {
+      if (!allowed.get(v)) {
+        out[v] = Double.NEGATIVE_INFINITY;
+      }
+    }
+    return out;
+  }
+
   private static boolean allowed(int id) {
     return id != Vocabulary.PAD_ID && id != Vocabulary.START_ID && id != Vocabulary.UNKNOWN_ID;
   }
@@ -45,24 +73,97 @@ final class Decoding {
   }
 
   /**
-   * Word ids for each row of {@code z} [n, z] from the decoder-only graph, by {@code how} ({@code
-   * greedy}, or {@code beam} of {@code width}), at most {@code maxLength} steps.
+   * Word ids for each row of {@code condition} [n, c] from the decoder-only graph, by {@code how}
+   * ({@code greedy}, or {@code beam} of {@code width} ranked with {@code lengthNorm}), at most
+   * {@code maxLength} steps, within {@code constraint}.
    */
   static List<int[]> decode(
-      ComputationGraph decoder, INDArray z, String how, int width, int maxLength) {
-    int n = (int) z.size(0);
+      ComputationGraph decoder,
+      INDArray condition,
+      String how,
+      int width,
+      int maxLength,
+      double lengthNorm,
+      Constraint constraint) {
+    int n = (int) condition.size(0);
     if (how.equals("greedy")) {
-      return greedy(new GraphStepper(decoder, z), n, maxLength);
+      return greedy(new GraphStepper(decoder, condition), n, maxLength, constraint);
     }
     int[] rows = new int[n * width];
     for (int r = 0; r < rows.length; r++) {
       rows[r] = r / width;
     }
-    return beam(new GraphStepper(decoder, z.getRows(rows)), n, width, maxLength);
+    return beam(
+        new GraphStepper(decoder, condition.getRows(rows)),
+        n,
+        width,
+        maxLength,
+        lengthNorm,
+        constraint);
   }
 
   /** The most probable word at each step, for {@code rows} independent rows. */
   static List<int[]> greedy(Stepper s, int rows, int maxLength) {
+    return greedy(s, rows, maxLength, Constraint.NONE);
+  }
+
+  /** {@link #greedy(Stepper, int, int)} within {@code c} (row r is sequence r). */
+  static List<int[]> greedy(Stepper s, int rows, int maxLength, Constraint c) {
+    return walk(s, rows, maxLength, c, (r, lp) -> argmax(lp));
+  }
+
+  /**
+   * One word drawn at each step from the decoder's distribution (sharpened or flattened by {@code
+   * temperature}), each row with its own random source, so the same row and seed give the same
+   * text. Used for diverse generated questions, where greedy and beam search return the same mode
+   * for nearby latents.
+   */
+  static List<int[]> sample(
+      Stepper s, int rows, int maxLength, Random[] random, double temperature, Constraint c) {
+    if (!(temperature > 0)) {
+      throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
+    }
+    return walk(
+        s,
+        rows,
+        maxLength,
+        c,
+        (r, lp) -> {
+          double max = lp[argmax(lp)];
+          double[] w = new double[lp.length];
+          double total = 0;
+          for (int v = 0; v < lp.length; v++) {
+            w[v] = allowed(v) ? Math.exp((lp[v] - max) / temperature) : 0;
+            total += w[v];
+          }
+          double u = random[r].nextDouble() * total;
+          for (int v = 0; v < w.length; v++) {
+            u -= w[v];
+            if (u <= 0 && w[v] > 0) {
+              return v;
+            }
+          }
+          return argmax(lp);
+        });
+  }
+
+  private interface Chooser {
+    int choose(int row, double[] logProbabilities);
+  }
+
+  private static int argmax(double[] lp) {
+    int best = -1;
+    for (int v = 0; v < lp.length; v++) {
+      if (allowed(v) && (best < 0 || lp[v] > lp[best])) {
+        best = v;
+      }
+    }
+    return best;
+  }
+
+  /** One word per row and step, by {@code choose}, until every row has ended. */
+  private static List<int[]> walk(
+      Stepper s, int rows, int maxLength, Constraint c, Chooser choose) {
     checkLength(maxLength);
     List<List<Integer>> out = new ArrayList<>();
     for (int r = 0; r < rows; r++) {
@@ -82,12 +183,8 @@ final class Decoding {
           previous[r] = Vocabulary.PAD_ID;
           continue;
         }
-        int best = -1;
-        for (int v = 0; v < lp[r].length; v++) {
-          if (allowed(v) && (best < 0 || lp[r][v] > lp[r][best])) {
-            best = v;
-          }
-        }
+        int[] prefix = out.get(r).stream().mapToInt(Integer::intValue).toArray();
+        int best = choose.choose(r, restrict(lp[r], c, r, prefix));
         if (best == Vocabulary.END_ID) {
           done[r] = true;
         } else {
@@ -115,16 +212,27 @@ final class Decoding {
           .thenComparingInt(Candidate::beam)
           .thenComparingInt(Candidate::word);
 
+  /** Beam search ranked by summed log-probability (no length normalisation), unconstrained. */
+  static List<int[]> beam(Stepper s, int n, int width, int maxLength) {
+    return beam(s, n, width, maxLength, 0, Constraint.NONE);
+  }
+
   /**
    * Beam search of {@code width} for {@code n} sequences; {@code s} has {@code n * width} rows,
-   * sequence i in rows {@code i * width .. i * width + width - 1}. Hypotheses are ranked by their
-   * summed log-probability (no length normalisation); a sequence stops once it has {@code width}
-   * finished hypotheses or its best finished one beats every open one. Width 1 is greedy decoding.
+   * sequence i in rows {@code i * width .. i * width + width - 1}. Finished hypotheses are ranked
+   * by their summed log-probability divided by (words + 1)^{@code lengthNorm} (the +1 counts {@code
+   * </s>}): with 0, a sum, which favours short outputs since every word costs probability; with 1,
+   * the mean per token. A sequence stops once it has {@code width} finished hypotheses or its best
+   * finished one beats the best any open one could still reach. Width 1 is greedy decoding.
    */
-  static List<int[]> beam(Stepper s, int n, int width, int maxLength) {
+  static List<int[]> beam(
+      Stepper s, int n, int width, int maxLength, double lengthNorm, Constraint constraint) {
     checkLength(maxLength);
     if (width < 1) {
       throw new IllegalArgumentException("beam width must be at least 1, got " + width);
+    }
+    if (!(lengthNorm >= 0)) {
+      throw new IllegalArgumentException("length-norm must be >= 0, got " + lengthNorm);
     }
     int rows = n * width;
     double[] score = new double[rows];
@@ -161,8 +269,9 @@ final class Decoding {
             if (score[base + b] == Double.NEGATIVE_INFINITY) {
               continue;
             }
-            for (int v : top(lp[base + b], width + 1)) {
-              double sc = score[base + b] + lp[base + b][v];
+            double[] row = restrict(lp[base + b], constraint, i, words[base + b]);
+            for (int v : top(row, width + 1)) {
+              double sc = score[base + b] + row[v];
               if (sc > Double.NEGATIVE_INFINITY) {
                 cands.add(new Candidate(sc, b, v));
               }
@@ -173,9 +282,9 @@ final class Decoding {
           for (Candidate c : cands) {
             int[] prefix = words[base + c.beam()];
             if (c.word() == Vocabulary.END_ID || last) {
-              fin.add(
-                  new Hypothesis(
-                      c.word() == Vocabulary.END_ID ? prefix : append(prefix, c), c.score()));
+              int[] w = c.word() == Vocabulary.END_ID ? prefix : append(prefix, c);
+              int tokens = w.length + (c.word() == Vocabulary.END_ID ? 1 : 0);
+              fin.add(new Hypothesis(w, c.score() / Math.pow(tokens, lengthNorm)));
               if (last && fin.size() >= width) {
                 break;
               }
@@ -190,7 +299,11 @@ final class Decoding {
               }
             }
           }
-          double bestOpen = alive > 0 ? nextScore[base] : Double.NEGATIVE_INFINITY;
+          // An open hypothesis only loses probability, and at most maxLength tokens divide it.
+          double bestOpen =
+              alive > 0
+                  ? nextScore[base] / Math.pow(maxLength, lengthNorm)
+                  : Double.NEGATIVE_INFINITY;
           double bestDone =
               fin.stream().mapToDouble(Hypothesis::score).max().orElse(Double.NEGATIVE_INFINITY);
           done[i] = alive == 0 || fin.size() >= width || bestDone >= bestOpen;
@@ -261,7 +374,7 @@ final class Decoding {
 
   /**
    * Steps a decoder-only graph ({@link VaeGraph#decoderOnly}) with rnnTimeStep; each row has its
-   * own latent vector (a row of {@code z}) and LSTM state.
+   * own condition (a row of {@code z}: the deterministic path and the latent) and LSTM state.
    */
   static final class GraphStepper implements Stepper {
     private final ComputationGraph decoder;

@@ -15,7 +15,9 @@ public final class HalfExp extends BaseActivationFunction {
 
   @Override
   public INDArray getActivation(INDArray in, boolean training) {
-    // In place, like DL4J's own activations.
+    // In place, like DL4J's own activations (a new array would sit outside the layer's activation
+    // workspace). ActivationLayer hands its input over without a copy at inference, so the graph
+    // puts a copying vertex before it (VaeGraph.addLatent): logvar is read back after a pass.
     return Transforms.exp(in.muli(0.5), false);
   }
 

@@ -12,14 +12,14 @@ final class Sequences {
   private Sequences() {}
 
   /**
-   * Teacher forcing over {@code length} steps, without masks: targets {@code w1 .. wk </s> </s> ..}
-   * [n, 1, length] (ids, for sparse cross-entropy) and inputs, the previous target at each step
-   * {@code <s> w1 .. wk </s> ..} [n, 1, length]. A text of {@code length} words or more is cut and
-   * has no {@code </s>}.
+   * Teacher forcing over {@code length} steps, without mask arrays: targets {@code w1 .. wk </s>
+   * <pad> ..} [n, 1, length] (ids, for sparse cross-entropy) and inputs, the previous target at
+   * each step {@code <s> w1 .. wk </s> <pad> ..} [n, 1, length]. A text of {@code length} words or
+   * more is cut and has no {@code </s>}.
    *
-   * <p>The steps after the end are trained to repeat {@code </s>} rather than masked out: decoding
-   * stops at the first {@code </s>} anyway, and label masks are what DL4J's minibatch merging and
-   * Spark training mishandled (see the training module's README), so the VAE carries none.
+   * <p>The steps after the end carry {@code <pad>} targets, which {@link TokenXent} leaves out of
+   * the loss: the mask travels inside the labels, because label mask arrays are what DL4J's
+   * minibatch merging and Spark training mishandled (see the training module's README).
    */
   static INDArray[] teacherForcing(List<List<String>> texts, Vocabulary words, int length) {
     int n = texts.size();
@@ -28,7 +28,10 @@ final class Sequences {
     for (int i = 0; i < n; i++) {
       List<String> t = texts.get(i);
       for (int j = 0; j < length; j++) {
-        out[i * length + j] = j < t.size() ? words.id(t.get(j)) : Vocabulary.END_ID;
+        out[i * length + j] =
+            j < t.size()
+                ? words.id(t.get(j))
+                : j == t.size() ? Vocabulary.END_ID : Vocabulary.PAD_ID;
         in[i * length + j] = j == 0 ? Vocabulary.START_ID : out[i * length + j - 1];
       }
     }

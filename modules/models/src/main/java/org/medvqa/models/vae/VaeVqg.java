@@ -16,6 +16,8 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.medvqa.models.Batches;
 import org.medvqa.models.Example;
+import org.medvqa.models.FeatureScaler;
+import org.medvqa.models.ScaledFeatures;
 import org.medvqa.models.VqaModel;
 import org.medvqa.models.text.Tokens;
 import org.medvqa.models.text.Vocabulary;
@@ -32,20 +34,22 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * is encoded into a Gaussian latent z, and an LSTM generates a question from z. Several questions
  * per image come from several draws of z around the posterior mean.
  *
- * <p>Graph inputs, in {@link #batch} order: {@code image} [n, features] at unit L2 norm ({@link
- * Batches#imagesAtUnitNorm}); {@code question-in} [n, 1, output-length] the previous question word
- * at each step ({@code <s> w1 .. wk </s> ..}, no mask: see {@link Sequences#teacherForcing});
- * {@code eps} [n, z]. Encoder: image -> dense tanh = h_v -> mu, logvar; z = mu + exp(logvar / 2) *
- * eps. Outputs: {@code question} (cross-entropy against {@code w1 .. wk </s>}, λ1), {@code kl} (λ2)
- * and, when switched on, {@code image-reconstruction} (an MLP z -> h_v against h_v, λ3), both with
- * dummy [n, 1] labels.
+ * <p>Graph inputs, in {@link #batch} order: {@code image} [n, features] standardised per dimension
+ * ({@link FeatureScaler}); {@code question-in} [n, 1, output-length] the previous question word at
+ * each step ({@code <s> w1 .. wk </s> <pad> ..}, no mask array: see {@link
+ * Sequences#teacherForcing}); {@code eps} [n, z]. Encoder: image -> dense ReLU = h_v -> mu, logvar;
+ * z = mu + exp(logvar / 2) * eps. Decoder: at each step [embedding of the previous word (with word
+ * dropout), h_v, z] -> LSTM -> softmax; h_v is the noise-free image path ({@link
+ * VaeGraph#addCondition}). Outputs: {@code question} (cross-entropy of the real tokens, λ1), {@code
+ * kl} (λ2) and, when switched on, {@code image-reconstruction} (an MLP z -> h_v against h_v
+ * detached, λ3), both with dummy [n, 1] labels.
  *
  * <p>Questions are split with {@link Tokens#wordsAndMarks}, so "plane?" and "plane" share the word
  * "plane" and the question mark is a token of its own; the generated tokens are joined with single
  * spaces ("what is the plane ?"), which the VQG evaluator's lower-casing and punctuation stripping
  * turns into the same words as the reference.
  */
-public final class VaeVqg implements VqaModel {
+public final class VaeVqg implements VqaModel, ScaledFeatures {
   public static final String KIND = "vae-vqg";
 
   public static final String IMAGE = "image";
@@ -54,6 +58,9 @@ public final class VaeVqg implements VqaModel {
   public static final String QUESTION = "question";
   public static final String KL = VaeGraph.KL;
   public static final String IMAGE_RECONSTRUCTION = "image-reconstruction";
+
+  /** h_v: the image's encoding, the decoder's noise-free condition. */
+  static final String IMAGE_ENCODER = "image-encoder";
 
   /** Index of {@link #EPS} among the inputs. */
   public static final int EPS_INPUT = 2;
@@ -74,6 +81,9 @@ public final class VaeVqg implements VqaModel {
   private final int questionsPerImage;
   private final long seed;
   private final Vocabulary words;
+  private final double wordDropout;
+  private final double temperature;
+  private final FeatureScaler scaler;
 
   VaeVqg(
       int features,
@@ -87,7 +97,10 @@ public final class VaeVqg implements VqaModel {
       int beamWidth,
       int questionsPerImage,
       long seed,
-      Vocabulary words) {
+      Vocabulary words,
+      double wordDropout,
+      double temperature,
+      FeatureScaler scaler) {
     new VaeVqa.Losses(lambdaQuestion, lambdaKl, lambdaImage, 0, reconstructImage, false);
     if (outputLength < 1) {
       throw new IllegalArgumentException("output-length must be at least 1, got " + outputLength);
@@ -97,6 +110,10 @@ public final class VaeVqg implements VqaModel {
           "questions-per-image must be at least 1, got " + questionsPerImage);
     }
     VaeVqa.checkDecoding(decoding, beamWidth);
+    if (!(temperature > 0) || Double.isInfinite(temperature)) {
+      throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
+    }
+    scaler.requireWidth(features);
     this.features = features;
     this.sizes = sizes;
     this.lambdaQuestion = lambdaQuestion;
@@ -109,18 +126,23 @@ public final class VaeVqg implements VqaModel {
     this.questionsPerImage = questionsPerImage;
     this.seed = seed;
     this.words = words;
+    this.wordDropout = wordDropout;
+    this.temperature = temperature;
+    this.scaler = scaler;
   }
 
   /**
-   * Settings from {@code c} (the {@code medvqa.models.vae-vqg} block); the question vocabulary from
-   * {@code training}.
+   * Settings from {@code c} (the {@code medvqa.models.vae-vqg} block); feature statistics from
+   * those of {@code training} that carry a feature ({@link #withScaler} replaces them); the
+   * question vocabulary from {@code training}.
    */
   public static VaeVqg fit(Config c, List<Example> training) {
     c.checkValid(ConfigFactory.defaultReference().getConfig("medvqa.models." + KIND));
     List<List<String>> questions = new ArrayList<>();
     training.forEach(e -> questions.add(Tokens.wordsAndMarks(e.question())));
+    int features = Batches.featureSize(training);
     return new VaeVqg(
-        Batches.featureSize(training),
+        features,
         new VaeGraph.Sizes(c.getInt("embedding"), c.getInt("hidden"), c.getInt("z")),
         c.getDouble("lambda-question"),
         c.getDouble("lambda-kl"),
@@ -131,11 +153,18 @@ public final class VaeVqg implements VqaModel {
         c.getInt("beam-width"),
         c.getInt("questions-per-image"),
         c.getLong("seed"),
-        Vocabulary.build(questions, c.getInt("min-word-count")));
+        Vocabulary.build(questions, c.getInt("min-word-count")),
+        c.getDouble("word-dropout"),
+        c.getDouble("temperature"),
+        FeatureScaler.fit(training, features));
   }
 
-  /** Reads what {@link #toJson} wrote. */
+  /**
+   * Reads what {@link #toJson} wrote. A spec written before the decoder read the deterministic path
+   * (no feature statistics) belongs to a graph of another layout and is refused by name.
+   */
   public static VaeVqg fromJson(ObjectNode o) {
+    VaeGraph.requireCurrentLayout(o, KIND);
     return new VaeVqg(
         o.get("features").asInt(),
         new VaeGraph.Sizes(o.get("embedding").asInt(), o.get("hidden").asInt(), o.get("z").asInt()),
@@ -148,7 +177,10 @@ public final class VaeVqg implements VqaModel {
         o.get("beam-width").asInt(),
         o.get("questions-per-image").asInt(),
         o.get("seed").asLong(),
-        Vocabulary.fromJson(o.get("words").toString()));
+        Vocabulary.fromJson(o.get("words").toString()),
+        o.get("word-dropout").asDouble(),
+        o.get("temperature").asDouble(),
+        FeatureScaler.fromJson(o.get("feature-scaler")));
   }
 
   @Override
@@ -168,12 +200,35 @@ public final class VaeVqg implements VqaModel {
     o.put("beam-width", beamWidth);
     o.put("questions-per-image", questionsPerImage);
     o.put("seed", seed);
+    o.put("word-dropout", wordDropout);
+    o.put("temperature", temperature);
+    o.set("feature-scaler", scaler.toJson());
     try {
       o.set("words", JSON.readTree(words.toJson()));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
     return o;
+  }
+
+  @Override
+  public VaeVqg withScaler(FeatureScaler newScaler) {
+    return new VaeVqg(
+        features,
+        sizes,
+        lambdaQuestion,
+        lambdaKl,
+        lambdaImage,
+        reconstructImage,
+        outputLength,
+        decoding,
+        beamWidth,
+        questionsPerImage,
+        seed,
+        words,
+        wordDropout,
+        temperature,
+        newScaler);
   }
 
   @Override
@@ -202,13 +257,22 @@ public final class VaeVqg implements VqaModel {
         VaeGraph.builder(seed, updater, dataType)
             .addInputs(inputs().toArray(new String[0]))
             .addLayer(
-                "image-encoder", VaeGraph.dense(features, sizes.hidden(), Activation.TANH), IMAGE);
-    VaeGraph.addLatent(g, "image-encoder", sizes.hidden(), sizes.z(), lambdaKl);
+                IMAGE_ENCODER, VaeGraph.dense(features, sizes.hidden(), Activation.RELU), IMAGE);
+    VaeGraph.addLatent(g, IMAGE_ENCODER, sizes.hidden(), sizes.z(), lambdaKl);
     VaeGraph.addDecoder(
-        g, VaeGraph.Z, QUESTION_IN, outputLength, sizes, words.size(), QUESTION, lambdaQuestion);
+        g,
+        VaeGraph.CONDITION,
+        VaeGraph.addCondition(g, IMAGE_ENCODER, sizes.hidden(), sizes),
+        QUESTION_IN,
+        outputLength,
+        sizes,
+        words.size(),
+        QUESTION,
+        lambdaQuestion,
+        wordDropout);
     if (reconstructImage) {
       VaeGraph.addReconstruction(
-          g, IMAGE_RECONSTRUCTION, "image-encoder", sizes.hidden(), sizes, lambdaImage);
+          g, IMAGE_RECONSTRUCTION, IMAGE_ENCODER, sizes.hidden(), sizes, lambdaImage);
     }
     ComputationGraph net =
         new ComputationGraph(g.setOutputs(outputs().toArray(new String[0])).build());
@@ -227,7 +291,7 @@ public final class VaeVqg implements VqaModel {
             ? new INDArray[] {q[1], Sequences.dummy(n), Sequences.dummy(n)}
             : new INDArray[] {q[1], Sequences.dummy(n)};
     return new org.nd4j.linalg.dataset.MultiDataSet(
-        new INDArray[] {Batches.imagesAtUnitNorm(examples, features), q[0], eps}, labels);
+        new INDArray[] {scaler.apply(examples), q[0], eps}, labels);
   }
 
   /** Inputs in {@link #inputs} order, labels in {@link #outputs} order; eps is N(0, 1) noise. */
@@ -241,63 +305,115 @@ public final class VaeVqg implements VqaModel {
     return new NoiseLoader(EPS_INPUT);
   }
 
-  /** The posterior's mu and logvar [n, z] for {@code examples}. */
+  /** h_v, the posterior's mu and logvar, each [n, ·], for {@code examples}. */
   INDArray[] encode(ComputationGraph net, List<Example> examples) {
     int n = examples.size();
     DataType dt = net.getConfiguration().getDataType();
     INDArray[] in = {
-      Batches.imagesAtUnitNorm(examples, features).castTo(dt),
+      scaler.apply(examples).castTo(dt),
       Nd4j.zeros(dt, n, 1, outputLength),
       Nd4j.zeros(dt, n, sizes.z())
     };
     // No masks; but a previous score() leaves its minibatch's masks on the graph.
     net.clearLayerMaskArrays();
     Map<String, INDArray> acts = net.feedForward(in, false);
-    return new INDArray[] {acts.get(VaeGraph.MU), acts.get(VaeGraph.LOGVAR)};
+    return new INDArray[] {
+      acts.get(IMAGE_ENCODER).castTo(DataType.FLOAT),
+      acts.get(VaeGraph.MU).castTo(DataType.FLOAT),
+      acts.get(VaeGraph.LOGVAR).castTo(DataType.FLOAT)
+    };
   }
 
   /**
    * Up to {@code questions-per-image} distinct questions per example: first the one decoded from
-   * the posterior mean, then from draws z = mu + sigma * eps (twice as many draws as questions
-   * wanted, so duplicates can be replaced). The draws are seeded by the configured seed and the
-   * image id, so an image gets the same questions whatever batch it is in.
+   * the posterior mean with the configured search (the image's most likely question), then
+   * questions sampled word by word (at the configured temperature) from draws z = mu + sigma * eps
+   * at the model's own sigma, up to four draws per question wanted so duplicates can be replaced.
+   * Nearby latents decode to the same mode, so sampling is what makes the questions differ. The
+   * draws are seeded by the configured seed and the image id, so an image gets the same questions
+   * whatever batch it is in.
    */
   @Override
   public List<List<String>> predict(ComputationGraph net, List<Example> examples) {
-    ComputationGraph decoder =
-        VaeGraph.decoderOnly(net, QUESTION_IN, sizes, words.size(), QUESTION);
-    int draws = questionsPerImage == 1 ? 1 : 2 * questionsPerImage;
+    ComputationGraph decoderOnly = decoderOnly(net);
+    int draws = questionsPerImage == 1 ? 0 : 4 * questionsPerImage;
     List<List<String>> out = new ArrayList<>(examples.size());
     for (int from = 0; from < examples.size(); from += CHUNK) {
       List<Example> chunk = examples.subList(from, Math.min(examples.size(), from + CHUNK));
       int n = chunk.size();
       INDArray[] post = encode(net, chunk);
-      INDArray sigma = Transforms.exp(post[1].castTo(DataType.FLOAT).mul(0.5), false);
-      INDArray eps = Nd4j.zeros(DataType.FLOAT, n * draws, sizes.z());
-      int[] rows = new int[n * draws];
-      for (int i = 0; i < n; i++) {
-        Random r = new Random(seed * 31 + String.valueOf(chunk.get(i).imageId()).hashCode());
-        for (int d = 0; d < draws; d++) {
-          rows[i * draws + d] = i;
-          if (d > 0) {
-            eps.putRow(i * draws + d, Sequences.noise(1, sizes.z(), r));
+      INDArray mode = Nd4j.concat(1, post[0], post[1]);
+      List<int[]> first =
+          Decoding.decode(
+              decoderOnly, mode, decoding, beamWidth, outputLength, 0, Decoding.Constraint.NONE);
+      List<int[]> sampled = List.of();
+      if (draws > 0) {
+        INDArray sigma = Transforms.exp(post[2].mul(0.5), false);
+        INDArray condition = Nd4j.zeros(DataType.FLOAT, n * draws, sizes.hidden() + sizes.z());
+        Random[] random = new Random[n * draws];
+        for (int i = 0; i < n; i++) {
+          Random r = new Random(seed * 31 + String.valueOf(chunk.get(i).imageId()).hashCode());
+          for (int d = 0; d < draws; d++) {
+            INDArray z =
+                post[1]
+                    .getRow(i)
+                    .add(sigma.getRow(i).mul(Sequences.noise(1, sizes.z(), r).reshape(sizes.z())));
+            condition.putRow(i * draws + d, Nd4j.concat(0, post[0].getRow(i), z));
+            random[i * draws + d] = new Random(r.nextLong());
           }
         }
+        sampled =
+            Decoding.sample(
+                new Decoding.GraphStepper(decoderOnly, condition),
+                n * draws,
+                outputLength,
+                random,
+                temperature,
+                Decoding.Constraint.NONE);
       }
-      INDArray z = post[0].castTo(DataType.FLOAT).getRows(rows).addi(sigma.getRows(rows).muli(eps));
-      List<int[]> ids = Decoding.decode(decoder, z, decoding, beamWidth, outputLength);
       for (int i = 0; i < n; i++) {
         Set<String> distinct = new LinkedHashSet<>();
+        addQuestion(distinct, first.get(i));
         for (int d = 0; d < draws && distinct.size() < questionsPerImage; d++) {
-          String q = Tokens.join(words.decode(ids.get(i * draws + d)));
-          if (!q.isEmpty()) {
-            distinct.add(q);
-          }
+          addQuestion(distinct, sampled.get(i * draws + d));
         }
         out.add(List.copyOf(distinct));
       }
     }
     return out;
+  }
+
+  /** {@link Probes} on the first 128 of {@code validation}. */
+  @Override
+  public Map<String, Double> probes(ComputationGraph net, List<Example> validation) {
+    List<Example> some = validation.subList(0, Math.min(CHUNK, validation.size()));
+    if (some.size() < 2) {
+      return Map.of();
+    }
+    INDArray[] post = encode(net, some);
+    List<List<String>> questions = new ArrayList<>();
+    some.forEach(e -> questions.add(Tokens.wordsAndMarks(e.question())));
+    return Probes.measure(
+        net,
+        decoderOnly(net),
+        Nd4j.concat(1, post[0], post[1]),
+        post[1],
+        post[2],
+        Sequences.teacherForcing(questions, words, outputLength),
+        sizes.embedding(),
+        sizes.hidden());
+  }
+
+  private ComputationGraph decoderOnly(ComputationGraph net) {
+    return VaeGraph.decoderOnly(
+        net, QUESTION_IN, sizes.hidden() + sizes.z(), sizes, words.size(), QUESTION);
+  }
+
+  private void addQuestion(Set<String> distinct, int[] ids) {
+    String q = Tokens.join(words.decode(ids));
+    if (!q.isEmpty()) {
+      distinct.add(q);
+    }
   }
 
   /** Minus the mean validation loss (all weighted terms), with noise drawn from the seed. */

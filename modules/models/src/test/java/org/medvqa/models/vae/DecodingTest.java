@@ -2,6 +2,7 @@ package org.medvqa.models.vae;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -147,6 +148,111 @@ class DecodingTest {
     }
   }
 
+  /** With length normalisation too, width 1 is greedy: one hypothesis has nothing to rank. */
+  @Test
+  void lengthNormalisedBeamOfWidthOneIsGreedy() {
+    for (long seed = 0; seed < 40; seed++) {
+      int n = 4;
+      List<int[]> greedy = Decoding.greedy(new Scripted(n, Map.of(), seed), n, 6);
+      List<int[]> beam =
+          Decoding.beam(new Scripted(n, Map.of(), seed), n, 1, 6, 1.0, Decoding.Constraint.NONE);
+      for (int i = 0; i < n; i++) {
+        assertArrayEquals(greedy.get(i), beam.get(i), "seed " + seed + ", row " + i);
+      }
+    }
+  }
+
+  /**
+   * "5" alone scores log 0.5 + log 0.5 (with its end); "6 7 8" scores log 0.5 + 3 log 0.7: summed,
+   * the short one wins; per token (length-norm 1), the long one does.
+   */
+  @Test
+  void lengthNormalisationStopsFavouringShortOutputs() {
+    double[] first = new double[V];
+    first[5] = 0.5;
+    first[6] = 0.5;
+    Map<List<Integer>, double[]> t =
+        Map.of(
+            prefix(),
+            first,
+            prefix(5),
+            peak(END, 0.5),
+            prefix(6),
+            peak(7, 0.7),
+            prefix(6, 7),
+            peak(8, 0.7),
+            prefix(6, 7, 8),
+            peak(END, 0.7));
+    assertArrayEquals(
+        new int[] {5},
+        Decoding.beam(new Scripted(2, t, 1), 1, 2, 6, 0, Decoding.Constraint.NONE).get(0));
+    assertArrayEquals(
+        new int[] {6, 7, 8},
+        Decoding.beam(new Scripted(2, t, 1), 1, 2, 6, 1.0, Decoding.Constraint.NONE).get(0));
+  }
+
+  /** Within a trie of two answers, the search writes one of them even where others score higher. */
+  @Test
+  void constrainedSearchWritesOnlyAllowedAnswers() {
+    AnswerTrie trie = AnswerTrie.of(List.of(new int[] {4, 5}, new int[] {6}));
+    Decoding.Constraint c = (sequence, prefix) -> trie.next(prefix);
+    for (long seed = 0; seed < 20; seed++) {
+      int[] g = Decoding.greedy(new Scripted(1, Map.of(), seed), 1, 6, c).get(0);
+      int[] b = Decoding.beam(new Scripted(3, Map.of(), seed), 1, 3, 6, 0.7, c).get(0);
+      for (int[] out : List.of(g, b)) {
+        assertTrue(
+            Arrays.equals(out, new int[] {4, 5}) || Arrays.equals(out, new int[] {6}),
+            "seed " + seed + ": " + Arrays.toString(out));
+      }
+    }
+  }
+
+  /** Seeded sampling: the same seeds give the same texts, different seeds give different ones. */
+  @Test
+  void samplingIsSeededAndVaries() {
+    int rows = 8;
+    Random[] a = new Random[rows];
+    Random[] b = new Random[rows];
+    for (int r = 0; r < rows; r++) {
+      a[r] = new Random(r);
+      b[r] = new Random(r);
+    }
+    // Every row sees the same distributions (seeded by prefix only), so rows differ by their draws.
+    List<int[]> x = Decoding.sample(new Shared(rows), rows, 6, a, 1.0, Decoding.Constraint.NONE);
+    List<int[]> y = Decoding.sample(new Shared(rows), rows, 6, b, 1.0, Decoding.Constraint.NONE);
+    java.util.Set<String> distinct = new java.util.HashSet<>();
+    for (int r = 0; r < rows; r++) {
+      assertArrayEquals(x.get(r), y.get(r));
+      assertTrue(x.get(r).length > 0);
+      distinct.add(Arrays.toString(x.get(r)));
+    }
+    assertTrue(distinct.size() > 1, "distinct samples " + distinct);
+  }
+
+  /** A flat distribution over the words 4-8 and the end, the same for every row and step. */
+  static final class Shared implements Decoding.Stepper {
+    private final int rows;
+
+    Shared(int rows) {
+      this.rows = rows;
+    }
+
+    @Override
+    public double[][] step(int[] previous) {
+      double[][] out = new double[previous.length][V];
+      for (double[] row : out) {
+        Arrays.fill(row, Double.NEGATIVE_INFINITY);
+        for (int v : new int[] {END, 4, 5, 6, 7, 8}) {
+          row[v] = Math.log(1 / 6.0);
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public void reorder(int[] parents) {}
+  }
+
   /** Greedy takes 5 (0.6) and then has only poor endings; 6 (0.4) then the end is worth more. */
   @Test
   void beamFindsAMoreProbableSequenceThanGreedy() {
@@ -187,6 +293,7 @@ class DecodingTest {
     INDArray full = net.output(false, mds.getFeatures())[0];
     ComputationGraph dec = m.decoder(net);
     INDArray z = m.encode(net, data);
+    assertEquals(m.conditionSize(), z.size(1));
     dec.rnnClearPreviousState();
     INDArray in = mds.getFeatures(2);
     for (int t = 0; t < m.outputLength(); t++) {

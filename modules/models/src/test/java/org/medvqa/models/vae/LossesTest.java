@@ -58,9 +58,7 @@ class LossesTest {
   void gradientsMatchFiniteDifferences() {
     INDArray x = row(0.5, -1.0, 2.0, 0.2, -0.7, 1.5);
     for (ILossFunction loss :
-        new ILossFunction[] {
-          new GaussianKl(), new SquaredResidual(), new Weighted(new GaussianKl(), 0.3)
-        }) {
+        new ILossFunction[] {new GaussianKl(), new Weighted(new GaussianKl(), 0.3)}) {
       INDArray g = loss.computeGradient(null, x, ID, null);
       for (int j = 0; j < x.length(); j++) {
         INDArray plus = x.dup();
@@ -76,11 +74,69 @@ class LossesTest {
     }
   }
 
+  /**
+   * [target, reconstruction]: the score is the mean square of their difference; the gradient is the
+   * true one on the reconstruction's half and zero on the target's (the target is detached).
+   */
   @Test
-  void squaredResidualIsTheMeanSquare() {
-    INDArray r = Nd4j.vstack(row(1, -2, 3, 0), row(0, 0, 0, 2));
-    SquaredResidual l = new SquaredResidual();
-    assertEquals((14 / 4.0 + 4 / 4.0) / 2, l.computeScore(null, r, ID, null, true), 1e-12);
+  void detachedSquaredErrorScoresBothHalvesAndDifferentiatesOne() {
+    INDArray x = Nd4j.vstack(row(1, -2, 0.5, 0, 0, 3), row(0, 0, 2, 0, 1, 0));
+    DetachedSquaredError l = new DetachedSquaredError();
+    double first = (1 + 4 + 6.25) / 3.0;
+    double second = (0 + 1 + 4) / 3.0;
+    assertEquals((first + second) / 2, l.computeScore(null, x, ID, null, true), 1e-12);
+    INDArray g = l.computeGradient(null, x, ID, null);
+    for (int i = 0; i < 2; i++) {
+      for (int j = 0; j < 6; j++) {
+        double expected;
+        if (j < 3) {
+          expected = 0;
+        } else {
+          INDArray plus = x.dup();
+          INDArray minus = x.dup();
+          plus.putScalar(i, j, x.getDouble(i, j) + 1e-6);
+          minus.putScalar(i, j, x.getDouble(i, j) - 1e-6);
+          expected =
+              (l.computeScore(null, plus, ID, null, false)
+                      - l.computeScore(null, minus, ID, null, false))
+                  / 2e-6;
+        }
+        assertEquals(expected, g.getDouble(i, j), 1e-6, "row " + i + ", unit " + j);
+      }
+    }
+  }
+
+  /**
+   * Two sequences of three steps over a vocabulary of 5 (ids 0-4): the first has targets "4 </s>
+   * <pad>", the second "3 4 </s>". The score is the real tokens' -log p summed per sequence and
+   * averaged over the 2 sequences; the padded step counts nothing and gets no gradient.
+   */
+  @Test
+  void tokenCrossEntropyLeavesPaddingOut() {
+    // RnnOutputLayer hands the loss one row per (sequence, step).
+    double[][] p = {
+      {0.1, 0.1, 0.1, 0.1, 0.6},
+      {0.1, 0.1, 0.5, 0.2, 0.1},
+      {0.7, 0.1, 0.1, 0.05, 0.05},
+      {0.1, 0.1, 0.1, 0.4, 0.3},
+      {0.2, 0.2, 0.1, 0.2, 0.3},
+      {0.1, 0.1, 0.6, 0.1, 0.1}
+    };
+    INDArray logits = Nd4j.createFromArray(p).castTo(DataType.DOUBLE);
+    org.nd4j.linalg.ops.transforms.Transforms.log(logits, false);
+    INDArray labels = Nd4j.createFromArray(new double[] {4, 2, 0, 3, 4, 2}).reshape(6, 1);
+    double expected =
+        -(Math.log(0.6) + Math.log(0.5) + Math.log(0.4) + Math.log(0.3) + Math.log(0.6));
+    org.nd4j.linalg.activations.impl.ActivationSoftmax softmax =
+        new org.nd4j.linalg.activations.impl.ActivationSoftmax();
+    TokenXent xent = new TokenXent();
+    assertEquals(expected, xent.computeScore(labels, logits, softmax, null, false), 1e-9);
+    assertEquals(expected / 6, xent.computeScore(labels, logits, softmax, null, true), 1e-9);
+    INDArray g = xent.computeGradient(labels, logits, softmax, null);
+    assertEquals(0.0, g.getRow(2).amaxNumber().doubleValue(), 0.0);
+    // Softmax cross-entropy's gradient on a real step: p - onehot.
+    assertEquals(0.6 - 1, g.getDouble(0, 4), 1e-9);
+    assertEquals(0.1, g.getDouble(0, 0), 1e-9);
   }
 
   @Test

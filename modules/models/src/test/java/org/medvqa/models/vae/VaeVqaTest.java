@@ -64,11 +64,11 @@ class VaeVqaTest {
   /**
    * Four categories of question and four image classes, the answer fixed by both: reading only the
    * image or only the question gets at most about a quarter right. (With features at ResNet50's
-   * scale instead of unit norm this scored 0.26.)
+   * scale, neither scaled nor standardised, this scored 0.26.)
    */
   @Test
   void answersDependOnTheQuestionAndTheImage() {
-    // ResNet50's width: the image input's scale matters at this fan-in (Batches#imagesAtUnitNorm).
+    // ResNet50's width: the image input's scale matters at this fan-in (FeatureScaler).
     int dim = 2048;
     List<Example> train = Synthetic.vqaByCategory(480, 3, dim, 0.3);
     List<Example> test = Synthetic.vqaByCategory(80, 4, dim, 0.3);
@@ -76,6 +76,96 @@ class VaeVqaTest {
     ComputationGraph net = train(m, train, 30);
     double acc = m.validationScore(net, test);
     assertTrue(acc >= 0.8, "accuracy " + acc + " " + m.predict(net, test.subList(0, 12)));
+  }
+
+  /**
+   * The probes on a trained model: the latent differs between examples, and the decoder's loss
+   * rises when it reads another example's condition (image, question and z) instead of its own, so
+   * the decoder's output depends on its input rather than on the answers' marginal distribution.
+   */
+  @Test
+  void decoderDependsOnItsInputAndProbesShowIt() {
+    List<Example> train = Synthetic.vqaByCategory(480, 3, 64, 0.3);
+    List<Example> test = Synthetic.vqaByCategory(80, 4, 64, 0.3);
+    VaeVqa m = VaeVqa.fit(Synthetic.config("vae-vqa", SMALL + ", decoding = greedy"), train);
+    ComputationGraph net = train(m, train, 20);
+    java.util.Map<String, Double> p = m.probes(net, test);
+    assertEquals(
+        List.of(
+            "mu-spread",
+            "sigma",
+            "weight-words",
+            "weight-path",
+            "weight-z",
+            "loss-own",
+            "loss-other",
+            "loss-other-z"),
+        List.copyOf(p.keySet()));
+    assertTrue(p.get("mu-spread") > 0.05, "probes " + p);
+    assertTrue(p.get("loss-other") > p.get("loss-own") + 1.0, "probes " + p);
+    assertTrue(p.get("loss-own") < 0.5, "probes " + p);
+  }
+
+  /**
+   * A closed category (at most category-answers-max distinct training answers) is answered only
+   * with its own answers, even by an untrained decoder; with the limit at 0 nothing is restricted.
+   */
+  @Test
+  void closedCategoriesAreAnsweredWithTheirOwnAnswers() {
+    List<Example> train = Synthetic.vqaByCategory(200, 3, FEATURES, 0.3);
+    VaeVqa m = VaeVqa.fit(Synthetic.config("vae-vqa", SMALL), train);
+    ComputationGraph untrained = m.newGraph(1, new Adam(0.01));
+    List<Example> test = Synthetic.vqaByCategory(40, 4, FEATURES, 0.3);
+    List<List<String>> out = m.predict(untrained, test);
+    for (int i = 0; i < test.size(); i++) {
+      int cat = Integer.parseInt(test.get(i).category().substring(1));
+      assertTrue(
+          List.of(Synthetic.CATEGORY_ANSWERS[cat]).contains(out.get(i).get(0)),
+          test.get(i).category() + ": " + out.get(i));
+    }
+    assertEquals(
+        java.util.Map.of(),
+        VaeVqa.closedCategories(train, 0, 6),
+        "category-answers-max = 0 restricts nothing");
+    // Answers longer than the output length cannot be written, so they are not offered.
+    assertEquals(
+        java.util.Set.of("axial", "sagittal", "coronal"),
+        java.util.Set.copyOf(VaeVqa.closedCategories(train, 100, 6).get("c1")));
+    assertTrue(
+        VaeVqa.closedCategories(train, 100, 2).get("c2").stream()
+            .noneMatch(a -> a.equals("lung, mediastinum, pleura")));
+  }
+
+  /**
+   * With by-question-form, a yes/no question gets yes or no (closed category or not), and a choice
+   * question of a closed category one of the options it names; without it, any answer of the
+   * category.
+   */
+  @Test
+  void questionFormLimitsTheAnswer() {
+    List<Example> train = new java.util.ArrayList<>(Synthetic.vqaByCategory(200, 3, FEATURES, 0.3));
+    float[] f = train.get(0).image();
+    String[][] extra = {
+      {"c0", "is this an ultrasound?", "yes"},
+      {"c0", "is this an mri?", "no"},
+      {"c0", "is this a t1 or a t2 image?", "t2"},
+      {"c0", "is this a t1 or a t2 image?", "t1"},
+      {"c3", "is this image normal?", "no"}
+    };
+    for (int i = 0; i < extra.length; i++) {
+      train.add(new Example("x" + i, "xi" + i, extra[i][0], f, extra[i][1], List.of(extra[i][2])));
+    }
+    VaeVqa m = VaeVqa.fit(Synthetic.config("vae-vqa", SMALL), train);
+    ComputationGraph untrained = m.newGraph(1, new Adam(0.01));
+    List<Example> test =
+        List.of(
+            new Example("t0", "ti0", "c0", f, "is this a ct?", List.of("no")),
+            new Example("t1", "ti1", "c0", f, "is this a t1 or a t2 image?", List.of("t1")),
+            new Example("t2", "ti2", "c3", f, "is there a fracture?", List.of("no")));
+    List<List<String>> out = m.predict(untrained, test);
+    assertTrue(List.of("yes", "no").contains(out.get(0).get(0)), "yes/no: " + out.get(0));
+    assertTrue(List.of("t1", "t2").contains(out.get(1).get(0)), "choice: " + out.get(1));
+    assertTrue(List.of("yes", "no").contains(out.get(2).get(0)), "open category: " + out.get(2));
   }
 
   @Test
@@ -91,6 +181,12 @@ class VaeVqaTest {
     assertEquals(m.toJson(), m2.toJson());
     List<Example> test = Synthetic.vqa(20, 2, FEATURES, 0.3);
     assertEquals(m.predict(net, test), m2.predict(net2, test));
+    // A spec of the first layout (no feature statistics) is refused by name, not misread.
+    ObjectNode old = m.toJson();
+    old.remove("feature-scaler");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> VaeVqa.fromJson(old));
+    assertTrue(e.getMessage().contains("earlier version"), e.getMessage());
   }
 
   @Test

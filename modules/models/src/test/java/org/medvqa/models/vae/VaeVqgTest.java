@@ -61,6 +61,41 @@ class VaeVqgTest {
     assertEquals(generated.subList(5, 10), m.predict(net, test.subList(5, 10)));
   }
 
+  /**
+   * The sigma activation must not overwrite logvar: DL4J's ActivationLayer hands its input over
+   * without a copy at inference, and HalfExp used to exponentiate it in place, so logvar read after
+   * an inference pass was sigma.
+   */
+  @Test
+  void logvarIsTheSameInTrainingAndInference() {
+    List<Example> data = Synthetic.vqg(16, 1, FEATURES, 0.3);
+    VaeVqg m = VaeVqg.fit(Synthetic.config("vae-vqg", SMALL), data);
+    ComputationGraph net = m.newGraph(1, new Adam(0.01));
+    org.nd4j.linalg.api.ndarray.INDArray[] in = m.batch(data).getFeatures();
+    org.nd4j.linalg.api.ndarray.INDArray training =
+        net.feedForward(in, true).get(VaeGraph.LOGVAR).dup();
+    org.nd4j.linalg.api.ndarray.INDArray inference =
+        net.feedForward(in, false).get(VaeGraph.LOGVAR).dup();
+    assertEquals(training, inference);
+    assertEquals(VaeGraph.LOGVAR_BIAS, inference.meanNumber().doubleValue(), 1.0);
+  }
+
+  /**
+   * Several questions per image come from sampled draws: on a partly trained model most images get
+   * more than one distinct question, and different images do not all get the same list.
+   */
+  @Test
+  void drawsGiveDifferentQuestions() {
+    List<Example> train = Synthetic.vqg(160, 1, FEATURES, 0.3);
+    List<Example> test = Synthetic.vqg(20, 2, FEATURES, 0.3);
+    VaeVqg m = VaeVqg.fit(Synthetic.config("vae-vqg", SMALL + ", temperature = 1.5"), train);
+    ComputationGraph net = train(m, train, 3);
+    List<List<String>> generated = m.predict(net, test);
+    long several = generated.stream().filter(q -> q.size() > 1).count();
+    assertTrue(several >= test.size() / 2, several + " images with >1 question: " + generated);
+    assertTrue(new HashSet<>(generated).size() > 1, "all alike: " + generated.get(0));
+  }
+
   @Test
   void savedAndReloadedModelAsksTheSame(@TempDir Path dir) throws Exception {
     List<Example> train = Synthetic.vqg(64, 1, FEATURES, 0.3);

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""The lever table of a `hybrid` run (make runs-2019-best, make runs-rad).
+"""The lever table of a `hybrid` or `vae-vqa` run (make runs-2019-best, make runs-2019-vae).
 
-The hybrid model answers with three levers on top of the question-aware network: question-form
-restriction, and nearest-neighbour answers for some categories. They act at prediction only, so
-each row here predicts the run's held-out split with the run's own trained weights and one
-combination of levers (a copy of the model folder whose spec.json switches them), then scores it
-with the project's evaluator. Rows differ by the levers alone, not by training noise.
+Both kinds have levers that act at prediction only. The hybrid model: question-form restriction
+and nearest-neighbour answers for some categories, on top of the question-aware network. The VAE:
+answers restricted to a closed category's training answers, then by the question's form, and the
+beam's length normalisation. So each row here predicts the run's held-out split with the run's own
+trained weights and one combination of levers (a copy of the model folder whose spec.json switches
+them), then scores it with the project's evaluator. Rows differ by the levers alone, not by
+training noise.
 
-Usage: hybrid_levers.py --bin bin/medvqa --run work/runs-2019/vqa-best [--qaware <qaware run>]
+Usage: levers.py --bin bin/medvqa --run work/runs-2019/vqa-best
 """
 import argparse
 import json
@@ -16,12 +18,23 @@ import shutil
 import subprocess
 import sys
 
-LEVERS = [
-    ("network only (argmax within the category)", False, []),
-    ("+ question form (yes/no, choice options)", True, []),
-    ("+ nearest-neighbour abnormality (k from the run)", True, None),
-    ("nearest-neighbour abnormality, no question form", False, None),
-]
+# Per kind: (label, spec.json keys to set; None = the run's own value).
+LEVERS = {
+    "hybrid": [
+        ("network only (argmax within the category)", {"restrict-by-form": False, "knn_categories": []}),
+        ("+ question form (yes/no, choice options)", {"restrict-by-form": True, "knn_categories": []}),
+        ("+ nearest-neighbour abnormality (k from the run)", {"restrict-by-form": True}),
+        ("nearest-neighbour abnormality, no question form", {"restrict-by-form": False}),
+    ],
+    "vae-vqa": [
+        ("free decoding, summed log-probabilities",
+         {"category-answers": {}, "by-question-form": False, "length-norm": 0.0}),
+        ("free decoding, length-normalised",
+         {"category-answers": {}, "by-question-form": False}),
+        ("+ closed categories' own answers", {"by-question-form": False}),
+        ("+ question form (yes/no, choice options)", {"by-question-form": True}),
+    ],
+}
 
 
 def medvqa(binary, *args):
@@ -38,7 +51,7 @@ def score(binary, run, model, name):
         shutil.rmtree(work)
     work.parent.mkdir(parents=True, exist_ok=True)
     medvqa(binary, "predict", "--set", f"medvqa.predict.model={model}",
-           "--set", f"medvqa.predict.manifest={run / 'ingest-train'}",
+           "--set", f"medvqa.predict.manifest={manifest(run)}",
            "--set", "medvqa.predict.split=heldout",
            "--set", f"medvqa.predict.features={features(run)}",
            "--set", "medvqa.predict.features-key=image_sha256",
@@ -51,6 +64,12 @@ def score(binary, run, model, name):
     answers = {line.split("|", 1)[1].strip() for line in
                (work / "submission.txt").read_text(encoding="utf-8").splitlines()}
     return json.loads(out.read_text(encoding="utf-8")), len(answers)
+
+
+def manifest(run):
+    """The manifest the run trained on: its own ingest, or the one it was given."""
+    prov = json.loads((run / "provenance.json").read_text(encoding="utf-8"))
+    return prov["notes"].get("train_manifest") or str(run / "ingest-train")
 
 
 def features(run):
@@ -72,20 +91,18 @@ def main():
     a = p.parse_args()
     run = pathlib.Path(a.run)
     spec = json.loads((run / "model" / "spec.json").read_text(encoding="utf-8"))
-    if spec.get("kind") != "hybrid":
-        raise SystemExit(f"{run}/model is a {spec.get('kind')} model, not hybrid")
+    if spec.get("kind") not in LEVERS:
+        raise SystemExit(f"{run}/model is a {spec.get('kind')} model, not one of {sorted(LEVERS)}")
     cats = None
     rows = []
-    for label, form, knn in LEVERS:
+    for label, keys in LEVERS[spec["kind"]]:
         name = "".join(ch if ch.isalnum() else "-" for ch in label.lower()).strip("-")[:40]
         model = run / "levers" / (name + "-model")
         if model.exists():
             shutil.rmtree(model)
         shutil.copytree(run / "model", model)
         s = dict(spec)
-        s["restrict-by-form"] = form
-        if knn is not None:
-            s["knn_categories"] = knn
+        s.update(keys)
         (model / "spec.json").write_text(json.dumps(s), encoding="utf-8")
         # Hadoop's local file system checks a file against its .crc sibling: the copy's is stale.
         (model / ".spec.json.crc").unlink(missing_ok=True)

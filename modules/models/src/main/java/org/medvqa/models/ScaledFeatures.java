@@ -1,0 +1,11 @@
+package org.medvqa.models;
+
+/**
+ * A model kind that standardises its image features ({@link FeatureScaler}). Kinds are fitted on
+ * the training text (the driver never holds every feature), so the trainer computes the feature
+ * statistics where the features are and hands them over here before training.
+ */
+public interface ScaledFeatures {
+  /** The same model with {@code scaler}'s statistics. */
+  VqaModel withScaler(FeatureScaler scaler);
+}
