@@ -51,6 +51,9 @@ import org.medvqa.core.config.Provenance;
 import org.medvqa.core.io.ContentHash;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.core.io.SerializableConf;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
+import org.medvqa.core.stage.Tables;
 
 /**
  * {@code augment-images}: K shifted, flipped, rotated and blurred variants of every distinct image
@@ -154,7 +157,7 @@ public final class AugmentImagesJob implements Job {
   }
 
   @Override
-  public int run(JobContext ctx) throws Exception {
+  public int run(StageContext ctx) throws Exception {
     long started = System.nanoTime();
     Provenance prov = ctx.provenance(); // made now, so that it records the start time
     ImageAugmentSettings s = ImageAugmentSettings.from(ctx.config());
@@ -164,10 +167,10 @@ public final class AugmentImagesJob implements Job {
     SparkSession spark = ctx.spark();
     HadoopFiles files = ctx.files();
     Path out = ctx.newOutput(outPath);
-    Dataset<Row> manifest = Manifests.read(ctx, manifestPath);
+    Dataset<Row> manifest = Tables.manifest(ctx, manifestPath);
     for (String c : ADDED) {
       if (Arrays.asList(manifest.columns()).contains(c)) {
-        throw new JobFailure(
+        throw new StageFailure(
             "manifest already has column '"
                 + c
                 + "': it is an augment-images output; augment the ingest manifest instead");
@@ -205,7 +208,7 @@ public final class AugmentImagesJob implements Job {
     long imageCount = images.count();
     if (imageCount == 0) {
       images.unpersist();
-      throw new JobFailure(
+      throw new StageFailure(
           "no image in splits "
               + s.splits()
               + " of "
@@ -303,7 +306,7 @@ public final class AugmentImagesJob implements Job {
         Dataset<Row> changed = variants.filter(col("v_problem").startsWith(ContentHash.CHANGED));
         List<Row> first = changed.limit(1).collectAsList();
         if (!first.isEmpty()) {
-          throw new JobFailure(
+          throw new StageFailure(
               changed.count()
                   + " images changed since their hash was recorded, e.g. "
                   + first.get(0).getString(0)
@@ -414,7 +417,7 @@ public final class AugmentImagesJob implements Job {
           .sortWithinPartitions(ManifestColumns.SOURCE_FILE, ManifestColumns.SOURCE_LINE)
           .write()
           .parquet(new Path(tmp, "_rejected").toString());
-      Dataset<Row> r = Manifests.readRejected(ctx, new Path(tmp, "_rejected"));
+      Dataset<Row> r = Tables.rejected(ctx, new Path(tmp, "_rejected"));
       long recordsOut = spark.read().parquet(new Path(tmp, "manifest").toString()).count();
       long nRejected = r.count();
       double fraction = recordsIn == 0 ? 1 : (double) nRejected / recordsIn;
@@ -427,13 +430,13 @@ public final class AugmentImagesJob implements Job {
       phases.put("manifest", (System.nanoTime() - t) / 1e9);
       t = System.nanoTime();
       if (imageCount > 0 && imagesRejected == imageCount) {
-        throw new JobFailure("no image could be augmented; see the reasons above");
+        throw new StageFailure("no image could be augmented; see the reasons above");
       }
       if (fraction > s.maxRejectedFraction()) {
         Path failed =
             new Path(out.getParent(), out.getName() + ".failed-" + System.currentTimeMillis());
         files.fs(tmp).rename(tmp, failed);
-        throw new JobFailure(
+        throw new StageFailure(
             String.format(
                 Locale.ROOT,
                 "%d of %d rows rejected (%.2f%%), above %s.max-rejected-fraction = %s; the"

@@ -47,6 +47,9 @@ import org.medvqa.core.ManifestColumns;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.config.Provenance;
 import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
+import org.medvqa.core.stage.Tables;
 
 /**
  * {@code augment-questions}: rewrites the questions of a manifest by replacing POS-tagged candidate
@@ -97,7 +100,7 @@ public final class AugmentQuestionsJob implements Job {
   }
 
   @Override
-  public int run(JobContext ctx) throws Exception {
+  public int run(StageContext ctx) throws Exception {
     QuestionAugmentSettings s = QuestionAugmentSettings.from(ctx.config());
     VectorSettings vs = VectorSettings.from(ctx.config());
     String manifestPath =
@@ -111,17 +114,17 @@ public final class AugmentQuestionsJob implements Job {
     Path out = ctx.newOutput(outPath);
     Path vectorsPath = files.qualify(vs.path());
     if (!files.exists(vectorsPath)) {
-      throw new JobFailure(
+      throw new StageFailure(
           "vectors "
               + vectorsPath
               + " do not exist (make vectors writes GloVe to vectors/glove-6b-100d.bin;"
               + " train-vectors trains them on a manifest; set medvqa.vectors.path)");
     }
     Map<String, Double> phases = new LinkedHashMap<>();
-    Dataset<Row> manifest = Manifests.read(ctx, manifestPath);
+    Dataset<Row> manifest = Tables.manifest(ctx, manifestPath);
     for (String c : List.of(SOURCE_SAMPLE_ID, VARIANT, REPLACEMENTS)) {
       if (List.of(manifest.columns()).contains(c)) {
-        throw new JobFailure(
+        throw new StageFailure(
             "manifest "
                 + manifestPath
                 + " already has a column '"
@@ -137,7 +140,7 @@ public final class AugmentQuestionsJob implements Job {
     try {
       vectors = VectorsIO.read(files, vs);
     } catch (IOException e) {
-      throw new JobFailure("cannot read vectors: " + e.getMessage());
+      throw new StageFailure("cannot read vectors: " + e.getMessage());
     }
     PosTagger driverTagger = new PosTagger(s);
     phases.put("load vectors", seconds(t));
@@ -354,7 +357,7 @@ public final class AugmentQuestionsJob implements Job {
   }
 
   private static void checkRejects(
-      JobContext ctx, Dataset<Row> rejected, long n, long total, double max) {
+      StageContext ctx, Dataset<Row> rejected, long n, long total, double max) {
     if (n == 0) {
       return;
     }
@@ -366,7 +369,7 @@ public final class AugmentQuestionsJob implements Job {
     examples.forEach(e -> ctx.say("  " + e));
     double fraction = total == 0 ? 1 : (double) n / total;
     if (fraction > max) {
-      throw new JobFailure(
+      throw new StageFailure(
           String.format(
               Locale.ROOT,
               "%d of %d rows rejected (%.2f%%), above %s.max-rejected-fraction = %s; e.g. %s",

@@ -7,6 +7,8 @@ import org.apache.hadoop.fs.Path;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.config.ConfigProblem;
 import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
 import org.medvqa.eval.BleuMode;
 import org.medvqa.eval.ErrorAnalysis;
 import org.medvqa.eval.EvalInputException;
@@ -37,7 +39,7 @@ public final class EvaluateJob implements Job {
   }
 
   @Override
-  public int run(JobContext ctx) throws Exception {
+  public int run(StageContext ctx) throws Exception {
     String task = ConfigCheck.requireOneOf(ctx.config(), "medvqa.eval.task", List.of("vqa", "vqg"));
     String gtPath = ConfigCheck.requireString(ctx.config(), "medvqa.eval.ground-truth");
     String subPath = ConfigCheck.requireString(ctx.config(), "medvqa.eval.submission");
@@ -63,14 +65,14 @@ public final class EvaluateJob implements Job {
                   ? GroundTruthFormat.VQG
                   : format);
     } catch (IllegalArgumentException e) {
-      throw new JobFailure("ground truth " + e.getMessage());
+      throw new StageFailure("ground truth " + e.getMessage());
     }
     Task t = "vqg".equals(task) ? Task.VQG : Task.VQA;
     Submission sub;
     try (InputStream in = open(files, subPath)) {
       sub = Submission.read(in, subPath, t);
     } catch (EvalInputException e) {
-      throw new JobFailure("submission " + e.getMessage());
+      throw new StageFailure("submission " + e.getMessage());
     }
     List<Problem> problems = sub.validate(gt);
     if (!problems.isEmpty()) {
@@ -83,7 +85,7 @@ public final class EvaluateJob implements Job {
         }
         msg.append("\n  line ").append(p.line()).append(": ").append(p.message());
       }
-      throw new JobFailure(msg.toString());
+      throw new StageFailure(msg.toString());
     }
     String line;
     String json;
@@ -110,7 +112,7 @@ public final class EvaluateJob implements Job {
   private static InputStream open(HadoopFiles files, String path) throws IOException {
     Path p = files.qualify(path);
     if (!files.exists(p)) {
-      throw new JobFailure("file " + p + " does not exist");
+      throw new StageFailure("file " + p + " does not exist");
     }
     return files.open(p);
   }

@@ -10,6 +10,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.medvqa.core.ManifestColumns;
+import org.medvqa.core.stage.StageFailure;
 import org.medvqa.models.Example;
 
 /**
@@ -28,7 +29,7 @@ final class Examples {
   static Dataset<Row> withFeatures(Dataset<Row> manifest, Dataset<Row> features, String key) {
     List<String> cols = Arrays.asList(manifest.columns());
     if (!cols.contains(key)) {
-      throw new JobFailure(
+      throw new StageFailure(
           "manifest has no column '"
               + key
               + "' to find its features by"

@@ -39,6 +39,9 @@ import org.medvqa.core.config.Provenance;
 import org.medvqa.core.io.ContentHash;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.core.io.SerializableConf;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
+import org.medvqa.core.stage.Tables;
 import org.medvqa.features.BatchExtraction;
 import org.medvqa.features.FeatureModel;
 import org.medvqa.features.FeatureSettings;
@@ -108,7 +111,7 @@ public final class ExtractFeaturesJob implements Job {
   }
 
   @Override
-  public int run(JobContext ctx) throws Exception {
+  public int run(StageContext ctx) throws Exception {
     Config cfg = ctx.config();
     String manifestPath = ConfigCheck.requireString(cfg, "medvqa.features.manifest");
     String outPath = ConfigCheck.requireString(cfg, "medvqa.features.out");
@@ -136,17 +139,17 @@ public final class ExtractFeaturesJob implements Job {
 
     // 1. The distinct keys of the manifest, each with one image path and the SHA-256 recorded for
     //    that file (checked against the bytes read; a manifest without the column is not checked).
-    Dataset<Row> manifest = Manifests.read(ctx, manifestPath);
+    Dataset<Row> manifest = Tables.manifest(ctx, manifestPath);
     List<String> columns = Arrays.asList(manifest.columns());
     if (!columns.contains(imageColumn)) {
-      throw new JobFailure(
+      throw new StageFailure(
           "manifest has no column '" + imageColumn + "' (medvqa.features.columns.image-id)");
     }
     org.apache.spark.sql.Column variant = lit(0);
     if (columns.contains(variantColumn)) {
       DataType t = manifest.schema().apply(variantColumn).dataType();
       if (!(t instanceof IntegralType)) {
-        throw new JobFailure(
+        throw new StageFailure(
             "manifest column '"
                 + variantColumn
                 + "' is "
@@ -168,7 +171,7 @@ public final class ExtractFeaturesJob implements Job {
             .as(org.apache.spark.sql.Encoders.STRING())
             .collectAsList();
     if (!keyless.isEmpty()) {
-      throw new JobFailure(
+      throw new StageFailure(
           "manifest rows with an image but no '"
               + imageColumn
               + "' (medvqa.features.columns.image-id), e.g. samples "
@@ -199,7 +202,7 @@ public final class ExtractFeaturesJob implements Job {
     long already = 0;
     if (exists) {
       if (!incremental) {
-        throw new JobFailure(
+        throw new StageFailure(
             "output "
                 + out
                 + " already exists; remove it, choose another, or set medvqa.features.incremental = true");
@@ -283,7 +286,7 @@ public final class ExtractFeaturesJob implements Job {
       List<Row> changed =
           bad.filter(col(REASON).startsWith(ContentHash.CHANGED)).limit(1).collectAsList();
       if (!changed.isEmpty() && onMismatch.equals("fail")) {
-        throw new JobFailure(
+        throw new StageFailure(
             bad.filter(col(REASON).startsWith(ContentHash.CHANGED)).count()
                 + " images changed since their hash was recorded, e.g. "
                 + changed.get(0).getString(0)
@@ -296,7 +299,7 @@ public final class ExtractFeaturesJob implements Job {
       }
       double fraction = (double) nBad / todo;
       if (fraction > maxRejected) {
-        throw new JobFailure(
+        throw new StageFailure(
             String.format(
                 Locale.ROOT,
                 "%d of %d images unreadable (%.2f%%), above medvqa.features.max-rejected-fraction = %s;"
@@ -364,7 +367,7 @@ public final class ExtractFeaturesJob implements Job {
     }
     Path model = files.qualify(s.modelFile());
     if (!files.exists(model)) {
-      throw new JobFailure(
+      throw new StageFailure(
           "model file "
               + model
               + " does not exist (make weights writes models/resnet50-keras-imagenet.zip;"
@@ -391,7 +394,7 @@ public final class ExtractFeaturesJob implements Job {
       throws IOException {
     Path prov = new Path(out, "provenance.json");
     if (!files.exists(prov) || !files.exists(new Path(out, FEATURES))) {
-      throw new JobFailure(
+      throw new StageFailure(
           "output "
               + out
               + " exists but is not a complete extract-features output (no provenance.json or features/); remove it");
@@ -399,7 +402,7 @@ public final class ExtractFeaturesJob implements Job {
     JsonNode p = JSON.readTree(files.readAll(prov));
     String before = p.path("notes").path("signature").asText("");
     if (!before.equals(signature)) {
-      throw new JobFailure(
+      throw new StageFailure(
           "output "
               + out
               + " was made with different settings ("
@@ -416,7 +419,7 @@ public final class ExtractFeaturesJob implements Job {
         try {
           max = Math.max(max, Integer.parseInt(n.substring(RUN.length() + 1)));
         } catch (NumberFormatException e) {
-          throw new JobFailure("unexpected folder " + s.getPath() + " in the feature table");
+          throw new StageFailure("unexpected folder " + s.getPath() + " in the feature table");
         }
       }
     }
@@ -429,7 +432,7 @@ public final class ExtractFeaturesJob implements Job {
     Path from = new Path(fromTable, run);
     if (!files.exists(from)) {
       // Written by this run a moment ago: removed since, by another run of the same output.
-      throw new JobFailure(
+      throw new StageFailure(
           from
               + " vanished while this run was working: another extract-features run on the same"
               + " output removed it?");
@@ -438,7 +441,7 @@ public final class ExtractFeaturesJob implements Job {
     fs.mkdirs(toTable);
     Path to = new Path(toTable, run);
     if (fs.exists(to)) {
-      throw new JobFailure(
+      throw new StageFailure(
           to
               + " appeared while this run was working: another extract-features run on the same output?");
     }
@@ -531,7 +534,7 @@ public final class ExtractFeaturesJob implements Job {
     }
   }
 
-  private static void reportRejects(JobContext ctx, Dataset<Row> rejected, long n) {
+  private static void reportRejects(StageContext ctx, Dataset<Row> rejected, long n) {
     if (n == 0) {
       return;
     }

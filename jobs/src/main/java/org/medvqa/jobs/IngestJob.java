@@ -49,6 +49,9 @@ import org.medvqa.core.release.ReleaseLayout;
 import org.medvqa.core.release.StrictLines;
 import org.medvqa.core.release.TextFormat;
 import org.medvqa.core.release.TextSource;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
+import org.medvqa.core.stage.Tables;
 
 /**
  * {@code ingest}: reads a VQA-Med release (2019, 2020 or 2021 layout; local, HDFS or s3a) and
@@ -68,7 +71,7 @@ public final class IngestJob implements Job {
   }
 
   @Override
-  public int run(JobContext ctx) throws Exception {
+  public int run(StageContext ctx) throws Exception {
     Config c = ctx.config().getConfig("medvqa.ingest");
     String releasePath = ConfigCheck.requireString(ctx.config(), "medvqa.ingest.release");
     String outPath = ConfigCheck.requireString(ctx.config(), "medvqa.ingest.out");
@@ -84,7 +87,7 @@ public final class IngestJob implements Job {
     HadoopFiles files = ctx.files();
     Path root = files.qualify(releasePath);
     if (!files.exists(root)) {
-      throw new JobFailure("release folder " + root + " does not exist");
+      throw new StageFailure("release folder " + root + " does not exist");
     }
     Path out = ctx.newOutput(outPath);
 
@@ -97,7 +100,7 @@ public final class IngestJob implements Job {
       }
     }
     if (sources.isEmpty()) {
-      throw new JobFailure("no question files found under " + root + " for splits " + splits);
+      throw new StageFailure("no question files found under " + root + " for splits " + splits);
     }
     ctx.say("release " + plan.release() + " at " + root);
     for (TextSource s : sources) {
@@ -365,7 +368,7 @@ public final class IngestJob implements Job {
           .write()
           .parquet(new Path(tmp, "_rejected").toString());
       Dataset<Row> m = spark.read().parquet(new Path(tmp, "manifest").toString());
-      Dataset<Row> r = Manifests.readRejected(ctx, new Path(tmp, "_rejected"));
+      Dataset<Row> r = Tables.rejected(ctx, new Path(tmp, "_rejected"));
       long nAccepted = m.count();
       long nRejected = r.count();
       Provenance prov =
@@ -392,14 +395,14 @@ public final class IngestJob implements Job {
       double fraction =
           nAccepted + nRejected == 0 ? 1.0 : (double) nRejected / (nAccepted + nRejected);
       if (nAccepted == 0) {
-        throw new JobFailure("no record accepted; see the reasons above");
+        throw new StageFailure("no record accepted; see the reasons above");
       }
       requireEverySplit(parsed, splits, perSplit, holdout > 0 ? c : null, r);
       if (fraction > maxRejected) {
         Path failed =
             new Path(out.getParent(), out.getName() + ".failed-" + System.currentTimeMillis());
         files.fs(tmp).rename(tmp, failed);
-        throw new JobFailure(
+        throw new StageFailure(
             String.format(
                 Locale.ROOT,
                 "%d of %d records rejected (%.2f%%), above medvqa.ingest.max-rejected-fraction = %s;"
@@ -479,7 +482,7 @@ public final class IngestJob implements Job {
                     ? ""
                     : " (line " + first.get(0).getInt(0) + ": " + first.get(0).getString(1) + ")"));
       }
-      throw new JobFailure(
+      throw new StageFailure(
           "split '"
               + split
               + "' has no accepted record, although the release has files for it: "
@@ -488,7 +491,7 @@ public final class IngestJob implements Job {
     }
   }
 
-  private static void reportRejects(JobContext ctx, Dataset<Row> rejected, long n) {
+  private static void reportRejects(StageContext ctx, Dataset<Row> rejected, long n) {
     if (n == 0) {
       return;
     }
@@ -510,7 +513,7 @@ public final class IngestJob implements Job {
   }
 
   /** The release plan: files named in the config, or detected from the folder. */
-  private static ReleaseLayout.Plan plan(JobContext ctx, HadoopFiles files, Path root, Config c)
+  private static ReleaseLayout.Plan plan(StageContext ctx, HadoopFiles files, Path root, Config c)
       throws IOException {
     String release = c.getString("release-name");
     List<? extends Config> named = c.getConfigList("files");
@@ -575,7 +578,7 @@ public final class IngestJob implements Job {
     try (InputStream in = files.open(new Path(path))) {
       return new String(in.readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new JobFailure("cannot read " + path + ": " + e.getMessage());
+      throw new StageFailure("cannot read " + path + ": " + e.getMessage());
     }
   }
 
@@ -595,7 +598,7 @@ public final class IngestJob implements Job {
     try {
       in = files.open(new Path(path));
     } catch (IOException e) {
-      throw new JobFailure("cannot read " + path + ": " + e.getMessage());
+      throw new StageFailure("cannot read " + path + ": " + e.getMessage());
     }
     return StreamSupport.stream(
             Spliterators.spliteratorUnknownSize(new StrictLines(in), Spliterator.ORDERED), false)

@@ -1,5 +1,7 @@
 package org.medvqa.jobs;
 
+import org.medvqa.core.stage.StageContext;
+
 /** A job: a name for the command line, a line of help, and the work. */
 public interface Job {
   /** The name on the command line, e.g. {@code ingest}. */
@@ -14,5 +16,5 @@ public interface Job {
    *
    * @return the exit code, 0 on success
    */
-  int run(JobContext ctx) throws Exception;
+  int run(StageContext ctx) throws Exception;
 }

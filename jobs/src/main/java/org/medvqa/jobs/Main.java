@@ -21,6 +21,8 @@ import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.config.ConfigProblem;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
 
 /**
  * The one command line of every job: {@code medvqa <job> [--config FILE] [--set key=value]...
@@ -124,7 +126,7 @@ public final class Main {
       return USAGE;
     }
     long start = System.nanoTime();
-    try (JobContext ctx = new JobContext(job.name(), config, out, err)) {
+    try (StageContext ctx = new StageContext(job.name(), config, out, err)) {
       int code = job.run(ctx);
       if (code == OK) {
         out.printf(
@@ -137,7 +139,7 @@ public final class Main {
     } catch (ConfigProblem | ConfigException e) {
       err.println("medvqa " + job.name() + ": " + e.getMessage());
       return USAGE;
-    } catch (JobFailure e) {
+    } catch (StageFailure e) {
       err.println("medvqa " + job.name() + ": failed: " + e.getMessage());
       return FAILED;
     } catch (Exception e) {

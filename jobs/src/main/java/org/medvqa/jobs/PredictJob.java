@@ -26,6 +26,9 @@ import org.medvqa.core.ManifestColumns;
 import org.medvqa.core.baseline.MajorityBaseline;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
+import org.medvqa.core.stage.Tables;
 import org.medvqa.models.Example;
 import org.medvqa.models.ModelKinds;
 import org.medvqa.models.VqaModel;
@@ -67,7 +70,7 @@ public final class PredictJob implements Job {
   }
 
   @Override
-  public int run(JobContext ctx) throws Exception {
+  public int run(StageContext ctx) throws Exception {
     Config cfg = ctx.config();
     String modelPath = ConfigCheck.requireString(cfg, "medvqa.predict.model");
     String manifestPath = ConfigCheck.requireString(cfg, "medvqa.predict.manifest");
@@ -80,7 +83,7 @@ public final class PredictJob implements Job {
     Path specFile = new Path(modelDir, TrainJob.SPEC_FILE);
     Path out = ctx.newOutput(outPath);
     Dataset<Row> inSplit =
-        Manifests.read(ctx, manifestPath).filter(col(ManifestColumns.SPLIT).equalTo(split));
+        Tables.manifest(ctx, manifestPath).filter(col(ManifestColumns.SPLIT).equalTo(split));
     Dataset<Row> manifest = inSplit.filter(col(ManifestColumns.TASK).equalTo("vqa"));
     Answerer answerer;
     String kind;
@@ -94,7 +97,7 @@ public final class PredictJob implements Job {
             MajorityBaseline.fromJson(
                 new String(files.readAll(majorityFile), StandardCharsets.UTF_8));
       } catch (IllegalArgumentException e) {
-        throw new JobFailure(majorityFile + ": " + e.getMessage());
+        throw new StageFailure(majorityFile + ": " + e.getMessage());
       }
       kind = MajorityBaseline.TYPE;
       answerer = chunk -> chunk.stream().map(r -> List.of(model.predict(r.getString(2)))).toList();
@@ -105,7 +108,7 @@ public final class PredictJob implements Job {
       try {
         model = ModelKinds.fromJson(new String(files.readAll(specFile), StandardCharsets.UTF_8));
       } catch (IllegalArgumentException e) {
-        throw new JobFailure(specFile + ": " + e.getMessage());
+        throw new StageFailure(specFile + ": " + e.getMessage());
       }
       kind = model.kind();
       vqg = ModelKinds.generatesQuestions(kind);
@@ -145,7 +148,7 @@ public final class PredictJob implements Job {
             return model.predict(net, examples);
           };
     } else {
-      throw new JobFailure(
+      throw new StageFailure(
           "no model at " + modelDir + " (neither model.json nor spec.json; run train first)");
     }
     rows = rows.select(Examples.columns());
@@ -258,7 +261,7 @@ public final class PredictJob implements Job {
   private static void requireQuestions(
       Dataset<Row> manifest, boolean vqg, String split, String manifestPath) {
     if (manifest.isEmpty()) {
-      throw new JobFailure(
+      throw new StageFailure(
           "split '"
               + split
               + "' of "
@@ -297,7 +300,7 @@ public final class PredictJob implements Job {
    * The split's rows with their features, extracting first whatever images the feature table lacks.
    */
   private static Dataset<Row> withFeatures(
-      JobContext ctx, Dataset<Row> manifest, String manifestPath) throws Exception {
+      StageContext ctx, Dataset<Row> manifest, String manifestPath) throws Exception {
     Config cfg = ctx.config();
     String featuresPath = ConfigCheck.requireString(cfg, "medvqa.predict.features");
     String key = ConfigCheck.requireString(cfg, "medvqa.predict.features-key");
@@ -325,7 +328,7 @@ public final class PredictJob implements Job {
               .withValue("medvqa.features.columns.image-id", ConfigValueFactory.fromAnyRef(key));
       int rc = new ExtractFeaturesJob().run(ctx.derive("extract-features", c));
       if (rc != Main.OK) {
-        throw new JobFailure("feature extraction for prediction failed");
+        throw new StageFailure("feature extraction for prediction failed");
       }
     }
     return Examples.withFeatures(manifest, ctx.spark().read().parquet(table.toString()), key);

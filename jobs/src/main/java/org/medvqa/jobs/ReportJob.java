@@ -3,6 +3,8 @@ package org.medvqa.jobs;
 import java.util.Locale;
 import org.apache.hadoop.fs.Path;
 import org.medvqa.core.config.ConfigCheck;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
 import org.medvqa.eval.report.ReportSettings;
 import org.medvqa.eval.report.ReportWriter;
 
@@ -24,12 +26,12 @@ public final class ReportJob implements Job {
   }
 
   @Override
-  public int run(JobContext ctx) throws Exception {
+  public int run(StageContext ctx) throws Exception {
     String run = ConfigCheck.requireString(ctx.config(), "medvqa.report.run");
     ReportSettings settings = ReportSettings.from(ctx.config());
     Path folder = ctx.files().qualify(run);
     if (!ctx.files().exists(folder)) {
-      throw new JobFailure("run folder " + folder + " does not exist (medvqa.report.run)");
+      throw new StageFailure("run folder " + folder + " does not exist (medvqa.report.run)");
     }
     ReportWriter.Report r = new ReportWriter(ctx.files(), settings).write(folder, ctx.provenance());
     for (String note : r.notes()) {

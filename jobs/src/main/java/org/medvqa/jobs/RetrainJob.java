@@ -13,6 +13,8 @@ import java.util.Locale;
 import org.apache.hadoop.fs.Path;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
 
 /**
  * {@code retrain}: scheduled retraining of one run when a new release appears. It trains a
@@ -55,7 +57,7 @@ public final class RetrainJob implements Job {
   }
 
   @Override
-  public int run(JobContext ctx) throws Exception {
+  public int run(StageContext ctx) throws Exception {
     Config cfg = ctx.config();
     String release = ConfigCheck.requireString(cfg, "medvqa.retrain.release");
     String evaluation = ConfigCheck.requireString(cfg, "medvqa.retrain.evaluation");
@@ -136,11 +138,11 @@ public final class RetrainJob implements Job {
             candidate);
     int rc = new RunJob().run(ctx.derive("pipeline", run));
     if (rc != Main.OK) {
-      throw new JobFailure("the candidate's pipeline failed (" + candidate + ")");
+      throw new StageFailure("the candidate's pipeline failed (" + candidate + ")");
     }
     Path candidateMetrics = new Path(candidate, "metrics.json");
     if (!files.exists(candidateMetrics)) {
-      throw new JobFailure(
+      throw new StageFailure(
           "the evaluation release has no reference answers in its split, so the candidate cannot"
               + " be compared: "
               + evaluation);
@@ -223,7 +225,7 @@ public final class RetrainJob implements Job {
   private static double metric(HadoopFiles files, Path metrics, String name) throws IOException {
     JsonNode m = JSON.readTree(files.readAll(metrics));
     if (!m.has(name)) {
-      throw new JobFailure(
+      throw new StageFailure(
           metrics + " has no " + name + " (is medvqa.retrain.metric right for this task?)");
     }
     return m.get(name).asDouble();

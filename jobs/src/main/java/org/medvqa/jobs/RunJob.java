@@ -18,6 +18,9 @@ import org.medvqa.core.ManifestColumns;
 import org.medvqa.core.baseline.MajorityBaseline;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
+import org.medvqa.core.stage.Tables;
 import org.medvqa.features.FeatureSettings;
 
 /**
@@ -75,7 +78,7 @@ public final class RunJob implements Job {
   }
 
   @Override
-  public int run(JobContext ctx) throws Exception {
+  public int run(StageContext ctx) throws Exception {
     Config cfg = ctx.config();
     String trainRelease = ConfigCheck.requireString(cfg, "medvqa.data.train");
     String testRelease = cfg.getString("medvqa.data.test");
@@ -200,7 +203,7 @@ public final class RunJob implements Job {
                       ctx.derive(
                           "extract-features", set(withFeatures, "medvqa.features.manifest", m)));
           if (rc != Main.OK) {
-            throw new JobFailure("feature extraction failed for " + m);
+            throw new StageFailure("feature extraction failed for " + m);
           }
         }
       } else {
@@ -299,7 +302,7 @@ public final class RunJob implements Job {
                           "medvqa.eval.output",
                           metrics)));
       if (rc != Main.OK) {
-        throw new JobFailure("evaluation failed");
+        throw new StageFailure("evaluation failed");
       }
       JsonNode m = JSON.readTree(files.readAll(metrics));
       summary =
@@ -384,7 +387,7 @@ public final class RunJob implements Job {
    * output, else {@code out}, made by the ingest stage (or required to exist when it is off).
    */
   private static Manifest ingest(
-      JobContext ctx, StageRunner stages, Stages on, String given, Path out, Config c)
+      StageContext ctx, StageRunner stages, Stages on, String given, Path out, Config c)
       throws Exception {
     Path g = ctx.files().qualify(given);
     if (isIngestOutput(ctx.files(), g)) {
@@ -406,10 +409,10 @@ public final class RunJob implements Job {
   }
 
   /** The fingerprint of a switched-off stage's output, which must exist complete. */
-  private static String existing(JobContext ctx, StageRunner stages, Path out, String stage)
+  private static String existing(StageContext ctx, StageRunner stages, Path out, String stage)
       throws java.io.IOException {
     if (!ctx.files().exists(new Path(out, "provenance.json"))) {
-      throw new JobFailure(
+      throw new StageFailure(
           "stage "
               + stage
               + " is switched off (medvqa.pipeline.stages."
@@ -440,15 +443,15 @@ public final class RunJob implements Job {
   }
 
   /** The split to predict: {@code preferred} when given, else the manifest's only VQA split. */
-  private static String onlySplit(JobContext ctx, Path manifest, String preferred)
+  private static String onlySplit(StageContext ctx, Path manifest, String preferred)
       throws java.io.IOException {
     if (preferred != null) {
       return preferred;
     }
-    Dataset<Row> m = Manifests.read(ctx, manifest.toString());
+    Dataset<Row> m = Tables.manifest(ctx, manifest.toString());
     List<Row> splits = m.select(ManifestColumns.SPLIT).distinct().collectAsList();
     if (splits.size() != 1) {
-      throw new JobFailure(
+      throw new StageFailure(
           "the test release has splits "
               + splits.stream().map(r -> r.getString(0)).toList()
               + "; choose one with medvqa.run.test-split");
@@ -457,7 +460,7 @@ public final class RunJob implements Job {
   }
 
   /** {@code medvqa.run.feature-cache}, or a folder of the workspace named by the weights. */
-  private static String featureCache(JobContext ctx) throws Exception {
+  private static String featureCache(StageContext ctx) throws Exception {
     Config cfg = ctx.config();
     String explicit = cfg.getString("medvqa.run.feature-cache");
     if (!explicit.isBlank()) {

@@ -19,6 +19,8 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.medvqa.core.io.ContentHash;
 import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
 
 /**
  * Runs the stages of a composite job (pipeline, run, retrain) so that a rerun continues where the
@@ -44,11 +46,11 @@ final class StageRunner {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final JobContext ctx;
+  private final StageContext ctx;
   private final List<String> ran = new ArrayList<>();
   private final List<String> skipped = new ArrayList<>();
 
-  StageRunner(JobContext ctx) {
+  StageRunner(StageContext ctx) {
     this.ctx = ctx;
   }
 
@@ -100,7 +102,7 @@ final class StageRunner {
         skipped.add(out.getName());
         return fingerprintOf(out);
       }
-      throw new JobFailure(
+      throw new StageFailure(
           jobName
               + ": "
               + out
@@ -116,13 +118,13 @@ final class StageRunner {
     for (Path t : files.removeLeftovers(out)) {
       ctx.say(jobName + ": removed the temporary output of an interrupted attempt: " + t);
     }
-    JobContext stage =
+    StageContext stage =
         ctx.derive(jobName, c)
             .stamped(
                 Map.of(FINGERPRINT, fingerprint, SETTINGS, settingsHash, INPUTS, render(inputs)));
     int rc = job.run(stage);
     if (rc != Main.OK) {
-      throw new JobFailure(jobName + " failed (exit " + rc + ")");
+      throw new StageFailure(jobName + " failed (exit " + rc + ")");
     }
     ran.add(out.getName());
     return fingerprint;
@@ -143,7 +145,7 @@ final class StageRunner {
       }
     }
     if (!files.exists(dir)) {
-      throw new JobFailure("input " + dir + " does not exist");
+      throw new StageFailure("input " + dir + " does not exist");
     }
     FileStatus root = files.fs(dir).getFileStatus(dir);
     MessageDigest md = sha256();

@@ -3,6 +3,8 @@ package org.medvqa.jobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.medvqa.core.config.ConfigCheck;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
 import org.medvqa.synth.SyntheticRelease;
 
 /**
@@ -21,10 +23,10 @@ public final class SynthJob implements Job {
   }
 
   @Override
-  public int run(JobContext ctx) throws Exception {
+  public int run(StageContext ctx) throws Exception {
     Path out = Path.of(ConfigCheck.requireString(ctx.config(), "medvqa.synth.out"));
     if (Files.exists(out)) {
-      throw new JobFailure("output " + out + " already exists; remove it or choose another");
+      throw new StageFailure("output " + out + " already exists; remove it or choose another");
     }
     SyntheticRelease.Settings settings =
         SyntheticRelease.Settings.fromConfig(ctx.config().getConfig("medvqa.synth"));

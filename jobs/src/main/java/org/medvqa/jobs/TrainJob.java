@@ -28,6 +28,9 @@ import org.medvqa.core.baseline.MajorityBaseline;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.config.Provenance;
 import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
+import org.medvqa.core.stage.Tables;
 import org.medvqa.models.Example;
 import org.medvqa.models.MemoryModel;
 import org.medvqa.models.ModelKinds;
@@ -77,7 +80,7 @@ public final class TrainJob implements Job {
   }
 
   @Override
-  public int run(JobContext ctx) throws Exception {
+  public int run(StageContext ctx) throws Exception {
     String kind = ConfigCheck.requireOneOf(ctx.config(), "medvqa.train.model", MODELS);
     String manifestPath = ConfigCheck.requireString(ctx.config(), "medvqa.train.manifest");
     String outPath = ConfigCheck.requireString(ctx.config(), "medvqa.train.out");
@@ -88,7 +91,7 @@ public final class TrainJob implements Job {
         : trainDl4j(ctx, kind, manifestPath, out);
   }
 
-  private int trainMajority(JobContext ctx, String manifestPath, Path out) throws Exception {
+  private int trainMajority(StageContext ctx, String manifestPath, Path out) throws Exception {
     String split = ctx.config().getString("medvqa.train.split");
     HadoopFiles files = ctx.files();
     // The main manifest and any extra ones (another release, augmented questions) count alike.
@@ -97,7 +100,7 @@ public final class TrainJob implements Job {
     Dataset<Row> train = null;
     for (String m : manifests) {
       Dataset<Row> rows =
-          Manifests.read(ctx, m)
+          Tables.manifest(ctx, m)
               .filter(
                   col(ManifestColumns.SPLIT)
                       .equalTo(split)
@@ -115,7 +118,7 @@ public final class TrainJob implements Job {
             .count()
             .collectAsList();
     if (counts.isEmpty()) {
-      throw new JobFailure(noAnswers(split, manifestPath));
+      throw new StageFailure(noAnswers(split, manifestPath));
     }
     Map<String, Map<String, Long>> table = new TreeMap<>();
     long samples = 0;
@@ -169,7 +172,7 @@ public final class TrainJob implements Job {
         .render(ConfigRenderOptions.defaults().setOriginComments(false));
   }
 
-  private int trainDl4j(JobContext ctx, String kind, String manifestPath, Path out)
+  private int trainDl4j(StageContext ctx, String kind, String manifestPath, Path out)
       throws Exception {
     Config cfg = ctx.config();
     String split = cfg.getString("medvqa.train.split");
@@ -182,10 +185,10 @@ public final class TrainJob implements Job {
     Path featureTable =
         pixels ? null : new Path(files.qualify(featuresPath), ExtractFeaturesJob.FEATURES);
     if (!pixels && !files.exists(featureTable)) {
-      throw new JobFailure(
+      throw new StageFailure(
           "no feature table at " + featureTable + " (run extract-features on the manifest first)");
     }
-    Dataset<Row> manifest = Manifests.read(ctx, manifestPath);
+    Dataset<Row> manifest = Tables.manifest(ctx, manifestPath);
     boolean vqg = ModelKinds.generatesQuestions(kind);
     Column usable =
         vqg
@@ -200,12 +203,12 @@ public final class TrainJob implements Job {
     List<String> extras = cfg.getStringList("medvqa.train.extra-manifests");
     Dataset<Row> extraTraining = null;
     for (String extra : extras) {
-      Dataset<Row> e = Manifests.read(ctx, extra);
+      Dataset<Row> e = Tables.manifest(ctx, extra);
       List<String> have = java.util.Arrays.asList(e.columns());
       List<Column> same = new ArrayList<>();
       for (String c : manifest.columns()) {
         if (!have.contains(c)) {
-          throw new JobFailure(
+          throw new StageFailure(
               "extra training manifest "
                   + extra
                   + " has no column '"
@@ -252,7 +255,7 @@ public final class TrainJob implements Job {
 
     long nTrain = trainRows.count();
     if (nTrain == 0) {
-      throw new JobFailure(noAnswers(split, manifestPath));
+      throw new StageFailure(noAnswers(split, manifestPath));
     }
     List<Row> missing = trainRows.filter(col(Examples.FEATURE).isNull()).limit(5).collectAsList();
     if (!missing.isEmpty()) {
@@ -263,7 +266,7 @@ public final class TrainJob implements Job {
               + ", image "
               + missing.get(0).getString(1)
               + ")";
-      throw new JobFailure(
+      throw new StageFailure(
           pixels
               ? n
                   + " training questions have an image that cannot be read, or that changed"
@@ -302,7 +305,8 @@ public final class TrainJob implements Job {
     try {
       model = ModelKinds.fit(kind, cfg, text);
     } catch (IllegalArgumentException e) {
-      throw new JobFailure("cannot train " + kind + " on split '" + split + "': " + e.getMessage());
+      throw new StageFailure(
+          "cannot train " + kind + " on split '" + split + "': " + e.getMessage());
     }
     text = null;
     if (model instanceof ScaledFeatures scaled) {
@@ -324,7 +328,7 @@ public final class TrainJob implements Job {
     for (java.util.Iterator<Row> it = valSample.toLocalIterator(); it.hasNext(); ) {
       Example e = Examples.of(it.next());
       if (e.image() == null) {
-        throw new JobFailure(
+        throw new StageFailure(
             "validation sample "
                 + e.sampleId()
                 + " (image "
@@ -376,7 +380,7 @@ public final class TrainJob implements Job {
                   ctx::say)
               .train(model, fingerprint, trainRdd, val, work, null);
     } catch (TrainingFailure e) {
-      throw new JobFailure(e.getMessage() + " (work folder kept: " + work + ")");
+      throw new StageFailure(e.getMessage() + " (work folder kept: " + work + ")");
     } finally {
       trainRows.unpersist();
     }
@@ -463,7 +467,7 @@ public final class TrainJob implements Job {
     return Main.OK;
   }
 
-  private static void describe(JobContext ctx, VqaModel model) {
+  private static void describe(StageContext ctx, VqaModel model) {
     if (model instanceof org.medvqa.models.classifier.ImageClassifier c) {
       ctx.say("answer classes: " + c.answers().size());
     } else if (model instanceof org.medvqa.models.classifier.QuestionAwareClassifier q) {
@@ -477,7 +481,7 @@ public final class TrainJob implements Job {
    * Hands a {@link MemoryModel} the training examples of its memory categories, features included,
    * streamed one partition at a time.
    */
-  private static void remember(JobContext ctx, MemoryModel model, Dataset<Row> trainRows) {
+  private static void remember(StageContext ctx, MemoryModel model, Dataset<Row> trainRows) {
     List<Example> kept = new ArrayList<>();
     for (java.util.Iterator<Row> it =
             trainRows

@@ -33,6 +33,9 @@ import org.medvqa.core.ManifestColumns;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.config.ConfigProblem;
 import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
+import org.medvqa.core.stage.Tables;
 
 /**
  * {@code train-vectors}: trains word2vec (skip-gram, Spark MLlib's distributed {@code Word2Vec}) on
@@ -55,7 +58,7 @@ public final class TrainVectorsJob implements Job {
   }
 
   @Override
-  public int run(JobContext ctx) throws Exception {
+  public int run(StageContext ctx) throws Exception {
     QuestionAugmentSettings words = QuestionAugmentSettings.from(ctx.config());
     Config c = ctx.config().getConfig(PATH);
     String manifestPath = ConfigCheck.requireString(ctx.config(), PATH + ".manifest");
@@ -73,7 +76,7 @@ public final class TrainVectorsJob implements Job {
     SparkSession spark = ctx.spark();
     HadoopFiles files = ctx.files();
     Path out = ctx.newOutput(outPath);
-    Dataset<Row> manifest = Manifests.read(ctx, manifestPath);
+    Dataset<Row> manifest = Tables.manifest(ctx, manifestPath);
     if (!splits.isEmpty()) {
       manifest = manifest.filter(col(ManifestColumns.SPLIT).isin(splits.toArray()));
     }
@@ -92,7 +95,7 @@ public final class TrainVectorsJob implements Job {
     try {
       long nSentences = sentences.count();
       if (nSentences == 0) {
-        throw new JobFailure(
+        throw new StageFailure(
             "no questions or answers in splits " + splits + " of " + manifestPath + " to train on");
       }
       Map<String, Long> counts = new HashMap<>();
@@ -125,7 +128,7 @@ public final class TrainVectorsJob implements Job {
               .fit(sentences);
       List<Row> learned = model.getVectors().collectAsList();
       if (learned.isEmpty()) {
-        throw new JobFailure(
+        throw new StageFailure(
             "no word is seen " + minCount + " times or more; lower " + PATH + ".min-count");
       }
       // Most frequent words first (then alphabetical), as word-vector files usually are, so that
@@ -199,7 +202,7 @@ public final class TrainVectorsJob implements Job {
     }
   }
 
-  private static void sayNeighbours(JobContext ctx, WordVectors v, String word) {
+  private static void sayNeighbours(StageContext ctx, WordVectors v, String word) {
     NeighbourSearch.Hit[] hits = NeighbourSearch.nearest(v, new int[] {v.indexOf(word)}, 5, 1)[0];
     StringBuilder b = new StringBuilder("  nearest to '" + word + "':");
     for (NeighbourSearch.Hit h : hits) {

@@ -40,6 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.medvqa.augment.image.ImageAugmentSettings;
 import org.medvqa.core.image.CmykJpeg;
 import org.medvqa.core.io.SerializableConf;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
 import scala.collection.JavaConverters;
 
 /**
@@ -79,11 +81,12 @@ class AugmentImagesJobTest extends SparkTestBase {
     int code;
     try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8);
         PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8);
-        JobContext ctx =
-            new JobContext("augment-images", Main.load(null, all.toArray(new String[0])), po, pe)) {
+        StageContext ctx =
+            new StageContext(
+                "augment-images", Main.load(null, all.toArray(new String[0])), po, pe)) {
       try {
         code = new AugmentImagesJob().run(ctx);
-      } catch (JobFailure f) {
+      } catch (StageFailure f) {
         pe.println("failed: " + f.getMessage());
         code = Main.FAILED;
       } catch (Exception x) {

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.medvqa.core.stage.StageContext;
 
 /**
  * {@code make bench-augment}: images/s of {@code augment-images} on real VQA-Med 2019 images with
@@ -285,8 +286,8 @@ public final class BenchAugmentImages {
   private static String augment(Path ingest, Path out, String variants, PrintStream log) {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     try (PrintStream p = new PrintStream(buf, true, StandardCharsets.UTF_8);
-        JobContext ctx =
-            new JobContext(
+        StageContext ctx =
+            new StageContext(
                 "augment-images",
                 Main.load(
                     null,

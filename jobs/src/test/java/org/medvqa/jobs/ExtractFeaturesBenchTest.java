@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 import org.medvqa.core.ManifestColumns;
+import org.medvqa.core.stage.StageContext;
 import org.medvqa.features.BatchExtraction;
 import org.medvqa.features.FeatureModel;
 import org.medvqa.features.FeatureSettings;
@@ -214,8 +215,8 @@ class ExtractFeaturesBenchTest {
     }
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     try (PrintStream p = new PrintStream(b, true, StandardCharsets.UTF_8);
-        JobContext ctx =
-            new JobContext(
+        StageContext ctx =
+            new StageContext(
                 "extract-features", Main.load(null, sets.toArray(new String[0])), p, p)) {
       assertEquals(0, new ExtractFeaturesJob().run(ctx));
     }

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medvqa.core.ManifestColumns;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
 import org.medvqa.features.ResNet50;
 
 /**
@@ -153,8 +155,8 @@ class ExtractFeaturesJobTest extends SparkTestBase {
     sets.addAll(List.of(extra));
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     try (PrintStream p = new PrintStream(b, true, StandardCharsets.UTF_8);
-        JobContext ctx =
-            new JobContext(
+        StageContext ctx =
+            new StageContext(
                 "extract-features", Main.load(null, sets.toArray(new String[0])), p, p)) {
       int code = new ExtractFeaturesJob().run(ctx);
       return new Result(code, b.toString(StandardCharsets.UTF_8));
@@ -226,10 +228,10 @@ class ExtractFeaturesJobTest extends SparkTestBase {
     assertFalse(Files.exists(out.resolve("features/run=3")));
 
     // The same table with other preprocessing, or without incremental, is refused.
-    JobFailure e =
-        assertThrows(JobFailure.class, () -> run(m2, out, "medvqa.features.image.resize=pad"));
+    StageFailure e =
+        assertThrows(StageFailure.class, () -> run(m2, out, "medvqa.features.image.resize=pad"));
     assertTrue(e.getMessage().contains("different settings"), e.getMessage());
-    e = assertThrows(JobFailure.class, () -> run(m2, out, "medvqa.features.incremental=false"));
+    e = assertThrows(StageFailure.class, () -> run(m2, out, "medvqa.features.incremental=false"));
     assertTrue(e.getMessage().contains("already exists"), e.getMessage());
   }
 
@@ -244,9 +246,9 @@ class ExtractFeaturesJobTest extends SparkTestBase {
     assertEquals(side * side * WIDTH, row.getList(row.fieldIndex("feature_map")).size());
 
     Path strict = dir.resolve("strict");
-    JobFailure e =
+    StageFailure e =
         assertThrows(
-            JobFailure.class, () -> run(m, strict, "medvqa.features.max-rejected-fraction=0.1"));
+            StageFailure.class, () -> run(m, strict, "medvqa.features.max-rejected-fraction=0.1"));
     assertTrue(e.getMessage().contains("1 of 2 images unreadable"), e.getMessage());
     assertFalse(Files.exists(strict), "a failed run leaves no output");
     try (var s = Files.list(dir)) {

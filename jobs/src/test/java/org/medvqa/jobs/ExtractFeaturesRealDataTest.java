@@ -18,6 +18,7 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.core.stage.StageContext;
 import org.medvqa.features.ResNet50;
 
 /**
@@ -75,8 +76,8 @@ class ExtractFeaturesRealDataTest extends SparkTestBase {
             "medvqa.features.model.file=" + model));
     java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
     try (java.io.PrintStream p = new java.io.PrintStream(b, true, StandardCharsets.UTF_8);
-        JobContext ctx =
-            new JobContext(
+        StageContext ctx =
+            new StageContext(
                 "extract-features", Main.load(null, sets.toArray(new String[0])), p, p)) {
       assertEquals(0, new ExtractFeaturesJob().run(ctx));
     }

@@ -19,6 +19,8 @@ import org.apache.spark.sql.types.StructType;
 import org.medvqa.core.Category;
 import org.medvqa.core.ManifestColumns;
 import org.medvqa.core.config.ConfigProblem;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
 
 /**
  * Test support for the question jobs: runs a job through the same configuration loading and exit
@@ -62,13 +64,13 @@ final class QuestionJobsHarness {
   static int run(Job job, PrintStream o, PrintStream e, String... sets) {
     try {
       com.typesafe.config.Config config = Main.load(null, sets);
-      try (JobContext ctx = new JobContext(job.name(), config, o, e)) {
+      try (StageContext ctx = new StageContext(job.name(), config, o, e)) {
         return job.run(ctx);
       }
     } catch (ConfigProblem | ConfigException ex) {
       e.println("medvqa " + job.name() + ": " + ex.getMessage());
       return Main.USAGE;
-    } catch (JobFailure ex) {
+    } catch (StageFailure ex) {
       e.println("medvqa " + job.name() + ": failed: " + ex.getMessage());
       return Main.FAILED;
     } catch (Exception ex) {

@@ -33,6 +33,8 @@ import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medvqa.core.config.ConfigProblem;
+import org.medvqa.core.stage.StageContext;
+import org.medvqa.core.stage.StageFailure;
 
 /**
  * The report job on a run folder generated here, and its page as a browser renders it: headless
@@ -137,7 +139,7 @@ class ReportJobTest {
 
   /**
    * Runs the job as Main runs a registered one (config from the references plus --set, exit 1 on a
-   * JobFailure), so that this test does not depend on the job's registration.
+   * StageFailure), so that this test does not depend on the job's registration.
    */
   private static Result report(String run) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -145,11 +147,11 @@ class ReportJobTest {
     PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
     PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
     int code;
-    try (JobContext ctx =
-        new JobContext(
+    try (StageContext ctx =
+        new StageContext(
             "report", Main.load(null, new String[] {"medvqa.report.run=" + run}), o, e)) {
       code = new ReportJob().run(ctx);
-    } catch (JobFailure f) {
+    } catch (StageFailure f) {
       e.println("medvqa report: failed: " + f.getMessage());
       code = Main.FAILED;
     }

@@ -367,7 +367,7 @@ class S3aStorageTest extends SparkTestBase {
                 Map.of(
                     "fs.s3a.bucket." + ENV + ".aws.credentials.provider",
                     "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"))));
-    // evaluate runs without Spark: its files come from JobContext.files()' own Hadoop settings.
+    // evaluate runs without Spark: its files come from StageContext.files()' own Hadoop settings.
     String root = "s3a://" + ENV;
     try (FileSystem s3 = FileSystem.newInstance(URI.create(root + "/"), testConf())) {
       write(s3, root + "/gt.txt", "a|plane|what plane?|axial\nb|modality|what modality?|ct\n");

@@ -1,4 +1,4 @@
-package org.medvqa.jobs;
+package org.medvqa.core.stage;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
@@ -15,7 +15,7 @@ import org.medvqa.core.io.HadoopFiles;
  * and Hadoop file access. Only the session this context created is stopped at the end, so that a
  * test's shared session survives the jobs it runs.
  */
-public final class JobContext implements AutoCloseable {
+public final class StageContext implements AutoCloseable {
   private final String job;
   private final Config config;
   private final PrintStream out;
@@ -25,7 +25,7 @@ public final class JobContext implements AutoCloseable {
   private HadoopFiles files;
   private Map<String, String> stamp = Map.of();
 
-  public JobContext(String job, Config config, PrintStream out, PrintStream err) {
+  public StageContext(String job, Config config, PrintStream out, PrintStream err) {
     this.job = job;
     this.config = config;
     this.out = out;
@@ -36,8 +36,8 @@ public final class JobContext implements AutoCloseable {
    * A context for a stage that a composite job (run, pipeline) starts: its own name and config,
    * this context's Spark session, file access and output. The stage never stops the session.
    */
-  public JobContext derive(String stage, Config stageConfig) {
-    JobContext c = new JobContext(stage, stageConfig, out, err);
+  public StageContext derive(String stage, Config stageConfig) {
+    StageContext c = new StageContext(stage, stageConfig, out, err);
     c.spark = spark;
     c.ownsSpark = false;
     c.files = files;
@@ -48,7 +48,7 @@ public final class JobContext implements AutoCloseable {
    * This context with notes that every provenance it writes carries: a composite job stamps its
    * stages with their fingerprint (see {@link StageRunner}).
    */
-  JobContext stamped(Map<String, String> notes) {
+  public StageContext stamped(Map<String, String> notes) {
     this.stamp = new java.util.TreeMap<>(notes);
     return this;
   }
@@ -87,7 +87,7 @@ public final class JobContext implements AutoCloseable {
       } catch (RuntimeException e) {
         // Scala throws SparkException without declaring it; "A master URL must be set" is the
         // usual one when a main is started without spark-submit or bin/medvqa.
-        throw new JobFailure(
+        throw new StageFailure(
             "cannot start Spark: "
                 + e.getMessage()
                 + " (use bin/medvqa for a local run, or spark-submit --master ...)");
@@ -133,14 +133,14 @@ public final class JobContext implements AutoCloseable {
   public Path newOutput(String path) throws java.io.IOException {
     Path out = files().qualify(path);
     if (files().exists(out)) {
-      throw new JobFailure("output " + out + " already exists; remove it or choose another");
+      throw new StageFailure("output " + out + " already exists; remove it or choose another");
     }
     removeLeftovers(out);
     return out;
   }
 
   /** Removes the temporary outputs an interrupted earlier run of {@code out} left, saying so. */
-  void removeLeftovers(Path out) throws java.io.IOException {
+  public void removeLeftovers(Path out) throws java.io.IOException {
     for (Path p : files().removeLeftovers(out)) {
       say("removed the temporary output of an interrupted earlier run: " + p);
     }
