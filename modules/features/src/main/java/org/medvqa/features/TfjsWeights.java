@@ -106,6 +106,15 @@ public final class TfjsWeights {
     }
     List<Entry> entries = new ArrayList<>();
     List<Path> shards = new ArrayList<>();
+    readManifest(root, modelJson, entries, shards);
+    checkShards(modelJson, entries, shards);
+    WeightSet weights = readShards(entries, shards, eps);
+    return new TfjsWeights(entries, classes, eps, weights);
+  }
+
+  /** Collects the manifest's tensors and the shard files beside {@code modelJson}, in order. */
+  private static void readManifest(
+      JsonNode root, Path modelJson, List<Entry> entries, List<Path> shards) throws IOException {
     Path dir = modelJson.toAbsolutePath().getParent();
     for (JsonNode group : root.path("weightsManifest")) {
       for (JsonNode p : group.path("paths")) {
@@ -136,6 +145,11 @@ public final class TfjsWeights {
     if (entries.isEmpty()) {
       throw new IOException(modelJson + ": no weightsManifest entries");
     }
+  }
+
+  /** The shards must exist and hold exactly the manifest's tensors, four bytes a value. */
+  private static void checkShards(Path modelJson, List<Entry> entries, List<Path> shards)
+      throws IOException {
     long expected = entries.stream().mapToLong(Entry::length).sum() * 4;
     long actual = 0;
     for (Path s : shards) {
@@ -148,7 +162,11 @@ public final class TfjsWeights {
       throw new IOException(
           modelJson + ": the shards hold " + actual + " bytes, the manifest lists " + expected);
     }
+  }
 
+  /** Reads the tensors from the shards, read as one stream, into DL4J layouts. */
+  private static WeightSet readShards(
+      List<Entry> entries, List<Path> shards, Map<String, Double> eps) throws IOException {
     WeightSet weights = new WeightSet();
     List<InputStream> streams = new ArrayList<>();
     for (Path s : shards) {
@@ -170,7 +188,7 @@ public final class TfjsWeights {
         s.close();
       }
     }
-    return new TfjsWeights(entries, classes, eps, weights);
+    return weights;
   }
 
   private static float[] readFloats(DataInputStream in, Entry e) throws IOException {

@@ -120,19 +120,9 @@ public final class ReportWriter {
       throw new IOException("run folder " + run + " does not exist");
     }
     List<String> notes = new ArrayList<>();
-    JsonNode runProv = json(new Path(run, "provenance.json"), notes);
-    JsonNode predProv = json(new Path(run, "predictions/provenance.json"), notes);
-
-    RunMetrics metrics = metrics(run, notes);
-    String task = task(metrics, runProv, predProv, notes);
-    List<EpochMetrics> epochs = epochs(run, notes);
-
-    Path root =
-        settings.leaderboardRoot().isEmpty()
-            ? run.getParent()
-            : files.qualify(settings.leaderboardRoot());
-    Leaderboard board = Leaderboard.scan(files, root, task);
-    notes.addAll(board.problems());
+    RunInputs in = read(run, notes);
+    Path root = in.leaderboardRoot();
+    Leaderboard board = in.board();
 
     Path page = new Path(run, PAGE);
     Path assets = new Path(run, ASSETS);
@@ -140,35 +130,20 @@ public final class ReportWriter {
     Path tmpPage = files.temporaryFor(page);
     try {
       fs.mkdirs(tmpAssets);
-      List<String> charts = new ArrayList<>();
-      chart(tmpAssets, "loss.png", charts, out -> Charts.losses(epochs, out, w(), h()));
-      chart(
-          tmpAssets,
-          "validation.png",
-          charts,
-          out -> Charts.validationScore(epochs, out, w(), h()));
-      if (metrics != null) {
-        Map<String, RunMetrics.Score> per = metrics.perCategory();
-        chart(tmpAssets, "categories.png", charts, out -> Charts.categories(per, out, w(), h()));
-      }
-      chart(
-          tmpAssets,
-          "leaderboard.png",
-          charts,
-          out -> Charts.leaderboard(board, run, out, w(), h()));
+      List<String> charts = charts(tmpAssets, run, in);
 
-      Shown shown = gallery(run, task, runProv, predProv, tmpAssets, notes);
+      Shown shown = gallery(run, in.task(), in.runProv(), in.predProv(), tmpAssets, notes);
       List<Example> examples = shown.examples();
       int thumbs = (int) examples.stream().filter(e -> e.thumbnail() != null).count();
 
       String html =
           new ReportPage(
                   run,
-                  task,
-                  runProv,
-                  predProv,
-                  metrics,
-                  epochs,
+                  in.task(),
+                  in.runProv(),
+                  in.predProv(),
+                  in.metrics(),
+                  in.epochs(),
                   board,
                   root.equals(run.getParent()),
                   charts,
@@ -185,7 +160,7 @@ public final class ReportWriter {
           .count("thumbnails", thumbs)
           .count("images_not_shown", examples.size() - thumbs)
           .count("leaderboard_runs", board.entries().size())
-          .note("task", task);
+          .note("task", in.task());
       files.write(tmpPage, html);
       // Provenance last: its presence marks a complete assets folder.
       files.write(new Path(tmpAssets, "provenance.json"), provenance.toJson());
@@ -198,7 +173,7 @@ public final class ReportWriter {
       return new Report(
           page,
           assets,
-          task,
+          in.task(),
           charts.size(),
           examples.size(),
           thumbs,
@@ -208,6 +183,55 @@ public final class ReportWriter {
       files.deleteQuietly(tmpAssets);
       files.deleteQuietly(tmpPage);
     }
+  }
+
+  /**
+   * What the page shows besides the gallery, read from the run folder and the leaderboard root.
+   *
+   * @param runProv the run's provenance.json, or null
+   * @param predProv predictions/provenance.json, or null
+   * @param metrics metrics.json, or null
+   */
+  private record RunInputs(
+      JsonNode runProv,
+      JsonNode predProv,
+      RunMetrics metrics,
+      String task,
+      List<EpochMetrics> epochs,
+      Path leaderboardRoot,
+      Leaderboard board) {}
+
+  /** Reads what the run folder holds; what it lacks or cannot be read becomes a note. */
+  private RunInputs read(Path run, List<String> notes) throws IOException {
+    JsonNode runProv = json(new Path(run, "provenance.json"), notes);
+    JsonNode predProv = json(new Path(run, "predictions/provenance.json"), notes);
+
+    RunMetrics metrics = metrics(run, notes);
+    String task = task(metrics, runProv, predProv, notes);
+    List<EpochMetrics> epochs = epochs(run, notes);
+
+    Path root =
+        settings.leaderboardRoot().isEmpty()
+            ? run.getParent()
+            : files.qualify(settings.leaderboardRoot());
+    Leaderboard board = Leaderboard.scan(files, root, task);
+    notes.addAll(board.problems());
+    return new RunInputs(runProv, predProv, metrics, task, epochs, root, board);
+  }
+
+  /** Draws the charts into {@code dir}; returns the names of those drawn, in the page's order. */
+  private List<String> charts(Path dir, Path run, RunInputs in) throws IOException {
+    List<EpochMetrics> epochs = in.epochs();
+    List<String> charts = new ArrayList<>();
+    chart(dir, "loss.png", charts, out -> Charts.losses(epochs, out, w(), h()));
+    chart(dir, "validation.png", charts, out -> Charts.validationScore(epochs, out, w(), h()));
+    if (in.metrics() != null) {
+      Map<String, RunMetrics.Score> per = in.metrics().perCategory();
+      chart(dir, "categories.png", charts, out -> Charts.categories(per, out, w(), h()));
+    }
+    Leaderboard board = in.board();
+    chart(dir, "leaderboard.png", charts, out -> Charts.leaderboard(board, run, out, w(), h()));
+    return charts;
   }
 
   /** metrics.json, or null and a note when it is absent or unreadable. */
@@ -304,47 +328,11 @@ public final class ReportWriter {
       return new Shown(List.of(), 0, false);
     }
     boolean vqg = task.equals("vqg");
-    Task t = vqg ? Task.VQG : Task.VQA;
     Path predictions = new Path(run, "predictions");
-    Path subFile = new Path(predictions, "submission.txt");
-    if (!files.exists(subFile)) {
-      subFile = new Path(run, "submission.txt");
-    }
-    Submission submission = null;
-    if (files.exists(subFile)) {
-      try (Reader r = reader(subFile)) {
-        submission = Submission.read(r, subFile.getName(), t);
-      }
-    } else {
-      notes.add("No submission.txt: the gallery shows no predictions.");
-    }
-    GroundTruth gt = null;
-    Path gtFile = new Path(predictions, "ground-truth.txt");
-    if (files.exists(gtFile)) {
-      try (Reader r = reader(gtFile)) {
-        gt =
-            GroundTruth.read(
-                r,
-                "predictions/ground-truth.txt",
-                vqg ? GroundTruthFormat.VQG : GroundTruthFormat.AUTO);
-      } catch (IllegalArgumentException e) {
-        notes.add("predictions/ground-truth.txt cannot be read: " + e.getMessage());
-      }
-    } else {
-      notes.add("No predictions/ground-truth.txt: the gallery shows no reference answers.");
-    }
+    Submission submission = submission(run, predictions, vqg ? Task.VQG : Task.VQA, notes);
+    GroundTruth gt = groundTruth(predictions, vqg, notes);
 
-    // The candidates: the ground-truth items, or without them the submission's ids.
-    List<GroundTruth.Item> candidates = new ArrayList<>();
-    if (gt != null) {
-      candidates.addAll(gt.items());
-    } else if (submission != null) {
-      for (Submission.Entry e : submission.entries()) {
-        if (!e.fields().isEmpty() && !e.id().isBlank() && !e.texts().isEmpty()) {
-          candidates.add(new GroundTruth.Item(e.id(), null, null, List.of("?"), e.line()));
-        }
-      }
-    }
+    List<GroundTruth.Item> candidates = candidates(gt, submission);
     List<GroundTruth.Item> chosen =
         Gallery.choose(
             candidates, GroundTruth.Item::category, settings.gallerySize(), settings.seed());
@@ -361,17 +349,8 @@ public final class ReportWriter {
       k++;
       List<String> predicted = submission == null ? List.of() : submission.texts(item.id());
       List<String> refs = gt == null ? List.of() : item.references();
-      String verdict = "";
-      if (gt != null && submission != null) {
-        if (vqg) {
-          verdict =
-              "best BLEU " + Html.score(VqgEvaluator.scoreImage(item, predicted, tokenizer).bleu());
-        } else {
-          VqaItemResult r =
-              VqaEvaluator.scoreItem(item, predicted.isEmpty() ? "" : predicted.get(0), tokenizer);
-          verdict = (r.matched() ? "correct" : "wrong") + ", BLEU " + Html.score(r.bleu());
-        }
-      }
+      String verdict =
+          gt != null && submission != null ? verdict(item, predicted, vqg, tokenizer) : "";
       ManifestIndex.Row row = manifest == null ? null : manifest.lookup(item.id());
       String question = item.question();
       String category = item.category();
@@ -379,53 +358,134 @@ public final class ReportWriter {
         question = question == null && !vqg ? row.question() : question;
         category = category == null && !vqg ? row.category() : category;
       }
-      String thumb = null;
-      int tw = 0;
-      int th = 0;
-      String imageNote;
-      if (manifest == null) {
-        imageNote = "image not shown: no manifest";
-      } else if (row == null) {
-        imageNote = "image not shown: id " + item.id() + " is not in the manifest";
-      } else if (row.imagePath().isBlank()) {
-        imageNote = "image not shown: the manifest names no image for it";
-      } else {
-        String name = String.format(Locale.ROOT, "thumb-%03d.png", k);
-        BufferedImage img = null;
-        String problem;
-        try {
-          Path src = new Path(row.imagePath());
-          if (!files.exists(src)) {
-            problem = "image missing: " + row.imagePath();
-          } else {
-            ImageDecoder.Decoded d = decoder.decode(files.readAll(src));
-            problem = d.ok() ? null : "image unreadable (" + d.problem() + "): " + row.imagePath();
-            img = d.ok() ? Thumbnails.fit(d.image(), settings.thumbnailSize()) : null;
-          }
-        } catch (IOException | RuntimeException e) {
-          // One bad image (a path Hadoop cannot parse, a read error) costs its cell, not the page.
-          problem = "image unreadable (" + e.getMessage() + "): " + row.imagePath();
-        }
-        if (img != null) {
-          try (OutputStream o = files.create(new Path(dir, name))) {
-            ImageIO.write(img, "png", o);
-          }
-          thumb = name;
-          tw = img.getWidth();
-          th = img.getHeight();
-          imageNote = null;
-        } else {
-          imageNote = problem;
-        }
-      }
+      Thumb thumb = thumbnail(manifest, row, item.id(), k, dir, decoder);
       out.add(
           new Example(
-              item.id(), category, question, refs, predicted, verdict, thumb, tw, th, imageNote));
+              item.id(),
+              category,
+              question,
+              refs,
+              predicted,
+              verdict,
+              thumb.name(),
+              thumb.width(),
+              thumb.height(),
+              thumb.note()));
     }
     return new Shown(
         out,
         candidates.size(),
         candidates.stream().anyMatch(i -> i.category() != null && !i.category().isBlank()));
+  }
+
+  /** predictions/submission.txt, else the run's submission.txt, else null and a note. */
+  private Submission submission(Path run, Path predictions, Task t, List<String> notes)
+      throws IOException {
+    Path subFile = new Path(predictions, "submission.txt");
+    if (!files.exists(subFile)) {
+      subFile = new Path(run, "submission.txt");
+    }
+    if (!files.exists(subFile)) {
+      notes.add("No submission.txt: the gallery shows no predictions.");
+      return null;
+    }
+    try (Reader r = reader(subFile)) {
+      return Submission.read(r, subFile.getName(), t);
+    }
+  }
+
+  /** predictions/ground-truth.txt, or null and a note when it is absent or unreadable. */
+  private GroundTruth groundTruth(Path predictions, boolean vqg, List<String> notes)
+      throws IOException {
+    Path gtFile = new Path(predictions, "ground-truth.txt");
+    if (!files.exists(gtFile)) {
+      notes.add("No predictions/ground-truth.txt: the gallery shows no reference answers.");
+      return null;
+    }
+    try (Reader r = reader(gtFile)) {
+      return GroundTruth.read(
+          r, "predictions/ground-truth.txt", vqg ? GroundTruthFormat.VQG : GroundTruthFormat.AUTO);
+    } catch (IllegalArgumentException e) {
+      notes.add("predictions/ground-truth.txt cannot be read: " + e.getMessage());
+      return null;
+    }
+  }
+
+  /** The candidates: the ground-truth items, or without them the submission's ids. */
+  private static List<GroundTruth.Item> candidates(GroundTruth gt, Submission submission) {
+    List<GroundTruth.Item> candidates = new ArrayList<>();
+    if (gt != null) {
+      candidates.addAll(gt.items());
+    } else if (submission != null) {
+      for (Submission.Entry e : submission.entries()) {
+        if (!e.fields().isEmpty() && !e.id().isBlank() && !e.texts().isEmpty()) {
+          candidates.add(new GroundTruth.Item(e.id(), null, null, List.of("?"), e.line()));
+        }
+      }
+    }
+    return candidates;
+  }
+
+  /** How the prediction scores against the references, as the evaluator scores it. */
+  private static String verdict(
+      GroundTruth.Item item, List<String> predicted, boolean vqg, BleuTokenizer tokenizer) {
+    if (vqg) {
+      return "best BLEU " + Html.score(VqgEvaluator.scoreImage(item, predicted, tokenizer).bleu());
+    }
+    VqaItemResult r =
+        VqaEvaluator.scoreItem(item, predicted.isEmpty() ? "" : predicted.get(0), tokenizer);
+    return (r.matched() ? "correct" : "wrong") + ", BLEU " + Html.score(r.bleu());
+  }
+
+  /**
+   * A gallery cell's thumbnail: its file in the assets folder and size, or (name null) the note
+   * saying why the image is not shown.
+   */
+  private record Thumb(String name, int width, int height, String note) {
+    static Thumb notShown(String note) {
+      return new Thumb(null, 0, 0, note);
+    }
+  }
+
+  /** Writes the thumbnail of the {@code k}th cell into {@code dir} as thumb-NNN.png. */
+  private Thumb thumbnail(
+      ManifestIndex manifest,
+      ManifestIndex.Row row,
+      String id,
+      int k,
+      Path dir,
+      ImageDecoder decoder)
+      throws IOException {
+    if (manifest == null) {
+      return Thumb.notShown("image not shown: no manifest");
+    } else if (row == null) {
+      return Thumb.notShown("image not shown: id " + id + " is not in the manifest");
+    } else if (row.imagePath().isBlank()) {
+      return Thumb.notShown("image not shown: the manifest names no image for it");
+    }
+    String name = String.format(Locale.ROOT, "thumb-%03d.png", k);
+    BufferedImage img = null;
+    String problem;
+    try {
+      Path src = new Path(row.imagePath());
+      if (!files.exists(src)) {
+        problem = "image missing: " + row.imagePath();
+      } else {
+        ImageDecoder.Decoded d = decoder.decode(files.readAll(src));
+        problem = d.ok() ? null : "image unreadable (" + d.problem() + "): " + row.imagePath();
+        img = d.ok() ? Thumbnails.fit(d.image(), settings.thumbnailSize()) : null;
+      }
+    } catch (IOException | RuntimeException e) {
+      // One bad image (a path Hadoop cannot parse, a read error) costs its cell, not the page.
+      problem = "image unreadable (" + e.getMessage() + "): " + row.imagePath();
+    }
+    if (img == null) {
+      return Thumb.notShown(problem);
+    }
+    try (OutputStream o = files.create(new Path(dir, name))) {
+      ImageIO.write(img, "png", o);
+    }
+    return new Thumb(name, img.getWidth(), img.getHeight(), null);
   }
 
   /** The manifest predict read (its provenance names the ingest output), or null and a note. */

@@ -234,16 +234,7 @@ final class Decoding {
     if (!(lengthNorm >= 0)) {
       throw new IllegalArgumentException("length-norm must be >= 0, got " + lengthNorm);
     }
-    int rows = n * width;
-    double[] score = new double[rows];
-    int[][] words = new int[rows][0];
-    int[] previous = new int[rows];
-    Arrays.fill(previous, Vocabulary.START_ID);
-    for (int r = 0; r < rows; r++) {
-      // All beams start identical: only the first may expand, or the first step fills the beam
-      // with copies of one word.
-      score[r] = r % width == 0 ? 0 : Double.NEGATIVE_INFINITY;
-    }
+    Beams beams = Beams.start(n * width, width);
     boolean[] done = new boolean[n];
     List<List<Hypothesis>> finished = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -251,79 +242,147 @@ final class Decoding {
     }
     for (int t = 0; t < maxLength; t++) {
       boolean last = t == maxLength - 1;
-      double[][] lp = s.step(previous);
+      double[][] lp = s.step(beams.word);
       if (t == 0) {
         noEmptyOutput(lp);
       }
-      int[] parents = new int[rows];
-      int[] next = new int[rows];
-      double[] nextScore = new double[rows];
-      int[][] nextWords = new int[rows][];
+      Beams next = new Beams(n * width);
       boolean all = true;
       for (int i = 0; i < n; i++) {
         int base = i * width;
         int alive = 0;
         if (!done[i]) {
-          List<Candidate> cands = new ArrayList<>();
-          for (int b = 0; b < width; b++) {
-            if (score[base + b] == Double.NEGATIVE_INFINITY) {
-              continue;
-            }
-            double[] row = restrict(lp[base + b], constraint, i, words[base + b]);
-            for (int v : top(row, width + 1)) {
-              double sc = score[base + b] + row[v];
-              if (sc > Double.NEGATIVE_INFINITY) {
-                cands.add(new Candidate(sc, b, v));
-              }
-            }
-          }
-          cands.sort(BEST_FIRST);
+          List<Candidate> cands = candidates(lp, beams, i, width, constraint);
           List<Hypothesis> fin = finished.get(i);
-          for (Candidate c : cands) {
-            int[] prefix = words[base + c.beam()];
-            if (c.word() == Vocabulary.END_ID || last) {
-              int[] w = c.word() == Vocabulary.END_ID ? prefix : append(prefix, c);
-              int tokens = w.length + (c.word() == Vocabulary.END_ID ? 1 : 0);
-              fin.add(new Hypothesis(w, c.score() / Math.pow(tokens, lengthNorm)));
-              if (last && fin.size() >= width) {
-                break;
-              }
-            } else {
-              int r = base + alive++;
-              parents[r] = base + c.beam();
-              next[r] = c.word();
-              nextScore[r] = c.score();
-              nextWords[r] = append(prefix, c);
-              if (alive == width) {
-                break;
-              }
-            }
-          }
+          alive = extend(cands, beams, next, base, width, last, lengthNorm, fin);
           // An open hypothesis only loses probability, and at most maxLength tokens divide it.
           double bestOpen =
               alive > 0
-                  ? nextScore[base] / Math.pow(maxLength, lengthNorm)
+                  ? next.score[base] / Math.pow(maxLength, lengthNorm)
                   : Double.NEGATIVE_INFINITY;
           double bestDone =
               fin.stream().mapToDouble(Hypothesis::score).max().orElse(Double.NEGATIVE_INFINITY);
           done[i] = alive == 0 || fin.size() >= width || bestDone >= bestOpen;
         }
         for (int r = base + alive; r < base + width; r++) {
-          parents[r] = base;
-          next[r] = Vocabulary.PAD_ID;
-          nextScore[r] = Double.NEGATIVE_INFINITY;
-          nextWords[r] = new int[0];
+          next.close(r, base);
         }
         all &= done[i];
       }
       if (all) {
         break;
       }
-      s.reorder(parents);
-      previous = next;
-      score = nextScore;
-      words = nextWords;
+      s.reorder(next.parent);
+      beams = next;
     }
+    return best(finished);
+  }
+
+  /**
+   * The rows of one beam-search step: each row's parent row in the step before, its last word, its
+   * summed log-probability (-infinity for an unused row) and its words so far.
+   */
+  private static final class Beams {
+    final int[] parent;
+    final int[] word;
+    final double[] score;
+    final int[][] words;
+
+    Beams(int rows) {
+      parent = new int[rows];
+      word = new int[rows];
+      score = new double[rows];
+      words = new int[rows][];
+    }
+
+    static Beams start(int rows, int width) {
+      Beams b = new Beams(rows);
+      Arrays.fill(b.word, Vocabulary.START_ID);
+      for (int r = 0; r < rows; r++) {
+        // All beams start identical: only the first may expand, or the first step fills the beam
+        // with copies of one word.
+        b.score[r] = r % width == 0 ? 0 : Double.NEGATIVE_INFINITY;
+        b.words[r] = new int[0];
+      }
+      return b;
+    }
+
+    /** Row r continues row {@code from} of the step before with candidate c. */
+    void open(int r, int from, Candidate c, int[] prefix) {
+      parent[r] = from;
+      word[r] = c.word();
+      score[r] = c.score();
+      words[r] = append(prefix, c);
+    }
+
+    /** Row r is unused: it pads the sequence whose first row is {@code base}. */
+    void close(int r, int base) {
+      parent[r] = base;
+      word[r] = Vocabulary.PAD_ID;
+      score[r] = Double.NEGATIVE_INFINITY;
+      words[r] = new int[0];
+    }
+  }
+
+  /** The best width + 1 words after each open row of sequence i, best first. */
+  private static List<Candidate> candidates(
+      double[][] lp, Beams beams, int i, int width, Constraint constraint) {
+    int base = i * width;
+    List<Candidate> cands = new ArrayList<>();
+    for (int b = 0; b < width; b++) {
+      if (beams.score[base + b] == Double.NEGATIVE_INFINITY) {
+        continue;
+      }
+      double[] row = restrict(lp[base + b], constraint, i, beams.words[base + b]);
+      for (int v : top(row, width + 1)) {
+        double sc = beams.score[base + b] + row[v];
+        if (sc > Double.NEGATIVE_INFINITY) {
+          cands.add(new Candidate(sc, b, v));
+        }
+      }
+    }
+    cands.sort(BEST_FIRST);
+    return cands;
+  }
+
+  /**
+   * Takes the candidates best first: one ending in {@code </s>} (or any, at the {@code last} step)
+   * becomes a finished hypothesis in {@code fin}, the others open rows of {@code next} from {@code
+   * base}, until {@code width} are open (or, at the last step, finished).
+   *
+   * @return how many rows are open
+   */
+  private static int extend(
+      List<Candidate> cands,
+      Beams beams,
+      Beams next,
+      int base,
+      int width,
+      boolean last,
+      double lengthNorm,
+      List<Hypothesis> fin) {
+    int alive = 0;
+    for (Candidate c : cands) {
+      int[] prefix = beams.words[base + c.beam()];
+      if (c.word() == Vocabulary.END_ID || last) {
+        int[] w = c.word() == Vocabulary.END_ID ? prefix : append(prefix, c);
+        int tokens = w.length + (c.word() == Vocabulary.END_ID ? 1 : 0);
+        fin.add(new Hypothesis(w, c.score() / Math.pow(tokens, lengthNorm)));
+        if (last && fin.size() >= width) {
+          break;
+        }
+      } else {
+        next.open(base + alive++, base + c.beam(), c, prefix);
+        if (alive == width) {
+          break;
+        }
+      }
+    }
+    return alive;
+  }
+
+  /** Each sequence's best-ranked finished hypothesis (none: no words). */
+  private static List<int[]> best(List<List<Hypothesis>> finished) {
     List<int[]> out = new ArrayList<>();
     for (List<Hypothesis> fin : finished) {
       Hypothesis best = null;
