@@ -37,7 +37,9 @@ import org.apache.spark.sql.RowFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.augment.image.AugmentPartition;
 import org.medvqa.augment.image.ImageAugmentSettings;
+import org.medvqa.augment.image.ImageAugmentStage;
 import org.medvqa.core.image.CmykJpeg;
 import org.medvqa.core.io.SerializableConf;
 import org.medvqa.core.stage.StageContext;
@@ -365,17 +367,17 @@ class AugmentImagesJobTest extends SparkTestBase {
             .getParent();
     for (int attempt = 0; attempt < 2; attempt++) {
       Iterator<Row> it =
-          AugmentImagesJob.augmentPartition(
-              List.of(image).iterator(),
-              s,
-              conf,
-              retry.toUri().toString(),
-              "file:/final",
-              spark.sparkContext().longAccumulator());
+          new AugmentPartition(
+                  s,
+                  conf,
+                  retry.toUri().toString(),
+                  "file:/final",
+                  spark.sparkContext().longAccumulator())
+              .call(List.of(image).iterator());
       List<Row> rows = new ArrayList<>();
       it.forEachRemaining(rows::add);
       assertEquals(4, rows.size());
-      assertNull(rows.get(0).get(AugmentImagesJob.VARIANT_SCHEMA.fieldIndex("v_problem")));
+      assertNull(rows.get(0).get(ImageAugmentStage.VARIANT_SCHEMA.fieldIndex("v_problem")));
       assertEquals("file:/final/rgb-v1.jpg", rows.get(1).getString(3));
       for (int k = 1; k <= 3; k++) {
         assertArrayEquals(
@@ -386,7 +388,7 @@ class AugmentImagesJobTest extends SparkTestBase {
         assertEquals(
             org.medvqa.core.io.ContentHash.sha256Hex(
                 Files.readAllBytes(retry.resolve("rgb-v" + k + ".jpg"))),
-            rows.get(k).get(AugmentImagesJob.VARIANT_SCHEMA.fieldIndex("v_sha256")));
+            rows.get(k).get(ImageAugmentStage.VARIANT_SCHEMA.fieldIndex("v_sha256")));
       }
     }
   }

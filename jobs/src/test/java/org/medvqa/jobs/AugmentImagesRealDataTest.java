@@ -19,9 +19,9 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.augment.image.ByteImage;
 import org.medvqa.augment.image.ImageAugmentSettings;
 import org.medvqa.augment.image.ImageAugmenter;
-import org.medvqa.augment.image.Pixels;
 import org.medvqa.augment.image.Transforms;
 
 /**
@@ -66,18 +66,19 @@ class AugmentImagesRealDataTest extends SparkTestBase {
     assertEquals(in.count() * 6, m.count(), "every QA row as the original and 5 variants");
     List<Row> variants = m.filter("variant_id > 0").dropDuplicates("variant_image").collectAsList();
     assertEquals(160, variants.size());
-    Map<String, Pixels> parents = new HashMap<>();
+    Map<String, ByteImage> parents = new HashMap<>();
     int flipped = 0;
     int sided = 0;
     for (Row v : variants) {
       String id = v.getAs("image_id");
-      Pixels parent = parents.computeIfAbsent(id, k -> read(v.<String>getAs("parent_image_path")));
-      Pixels variant = read(v.getAs("image_path"));
+      ByteImage parent =
+          parents.computeIfAbsent(id, k -> read(v.<String>getAs("parent_image_path")));
+      ByteImage variant = read(v.getAs("image_path"));
       assertEquals(parent.width(), variant.width(), id);
       assertEquals(parent.height(), variant.height(), id);
       assertEquals(v.<Integer>getAs("image_width"), variant.width());
       // The recorded parameters, applied again to the parent, give the file (up to JPEG loss).
-      Pixels again =
+      ByteImage again =
           Transforms.gaussianBlur(
               Transforms.geometry(
                   parent,
@@ -114,7 +115,7 @@ class AugmentImagesRealDataTest extends SparkTestBase {
     assertTrue(prov.contains("\"records_rejected\" : 0"), prov);
   }
 
-  private static double meanAbsDiff(Pixels a, Pixels b) {
+  private static double meanAbsDiff(ByteImage a, ByteImage b) {
     long sum = 0;
     for (int i = 0; i < a.data().length; i++) {
       sum += Math.abs((a.data()[i] & 0xff) - (b.data()[i] & 0xff));
@@ -123,7 +124,7 @@ class AugmentImagesRealDataTest extends SparkTestBase {
   }
 
   /** An image file decoded as the job decodes it (grey stored as colour becomes grey). */
-  private static Pixels read(String uri) {
+  private static ByteImage read(String uri) {
     try {
       ImageAugmenter.Source s = AUGMENTER.decode(Files.readAllBytes(Path.of(URI.create(uri))));
       assertTrue(s.ok(), uri + ": " + s.problem());

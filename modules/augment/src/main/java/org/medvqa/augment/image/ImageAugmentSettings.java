@@ -40,6 +40,8 @@ import org.medvqa.core.config.ConfigProblem;
  * @param imagesPerTask source images per Spark task
  * @param maxImageSide a longer side is refused
  * @param maxRejectedFraction the job fails when more rows than this are rejected
+ * @param failOnHashMismatch {@code medvqa.images.hash-mismatch = fail}: an image whose bytes no
+ *     longer have their recorded SHA-256 fails the stage instead of rejecting its rows
  */
 public record ImageAugmentSettings(
     String manifest,
@@ -67,11 +69,34 @@ public record ImageAugmentSettings(
     int shards,
     int imagesPerTask,
     int maxImageSide,
-    double maxRejectedFraction)
+    double maxRejectedFraction,
+    boolean failOnHashMismatch)
     implements Serializable {
 
   /** Where the settings live in the configuration. */
   public static final String PATH = "medvqa.augment.images";
+
+  /** Where the reject limit lives (named in the message of a stage that exceeds it). */
+  public static final String MAX_REJECTED = PATH + ".max-rejected-fraction";
+
+  /**
+   * What a stage that reads an image again does when its bytes changed since ingest (shared with
+   * extract-features; declared in the jobs' {@code reference.conf}).
+   */
+  public static final String HASH_MISMATCH = "medvqa.images.hash-mismatch";
+
+  /**
+   * The settings of a stage run: {@link #from}, and the input manifest and output folder must be
+   * set (they may be "" for the library alone).
+   *
+   * @throws ConfigProblem naming the key of a missing or wrong value
+   */
+  public static ImageAugmentSettings forRun(Config root) {
+    ImageAugmentSettings s = from(root);
+    ConfigCheck.requireString(root, PATH + ".manifest");
+    ConfigCheck.requireString(root, PATH + ".out");
+    return s;
+  }
 
   /**
    * Reads and checks {@code medvqa.augment.images} of a resolved configuration (missing keys come
@@ -140,7 +165,15 @@ public record ImageAugmentSettings(
         (int) range(resolved, "shards", 1, 65536),
         (int) range(resolved, "images-per-task", 1, 1e7),
         (int) range(resolved, "max-image-side", 1, 1e6),
-        range(resolved, "max-rejected-fraction", 0, 1));
+        range(resolved, "max-rejected-fraction", 0, 1),
+        failOnHashMismatch(resolved));
+  }
+
+  /** "fail" or "reject" (the default, also when only this module's defaults are loaded). */
+  private static boolean failOnHashMismatch(Config resolved) {
+    return resolved.hasPath(HASH_MISMATCH)
+        && ConfigCheck.requireOneOf(resolved, HASH_MISMATCH, List.of("reject", "fail"))
+            .equals("fail");
   }
 
   /** The settings of the reference configuration alone: the documented defaults. */

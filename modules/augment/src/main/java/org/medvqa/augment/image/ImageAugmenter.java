@@ -5,7 +5,7 @@ import java.util.List;
 import org.medvqa.core.image.ImageDecoder;
 
 /**
- * One image in, K variants out: decodes once into {@link Pixels} (grey pictures stored as colour
+ * One image in, K variants out: decodes once into {@link ByteImage} (grey pictures stored as colour
  * become one channel with {@code collapse-grey}), then for each variant draws its {@link Transform}
  * from (seed, image id, variant index), applies it and encodes the result. Holds a reusable
  * encoder, so an instance belongs to one thread (one Spark task); close it when done.
@@ -18,7 +18,7 @@ public final class ImageAugmenter implements AutoCloseable {
    * @param kind what the file was, e.g. {@code jpeg 3-channel 8-bit RGB image}
    * @param problem why the image cannot be used, or null
    */
-  public record Source(Pixels pixels, String kind, String problem) {
+  public record Source(ByteImage pixels, String kind, String problem) {
     public boolean ok() {
       return problem == null;
     }
@@ -81,7 +81,7 @@ public final class ImageAugmenter implements AutoCloseable {
       return new Source(null, null, d.problem());
     }
     String kind = d.format() + " " + ImageDecoder.describe(d.image());
-    Pixels p = Pixels.of(d.image());
+    ByteImage p = ByteImage.of(d.image());
     if (settings.collapseGrey() && p.channels() == 3 && p.isGrey()) {
       p = p.firstChannel();
     }
@@ -94,10 +94,10 @@ public final class ImageAugmenter implements AutoCloseable {
   }
 
   /** Draws, applies and encodes variant {@code variant} of a decoded image. */
-  public Variant render(Pixels source, String imageId, int variant, boolean flipsAllowed)
+  public Variant render(ByteImage source, String imageId, int variant, boolean flipsAllowed)
       throws IOException {
     Transform t = transform(imageId, variant, flipsAllowed);
-    Pixels out = Transforms.apply(source, t);
+    ByteImage out = Transforms.apply(source, t);
     return new Variant(
         t,
         t.shiftXPixels(source.width()),

@@ -12,10 +12,10 @@ import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
- * Writes {@link Pixels} as JPEG or PNG bytes, grey as one channel, colour as three. The writer is
- * made once and reused, so an encoder belongs to one thread (one Spark task). The JDK's own writer
- * is preferred over plugins, so that the same JDK writes the same bytes wherever it runs; streams
- * stay in memory (ImageIO's default file cache would write a temporary file per image).
+ * Writes {@link ByteImage} as JPEG or PNG bytes, grey as one channel, colour as three. The writer
+ * is made once and reused, so an encoder belongs to one thread (one Spark task). The JDK's own
+ * writer is preferred over plugins, so that the same JDK writes the same bytes wherever it runs;
+ * streams stay in memory (ImageIO's default file cache would write a temporary file per image).
  */
 public final class ImageEncoder implements AutoCloseable {
   private final ImageFormat format;
@@ -37,7 +37,7 @@ public final class ImageEncoder implements AutoCloseable {
   }
 
   /** The encoded image. */
-  public byte[] encode(Pixels p) throws IOException {
+  public byte[] encode(ByteImage p) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(p.data().length / 4 + 1024);
     try (ImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
       writer.setOutput(out);

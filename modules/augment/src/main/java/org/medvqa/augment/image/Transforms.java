@@ -1,12 +1,12 @@
 package org.medvqa.augment.image;
 
 /**
- * The four transforms of the paper as plain functions on {@link Pixels}: flip, rotation, shift and
- * Gaussian blur. Flip, rotation and shift are one affine map, applied in a single pass: each output
- * pixel looks up its source position, bilinear between the four nearest pixels, and a position
- * outside the image takes the nearest edge pixel ("edge fill", no black borders or corners).
- * Without a rotation the map is a whole-pixel copy, exact and fast. The blur is a separable
- * Gaussian whose kernel reaches 3 sigma, with the same edge rule.
+ * The four transforms of the paper as plain functions on {@link ByteImage}: flip, rotation, shift
+ * and Gaussian blur. Flip, rotation and shift are one affine map, applied in a single pass: each
+ * output pixel looks up its source position, bilinear between the four nearest pixels, and a
+ * position outside the image takes the nearest edge pixel ("edge fill", no black borders or
+ * corners). Without a rotation the map is a whole-pixel copy, exact and fast. The blur is a
+ * separable Gaussian whose kernel reaches 3 sigma, with the same edge rule.
  *
  * <p>The results are bit-for-bit reproducible on any JVM: integer arithmetic where it can be,
  * Java's strict floating point elsewhere, and {@link StrictMath} for the trigonometry and the
@@ -19,8 +19,8 @@ public final class Transforms {
    * The composition described by {@code t}: flip, rotation, shift, then blur. May return {@code p}
    * itself when {@code t} is the identity.
    */
-  public static Pixels apply(Pixels p, Transform t) {
-    Pixels g = p;
+  public static ByteImage apply(ByteImage p, Transform t) {
+    ByteImage g = p;
     if (t.flipHorizontal()
         || t.flipVertical()
         || t.rotation() != 0
@@ -39,22 +39,22 @@ public final class Transforms {
   }
 
   /** Mirrors left and right. */
-  public static Pixels flipHorizontal(Pixels p) {
+  public static ByteImage flipHorizontal(ByteImage p) {
     return geometry(p, true, false, 0, 0, 0);
   }
 
   /** Mirrors top and bottom. */
-  public static Pixels flipVertical(Pixels p) {
+  public static ByteImage flipVertical(ByteImage p) {
     return geometry(p, false, true, 0, 0, 0);
   }
 
   /** Moves the content {@code dx} pixels right and {@code dy} down; the edges fill the gap. */
-  public static Pixels shift(Pixels p, int dx, int dy) {
+  public static ByteImage shift(ByteImage p, int dx, int dy) {
     return geometry(p, false, false, 0, dx, dy);
   }
 
   /** Rotates about the centre, counter-clockwise as seen on screen for positive degrees. */
-  public static Pixels rotate(Pixels p, double degrees) {
+  public static ByteImage rotate(ByteImage p, double degrees) {
     return geometry(p, false, false, degrees, 0, 0);
   }
 
@@ -62,8 +62,8 @@ public final class Transforms {
    * Flip(s), then rotation about the centre, then shift by whole pixels, as one pass; the output
    * has the input's size.
    */
-  public static Pixels geometry(
-      Pixels p, boolean flipH, boolean flipV, double degrees, int dx, int dy) {
+  public static ByteImage geometry(
+      ByteImage p, boolean flipH, boolean flipV, double degrees, int dx, int dy) {
     int w = p.width();
     int h = p.height();
     double cx = (w - 1) / 2.0;
@@ -95,7 +95,7 @@ public final class Transforms {
   }
 
   /** Flips and a whole-pixel shift: a copy with edge fill, no interpolation. */
-  private static Pixels wholePixels(Pixels p, boolean flipH, boolean flipV, int dx, int dy) {
+  private static ByteImage wholePixels(ByteImage p, boolean flipH, boolean flipV, int dx, int dy) {
     int w = p.width();
     int h = p.height();
     int ch = p.channels();
@@ -137,7 +137,7 @@ public final class Transforms {
         }
       }
     }
-    return new Pixels(w, h, ch, out);
+    return new ByteImage(w, h, ch, out);
   }
 
   /** One pixel in the 32.32 fixed-point positions of {@link #bilinear}. */
@@ -150,8 +150,8 @@ public final class Transforms {
    * that a position within 1/512 of a pixel centre copies that pixel exactly. The part of a row
    * whose sources lie inside the image runs without the clamps; both paths give the same values.
    */
-  private static Pixels bilinear(
-      Pixels p, double a, double b, double c, double d, double e, double f) {
+  private static ByteImage bilinear(
+      ByteImage p, double a, double b, double c, double d, double e, double f) {
     int w = p.width();
     int h = p.height();
     int ch = p.channels();
@@ -200,7 +200,7 @@ public final class Transforms {
         clamped(src, w, h, ch, x0, y0, stepX, stepY, hi, w, out, o);
       }
     }
-    return new Pixels(w, h, ch, out);
+    return new ByteImage(w, h, ch, out);
   }
 
   /** The real interval of xo where 0 <= start + xo * step < max (approximately). */
@@ -323,7 +323,7 @@ public final class Transforms {
    * separable, kernel radius ceil(3 sigma), normalised to sum 1, so that the mean intensity is kept
    * (exactly, up to rounding, where the image does not change near its edges).
    */
-  public static Pixels gaussianBlur(Pixels p, double sigma) {
+  public static ByteImage gaussianBlur(ByteImage p, double sigma) {
     if (sigma <= 0) {
       return p.copy();
     }
@@ -379,7 +379,7 @@ public final class Transforms {
         out[base + i] = (byte) (v > 255 ? 255 : Math.max(v, 0));
       }
     }
-    return new Pixels(w, h, ch, out);
+    return new ByteImage(w, h, ch, out);
   }
 
   /**

@@ -80,8 +80,8 @@ class ImageAugmenterTest {
     assertEquals(3, c.pixels().channels());
     assertEquals(TestImages.pattern(24, 16, 3), c.pixels());
     // An RGB file with equal channels, as most VQA-Med radiographs are.
-    Pixels asColour = Pixels.blank(24, 16, 3);
-    Pixels g = TestImages.pattern(24, 16, 1);
+    ByteImage asColour = ByteImage.blank(24, 16, 3);
+    ByteImage g = TestImages.pattern(24, 16, 1);
     for (int i = 0; i < g.data().length; i++) {
       Arrays.fill(asColour.data(), i * 3, i * 3 + 3, g.data()[i]);
     }
@@ -156,20 +156,20 @@ class ImageAugmenterTest {
     byte[] src = TestImages.encode(colour(64, 48), "jpg");
     byte[][] first = new byte[5][];
     try (ImageAugmenter a = new ImageAugmenter(DEFAULTS)) {
-      Pixels p = a.decode(src).pixels();
+      ByteImage p = a.decode(src).pixels();
       for (int k = 1; k <= 5; k++) {
         first[k - 1] = a.render(p, "img7", k, true).bytes();
       }
     }
     // A new augmenter (as in a retried task on another executor) writes the same bytes.
     try (ImageAugmenter b = new ImageAugmenter(DEFAULTS)) {
-      Pixels p = b.decode(src).pixels();
+      ByteImage p = b.decode(src).pixels();
       for (int k = 5; k >= 1; k--) {
         assertArrayEquals(first[k - 1], b.render(p, "img7", k, true).bytes(), "variant " + k);
       }
     }
     try (ImageAugmenter c = new ImageAugmenter(TransformSamplerTest.settings("seed = 1"))) {
-      Pixels p = c.decode(src).pixels();
+      ByteImage p = c.decode(src).pixels();
       assertFalse(Arrays.equals(first[0], c.render(p, "img7", 1, true).bytes()));
     }
   }
@@ -178,12 +178,12 @@ class ImageAugmenterTest {
   void pngVariantsHoldExactlyTheTransformedPixels() throws IOException {
     ImageAugmentSettings png = TransformSamplerTest.settings("format = png");
     try (ImageAugmenter a = new ImageAugmenter(png)) {
-      Pixels p = TestImages.pattern(33, 21, 3);
+      ByteImage p = TestImages.pattern(33, 21, 3);
       ImageAugmenter.Variant v = a.render(p, "x", 2, true);
-      Pixels expected = Transforms.apply(p, v.transform());
+      ByteImage expected = Transforms.apply(p, v.transform());
       BufferedImage back = ImageIO.read(new ByteArrayInputStream(v.bytes()));
       assertNotNull(back);
-      assertEquals(expected, Pixels.of(back));
+      assertEquals(expected, ByteImage.of(back));
       assertEquals(v.transform().shiftXPixels(33), v.shiftX());
       assertEquals(33, v.width());
       assertEquals(3, v.channels());
@@ -193,15 +193,15 @@ class ImageAugmenterTest {
   @Test
   void jpegVariantsAreJpegsOfTheRightSize() throws IOException {
     try (ImageAugmenter a = new ImageAugmenter(DEFAULTS)) {
-      Pixels p = TestImages.pattern(64, 40, 1);
+      ByteImage p = TestImages.pattern(64, 40, 1);
       ImageAugmenter.Variant v = a.render(p, "y", 1, true);
       assertEquals((byte) 0xFF, v.bytes()[0]);
       assertEquals((byte) 0xD8, v.bytes()[1]);
       BufferedImage back = ImageIO.read(new ByteArrayInputStream(v.bytes()));
       assertEquals(64, back.getWidth());
       assertEquals(BufferedImage.TYPE_BYTE_GRAY, back.getType());
-      Pixels expected = Transforms.apply(p, v.transform());
-      assertEquals(expected.mean(), Pixels.of(back).mean(), 2.0);
+      ByteImage expected = Transforms.apply(p, v.transform());
+      assertEquals(expected.mean(), ByteImage.of(back).mean(), 2.0);
     }
   }
 }

@@ -15,8 +15,8 @@ final class TestImages {
   private TestImages() {}
 
   /** A grey image with a smooth pattern. */
-  static Pixels pattern(int w, int h, int channels) {
-    Pixels p = Pixels.blank(w, h, channels);
+  static ByteImage pattern(int w, int h, int channels) {
+    ByteImage p = ByteImage.blank(w, h, channels);
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
         for (int c = 0; c < channels; c++) {
@@ -28,14 +28,14 @@ final class TestImages {
   }
 
   /** A black image with one bright pixel at (x, y). */
-  static Pixels marker(int w, int h, int x, int y) {
-    Pixels p = Pixels.blank(w, h, 1);
+  static ByteImage marker(int w, int h, int x, int y) {
+    ByteImage p = ByteImage.blank(w, h, 1);
     p.set(x, y, 0, 255);
     return p;
   }
 
   /** The position of the brightest pixel, {x, y}. */
-  static int[] brightest(Pixels p) {
+  static int[] brightest(ByteImage p) {
     int best = -1;
     int[] at = null;
     for (int y = 0; y < p.height(); y++) {
@@ -50,7 +50,7 @@ final class TestImages {
   }
 
   /** The intensity-weighted centre of channel 0, {x, y}. */
-  static double[] centroid(Pixels p) {
+  static double[] centroid(ByteImage p) {
     double sx = 0;
     double sy = 0;
     double s = 0;

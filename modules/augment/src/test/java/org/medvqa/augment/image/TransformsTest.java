@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 class TransformsTest {
   @Test
   void shiftMovesAMarkerByWholePixelsExactly() {
-    Pixels p = TestImages.marker(40, 30, 10, 12);
-    Pixels s = Transforms.shift(p, 4, -3);
+    ByteImage p = TestImages.marker(40, 30, 10, 12);
+    ByteImage s = Transforms.shift(p, 4, -3);
     assertArrayEquals(new int[] {14, 9}, TestImages.brightest(s));
     assertEquals(255, s.get(14, 9, 0));
     assertEquals(255 / (40.0 * 30), s.mean(), 1e-9, "nothing but the marker moved");
@@ -20,8 +20,8 @@ class TransformsTest {
 
   @Test
   void shiftFillsTheGapWithTheEdgePixels() {
-    Pixels p = TestImages.pattern(20, 10, 3);
-    Pixels s = Transforms.shift(p, 3, 2);
+    ByteImage p = TestImages.pattern(20, 10, 3);
+    ByteImage s = Transforms.shift(p, 3, 2);
     for (int y = 0; y < 10; y++) {
       for (int x = 0; x < 20; x++) {
         int sx = Math.max(0, x - 3);
@@ -31,7 +31,7 @@ class TransformsTest {
         }
       }
     }
-    Pixels left = Transforms.shift(p, -25, 0); // more than the width: all the right edge
+    ByteImage left = Transforms.shift(p, -25, 0); // more than the width: all the right edge
     for (int y = 0; y < 10; y++) {
       assertEquals(p.get(19, y, 1), left.get(0, y, 1));
     }
@@ -40,18 +40,18 @@ class TransformsTest {
   @Test
   void aQuarterTurnMovesAMarkerCounterClockwise() {
     // 21 x 21: centre (10, 10). A marker 6 px right of the centre ends 6 px above it.
-    Pixels p = TestImages.marker(21, 21, 16, 10);
-    Pixels r = Transforms.rotate(p, 90);
+    ByteImage p = TestImages.marker(21, 21, 16, 10);
+    ByteImage r = Transforms.rotate(p, 90);
     assertArrayEquals(new int[] {10, 4}, TestImages.brightest(r));
     assertEquals(255, r.get(10, 4, 0), "a whole-pixel position is copied exactly");
-    Pixels back = Transforms.rotate(r, -90);
+    ByteImage back = Transforms.rotate(r, -90);
     assertEquals(p, back);
   }
 
   @Test
   void aSmallRotationPutsTheMarkerOnItsCircle() {
     // A 3 x 3 bright block 20 px right of the centre of a 61 x 61 image, turned by 15 degrees.
-    Pixels p = Pixels.blank(61, 61, 1);
+    ByteImage p = ByteImage.blank(61, 61, 1);
     for (int y = 29; y <= 31; y++) {
       for (int x = 49; x <= 51; x++) {
         p.set(x, y, 0, 200);
@@ -65,9 +65,9 @@ class TransformsTest {
 
   @Test
   void rotationFillsTheCornersFromTheEdges() {
-    Pixels p = Pixels.blank(30, 30, 1);
+    ByteImage p = ByteImage.blank(30, 30, 1);
     java.util.Arrays.fill(p.data(), (byte) 180);
-    Pixels r = Transforms.rotate(p, 12);
+    ByteImage r = Transforms.rotate(p, 12);
     assertEquals(180, r.get(0, 0, 0), "no black corner");
     assertEquals(180, r.get(29, 29, 0));
     assertEquals(180.0, r.mean(), 1e-9);
@@ -75,12 +75,12 @@ class TransformsTest {
 
   @Test
   void eachFlipIsItsOwnInverse() {
-    Pixels p = TestImages.pattern(17, 9, 3);
-    Pixels h = Transforms.flipHorizontal(p);
+    ByteImage p = TestImages.pattern(17, 9, 3);
+    ByteImage h = Transforms.flipHorizontal(p);
     assertNotEquals(p, h);
     assertEquals(p.get(0, 4, 2), h.get(16, 4, 2));
     assertEquals(p, Transforms.flipHorizontal(h));
-    Pixels v = Transforms.flipVertical(p);
+    ByteImage v = Transforms.flipVertical(p);
     assertEquals(p.get(5, 0, 1), v.get(5, 8, 1));
     assertEquals(p, Transforms.flipVertical(v));
     // Both flips are a half turn.
@@ -89,7 +89,7 @@ class TransformsTest {
 
   @Test
   void compositionIsFlipThenRotationThenShift() {
-    Pixels p = TestImages.marker(21, 21, 16, 10);
+    ByteImage p = TestImages.marker(21, 21, 16, 10);
     Transform t = new Transform(1, true, false, 90, 2 / 21.0, 0, 0);
     // flip: (16,10) -> (4,10); quarter turn about (10,10): (4,10) -> (10,16); shift 2: (12,16).
     assertArrayEquals(new int[] {12, 16}, TestImages.brightest(Transforms.apply(p, t)));
@@ -99,7 +99,7 @@ class TransformsTest {
   @Test
   void blurKeepsTheMeanIntensity() {
     // Content away from the edges, so that the edge rule does not matter.
-    Pixels p = Pixels.blank(64, 48, 3);
+    ByteImage p = ByteImage.blank(64, 48, 3);
     for (int y = 12; y < 36; y++) {
       for (int x = 16; x < 48; x++) {
         for (int c = 0; c < 3; c++) {
@@ -108,7 +108,7 @@ class TransformsTest {
       }
     }
     for (double sigma : new double[] {0.5, 1.0, 2.5}) {
-      Pixels b = Transforms.gaussianBlur(p, sigma);
+      ByteImage b = Transforms.gaussianBlur(p, sigma);
       assertEquals(p.mean(), b.mean(), 0.02, "sigma " + sigma);
       assertTrue(variance(b) < variance(p), "a blur smooths");
     }
@@ -116,7 +116,7 @@ class TransformsTest {
 
   @Test
   void blurOfAFlatImageIsTheSameImageAndTheKernelSumsToOne() {
-    Pixels p = Pixels.blank(9, 7, 1);
+    ByteImage p = ByteImage.blank(9, 7, 1);
     java.util.Arrays.fill(p.data(), (byte) 77);
     assertEquals(p, Transforms.gaussianBlur(p, 1.7));
     float[] k = Transforms.kernel(1.5);
@@ -131,13 +131,13 @@ class TransformsTest {
 
   @Test
   void identityAndZeroSigmaChangeNothing() {
-    Pixels p = TestImages.pattern(12, 8, 1);
+    ByteImage p = TestImages.pattern(12, 8, 1);
     assertEquals(p, Transforms.apply(p, Transform.identity(0)));
     assertEquals(p, Transforms.gaussianBlur(p, 0));
     assertEquals(p, Transforms.shift(p, 0, 0));
   }
 
-  private static double variance(Pixels p) {
+  private static double variance(ByteImage p) {
     double m = p.mean();
     double s = 0;
     for (byte b : p.data()) {

@@ -18,7 +18,7 @@ import org.medvqa.core.image.ImageDecoder;
  * BufferedImage#TYPE_3BYTE_BGR}, so that decoding and encoding share the array without a copy; the
  * transforms treat channels alike and never care about their order.
  */
-public final class Pixels {
+public final class ByteImage {
   private final int width;
   private final int height;
   private final int channels;
@@ -29,7 +29,7 @@ public final class Pixels {
    *
    * @throws IllegalArgumentException if the sizes do not match
    */
-  public Pixels(int width, int height, int channels, byte[] data) {
+  public ByteImage(int width, int height, int channels, byte[] data) {
     if (width <= 0 || height <= 0) {
       throw new IllegalArgumentException("image of " + width + "x" + height + " pixels");
     }
@@ -47,19 +47,19 @@ public final class Pixels {
   }
 
   /** A new black image. */
-  public static Pixels blank(int width, int height, int channels) {
-    return new Pixels(width, height, channels, new byte[width * height * channels]);
+  public static ByteImage blank(int width, int height, int channels) {
+    return new ByteImage(width, height, channels, new byte[width * height * channels]);
   }
 
   /**
    * The pixels of a decoded image, sharing its array when it already is the working representation
    * ({@link ImageDecoder#normalise}); other types are normalised first.
    */
-  public static Pixels of(BufferedImage image) {
+  public static ByteImage of(BufferedImage image) {
     BufferedImage n = ImageDecoder.normalise(image);
     byte[] data = ((DataBufferByte) n.getRaster().getDataBuffer()).getData();
     int c = n.getType() == BufferedImage.TYPE_BYTE_GRAY ? 1 : 3;
-    return new Pixels(n.getWidth(), n.getHeight(), c, data);
+    return new ByteImage(n.getWidth(), n.getHeight(), c, data);
   }
 
   /** An image sharing this array: {@code TYPE_BYTE_GRAY} or {@code TYPE_3BYTE_BGR}. */
@@ -102,7 +102,7 @@ public final class Pixels {
   }
 
   /** One channel holding the first channel's values (for an image where {@link #isGrey}). */
-  public Pixels firstChannel() {
+  public ByteImage firstChannel() {
     if (channels == 1) {
       return this;
     }
@@ -110,7 +110,7 @@ public final class Pixels {
     for (int i = 0, j = 0; i < grey.length; i++, j += 3) {
       grey[i] = data[j];
     }
-    return new Pixels(width, height, 1, grey);
+    return new ByteImage(width, height, 1, grey);
   }
 
   public int width() {
@@ -150,13 +150,13 @@ public final class Pixels {
   }
 
   /** A deep copy. */
-  public Pixels copy() {
-    return new Pixels(width, height, channels, data.clone());
+  public ByteImage copy() {
+    return new ByteImage(width, height, channels, data.clone());
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Pixels p
+    return o instanceof ByteImage p
         && p.width == width
         && p.height == height
         && p.channels == channels
