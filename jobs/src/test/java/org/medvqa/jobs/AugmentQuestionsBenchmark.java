@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.medvqa.augment.text.QuestionAugmentStage;
 
 /**
  * {@code make bench-questions}: augment-questions on the 12,792 real VQA-Med 2019 training
@@ -104,7 +105,7 @@ public final class AugmentQuestionsBenchmark {
           master);
       System.out.printf(Locale.ROOT, "%-22s %9s %7s%n", "phase", "seconds", "share");
       double sum = 0;
-      for (String phase : AugmentQuestionsJob.PHASES) {
+      for (String phase : QuestionAugmentStage.PHASES) {
         double s = notes.get("seconds_" + phase.replace(' ', '_')).asDouble();
         sum += s;
         System.out.printf(Locale.ROOT, "%-22s %9.2f %6.1f%%%n", phase, s, 100 * s / wall);

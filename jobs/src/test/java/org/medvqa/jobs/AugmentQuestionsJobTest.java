@@ -79,13 +79,14 @@ class AugmentQuestionsJobTest extends SparkTestBase {
     }
     // Originals are kept (5 good rows, the blank one is rejected), the val question untouched.
     for (String id : List.of("t-1", "t-2", "t-3", "t-4", "v-1")) {
-      assertEquals(0, (int) byId.get(id).getAs("variant"), id);
+      assertEquals(0, (int) byId.get(id).getAs("question_variant_id"), id);
     }
     assertFalse(byId.containsKey("v-1-q1"), "val is not in medvqa.augment.questions.splits");
     assertFalse(byId.containsKey("t-4-q1"), "all stopwords: nothing to replace");
-    assertEquals(3, m.filter("source_sample_id = 't-1' and variant > 0").count());
+    assertEquals(
+        3, m.filter("question_parent_sample_id = 't-1' and question_variant_id > 0").count());
     Row v = byId.get("t-1-q1");
-    assertEquals("t-1", v.getAs("source_sample_id"));
+    assertEquals("t-1", v.getAs("question_parent_sample_id"));
     assertEquals(List.of("yes"), v.getList(v.fieldIndex("answers")));
     assertEquals("img1", v.getAs("image_id"));
     List<Row> reps = v.getList(v.fieldIndex("replacements"));
@@ -98,7 +99,8 @@ class AugmentQuestionsJobTest extends SparkTestBase {
         ((String) byId.get("t-1").getAs("question")).replace(from, to), v.getAs("question"));
     assertTrue((float) rep.getAs("similarity") >= 0.5f);
     // The protected word stays, and "organs" (same stem as organ) never comes in.
-    for (Row row : m.filter("source_sample_id = 't-2' and variant > 0").collectAsList()) {
+    for (Row row :
+        m.filter("question_parent_sample_id = 't-2' and question_variant_id > 0").collectAsList()) {
       assertTrue(((String) row.getAs("question")).startsWith("which organ is "), row.toString());
     }
     assertEquals(0, m.filter("question like '%organs%'").count());
@@ -160,8 +162,8 @@ class AugmentQuestionsJobTest extends SparkTestBase {
             "medvqa.vectors.format=text");
     assertEquals(0, all.code(), all.toString());
     Dataset<Row> m = spark.read().parquet(dir.resolve("all").resolve("manifest").toString());
-    assertEquals(0, m.filter("variant = 0").count());
-    Row first = m.filter("source_sample_id = 't-1' and variant = 1").first();
+    assertEquals(0, m.filter("question_variant_id = 0").count());
+    Row first = m.filter("question_parent_sample_id = 't-1' and question_variant_id = 1").first();
     assertEquals(3, first.getList(first.fieldIndex("replacements")).size(), first.toString());
   }
 

@@ -53,17 +53,19 @@ class AugmentQuestionsRealDataTest extends SparkTestBase {
     assertEquals(0, r.code(), r.toString());
     Dataset<Row> m = spark.read().parquet(out.resolve("manifest").toString());
     Map<String, Row> originals = new HashMap<>();
-    for (Row o : m.filter("variant = 0").collectAsList()) {
+    for (Row o : m.filter("question_variant_id = 0").collectAsList()) {
       originals.put(o.getAs("sample_id"), o);
     }
     assertEquals(200, originals.size());
     List<Row> variants =
-        m.filter("variant > 0").orderBy("source_sample_id", "variant").collectAsList();
+        m.filter("question_variant_id > 0")
+            .orderBy("question_parent_sample_id", "question_variant_id")
+            .collectAsList();
     assertTrue(variants.size() > 200, "variants: " + variants.size());
     Set<String> protectedWords = QuestionAugmentSettings.defaults().protectedWords();
     Set<String> shown = new LinkedHashSet<>();
     for (Row v : variants) {
-      Row o = originals.get(v.<String>getAs("source_sample_id"));
+      Row o = originals.get(v.<String>getAs("question_parent_sample_id"));
       String q = o.getAs("question");
       String nq = v.getAs("question");
       assertEquals(Category.infer(q), Category.infer(nq), q + " -> " + nq);

@@ -99,7 +99,11 @@ class TrainVectorsJobTest extends SparkTestBase {
             "medvqa.vectors.path=" + out);
     assertEquals(0, aug.code(), aug.toString());
     assertTrue(
-        spark.read().parquet(dir.resolve("aug/manifest").toString()).filter("variant > 0").count()
+        spark
+                .read()
+                .parquet(dir.resolve("aug/manifest").toString())
+                .filter("question_variant_id > 0")
+                .count()
             > 0,
         aug.toString());
   }

@@ -29,19 +29,20 @@ public final class ConvertVectors {
     System.exit(run(args, System.out, System.err));
   }
 
-  /** Runs the conversion and returns the exit code; what tests call. */
-  public static int run(String[] args, PrintStream out, PrintStream err) {
-    String in = null;
-    String target = null;
-    VectorFormat format = null;
-    int maxWords = 0;
-    List<String> show = new ArrayList<>();
-    try {
+  /** The command line: input, output, format, words kept and words whose neighbours are shown. */
+  private record Args(String in, String out, VectorFormat format, int maxWords, List<String> show) {
+
+    /** Parses {@code args}; null for {@code --help}. */
+    static Args parse(String[] args) {
+      String in = null;
+      String target = null;
+      VectorFormat format = null;
+      int maxWords = 0;
+      List<String> show = new ArrayList<>();
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         if (a.equals("-h") || a.equals("--help")) {
-          usage(out);
-          return 0;
+          return null;
         }
         if (i + 1 >= args.length) {
           throw new IllegalArgumentException(a + " needs a value");
@@ -59,6 +60,19 @@ public final class ConvertVectors {
       if (in == null || target == null || format == null) {
         throw new IllegalArgumentException("--in, --out and --format are required");
       }
+      return new Args(in, target, format, maxWords, show);
+    }
+  }
+
+  /** Runs the conversion and returns the exit code; what tests call. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    Args a;
+    try {
+      a = Args.parse(args);
+      if (a == null) {
+        usage(out);
+        return 0;
+      }
     } catch (IllegalArgumentException e) {
       err.println("convert-vectors: " + e.getMessage());
       usage(err);
@@ -67,9 +81,9 @@ public final class ConvertVectors {
     try {
       long start = System.nanoTime();
       HadoopFiles files = new HadoopFiles(new Configuration());
-      WordVectors v = VectorsIO.read(files, new VectorSettings(in, format, maxWords));
+      WordVectors v = VectorsIO.read(files, new VectorSettings(a.in(), a.format(), a.maxWords()));
       double readSeconds = (System.nanoTime() - start) / 1e9;
-      Path outPath = files.qualify(target);
+      Path outPath = files.qualify(a.out());
       Path tmp = files.temporaryFor(outPath);
       try {
         // No .crc sidecar beside a local file: a file copied over it later would fail its check.
@@ -84,19 +98,7 @@ public final class ConvertVectors {
       } finally {
         files.deleteQuietly(tmp);
       }
-      for (String w : show) {
-        int row = v.indexOf(w);
-        if (row < 0) {
-          out.println("convert-vectors: '" + w + "' is not in the vocabulary");
-          continue;
-        }
-        NeighbourSearch.Hit[] hits = NeighbourSearch.nearest(v, new int[] {row}, 8, 0)[0];
-        StringBuilder b = new StringBuilder("convert-vectors: nearest to '" + w + "':");
-        for (NeighbourSearch.Hit h : hits) {
-          b.append(String.format(Locale.ROOT, " %s (%.2f)", v.word(h.index()), h.similarity()));
-        }
-        out.println(b);
-      }
+      a.show().forEach(w -> showNeighbours(v, w, out));
       out.printf(
           Locale.ROOT,
           "convert-vectors: words=%d dim=%d read=%.1fs total=%.1fs out=%s%n",
@@ -110,6 +112,20 @@ public final class ConvertVectors {
       err.println("convert-vectors: failed: " + e.getMessage());
       return 1;
     }
+  }
+
+  private static void showNeighbours(WordVectors v, String w, PrintStream out) {
+    int row = v.indexOf(w);
+    if (row < 0) {
+      out.println("convert-vectors: '" + w + "' is not in the vocabulary");
+      return;
+    }
+    NeighbourSearch.Hit[] hits = NeighbourSearch.nearest(v, new int[] {row}, 8, 0)[0];
+    StringBuilder b = new StringBuilder("convert-vectors: nearest to '" + w + "':");
+    for (NeighbourSearch.Hit h : hits) {
+      b.append(String.format(Locale.ROOT, " %s (%.2f)", v.word(h.index()), h.similarity()));
+    }
+    out.println(b);
   }
 
   private static void usage(PrintStream s) {
