@@ -5,11 +5,14 @@ import com.typesafe.config.ConfigFactory;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Locale;
+import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.config.ConfigProblem;
 
 /**
  * The {@code medvqa.features} settings, checked once and carried to the executors as plain values
- * (the model itself never travels: see {@link ModelLoader}).
+ * (the model itself never travels: see {@link ModelLoader}). The model and preprocessing settings
+ * are the components; what only the {@link FeatureStage} reads on the driver (its input, output and
+ * limits) is {@link #extraction()}.
  *
  * @param modelSource {@code file} or {@code zoo}
  * @param modelFile the DL4J model file for {@code file} (a URI or local path), else ""
@@ -25,6 +28,7 @@ import org.medvqa.core.config.ConfigProblem;
  * @param prefetch decode the next batch while the network runs
  * @param engine {@code gemm} (the forward pass as SGEMMs, NHWC, batch norms folded) or {@code dl4j}
  *     (the DL4J graph, laid out by {@code nhwc} and {@code foldBatchNorm})
+ * @param extraction the stage's input, output and limits
  */
 public record FeatureSettings(
     String modelSource,
@@ -39,7 +43,8 @@ public record FeatureSettings(
     boolean foldBatchNorm,
     int threads,
     boolean prefetch,
-    String engine)
+    String engine,
+    Extraction extraction)
     implements Serializable {
 
   /** The path of these settings in the configuration. */
@@ -65,34 +70,160 @@ public record FeatureSettings(
     check(List.of("gemm", "dl4j").contains(engine), "engine", engine, "gemm or dl4j");
   }
 
+  /**
+   * What the extract-features stage reads besides the model, parsed by {@link #from}.
+   *
+   * @param manifest the manifest (an ingest or augment output folder, or its table); "" = unset
+   * @param out the feature table folder to write or extend; "" = unset
+   * @param incremental extend an existing output with the keys it lacks (false: refuse it)
+   * @param imageColumn the manifest column holding the key's image id
+   * @param variantColumn the manifest column holding the variant index (absent: all originals)
+   * @param imagesPerTask images per Spark task
+   * @param maxImages 0 = all; N = only the first N keys still to do
+   * @param maxRejectedFraction the stage fails, adding nothing, above this fraction unreadable
+   * @param onHashMismatch {@code reject} or {@code fail} for an image changed since its hash was
+   *     recorded ({@code medvqa.images.hash-mismatch})
+   */
+  public record Extraction(
+      String manifest,
+      String out,
+      boolean incremental,
+      String imageColumn,
+      String variantColumn,
+      int imagesPerTask,
+      long maxImages,
+      double maxRejectedFraction,
+      String onHashMismatch)
+      implements Serializable {
+
+    /** The reference defaults, for settings made in code (tests, the importer's check). */
+    static Extraction reference() {
+      return read(ConfigFactory.defaultReference());
+    }
+
+    static Extraction read(Config cfg) {
+      boolean incremental = cfg.getBoolean(PATH + ".incremental");
+      double maxRejected = ConfigCheck.requireRange(cfg, PATH + ".max-rejected-fraction", 0, 1);
+      int perTask = (int) ConfigCheck.requireRange(cfg, PATH + ".images-per-task", 1, 1e7);
+      long maxImages = (long) ConfigCheck.requireRange(cfg, PATH + ".max-images", 0, 1e15);
+      String imageColumn = ConfigCheck.requireString(cfg, PATH + ".columns.image-id");
+      String variantColumn = ConfigCheck.requireString(cfg, PATH + ".columns.variant-id");
+      // The key's default lives with the other image settings in the jobs' reference.conf; a
+      // config without it (this module's own tests) rejects, the default.
+      String onMismatch =
+          cfg.hasPath(HASH_MISMATCH)
+              ? ConfigCheck.requireOneOf(cfg, HASH_MISMATCH, List.of("reject", "fail"))
+              : "reject";
+      return new Extraction(
+          cfg.getString(PATH + ".manifest"),
+          cfg.getString(PATH + ".out"),
+          incremental,
+          imageColumn,
+          variantColumn,
+          perTask,
+          maxImages,
+          maxRejected,
+          onMismatch);
+    }
+  }
+
+  /** The key that says what an image changed since its hash was recorded does. */
+  public static final String HASH_MISMATCH = "medvqa.images.hash-mismatch";
+
+  /** The model and preprocessing settings, with the stage's settings at their defaults. */
+  public FeatureSettings(
+      String modelSource,
+      String modelFile,
+      int imageSize,
+      String resize,
+      String preprocessing,
+      int maxSide,
+      boolean keepMap,
+      int batchSize,
+      boolean nhwc,
+      boolean foldBatchNorm,
+      int threads,
+      boolean prefetch,
+      String engine) {
+    this(
+        modelSource,
+        modelFile,
+        imageSize,
+        resize,
+        preprocessing,
+        maxSide,
+        keepMap,
+        batchSize,
+        nhwc,
+        foldBatchNorm,
+        threads,
+        prefetch,
+        engine,
+        Extraction.reference());
+  }
+
   /** Whether the network takes channels-last input (the gemm engine always does). */
   public boolean inputNhwc() {
     return nhwc || engine.equals("gemm");
   }
 
   /**
+   * Reads and validates {@code medvqa.features} for the extract-features stage: the manifest and
+   * the output are required (named first when missing), then everything {@link #from} reads.
+   */
+  public static FeatureSettings forExtraction(Config config) {
+    ConfigCheck.requireString(config, PATH + ".manifest");
+    ConfigCheck.requireString(config, PATH + ".out");
+    return from(config);
+  }
+
+  /**
    * Reads and validates {@code medvqa.features} (unknown keys and wrong types are the caller's
-   * {@code ConfigCheck}; ranges and words are checked here, naming the key).
+   * {@code ConfigCheck}; ranges and words are checked here, naming the key). The manifest and the
+   * output may be unset: {@link #forExtraction} requires them.
    */
   public static FeatureSettings from(Config config) {
     config.checkValid(ConfigFactory.defaultReference(), PATH);
     Config c = config.getConfig(PATH);
     String format = c.getString("data-format").toUpperCase(Locale.ROOT);
     check(List.of("NCHW", "NHWC").contains(format), "data-format", format, "NCHW or NHWC");
+    // The model settings are checked (by the constructor) before the stage's, as they always were.
+    FeatureSettings model =
+        new FeatureSettings(
+            c.getString("model.source"),
+            c.getString("model.file"),
+            c.getInt("image.size"),
+            c.getString("image.resize"),
+            c.getString("image.preprocessing"),
+            c.getInt("image.max-side"),
+            c.getBoolean("keep-map"),
+            c.getInt("batch-size"),
+            format.equals("NHWC"),
+            c.getBoolean("fold-batch-norm"),
+            c.getInt("threads"),
+            c.getBoolean("prefetch"),
+            c.getString("engine"),
+            null);
+    return model.withExtraction(Extraction.read(config));
+  }
+
+  /** The same settings with the stage's settings {@code x}. */
+  public FeatureSettings withExtraction(Extraction x) {
     return new FeatureSettings(
-        c.getString("model.source"),
-        c.getString("model.file"),
-        c.getInt("image.size"),
-        c.getString("image.resize"),
-        c.getString("image.preprocessing"),
-        c.getInt("image.max-side"),
-        c.getBoolean("keep-map"),
-        c.getInt("batch-size"),
-        format.equals("NHWC"),
-        c.getBoolean("fold-batch-norm"),
-        c.getInt("threads"),
-        c.getBoolean("prefetch"),
-        c.getString("engine"));
+        modelSource,
+        modelFile,
+        imageSize,
+        resize,
+        preprocessing,
+        maxSide,
+        keepMap,
+        batchSize,
+        nhwc,
+        foldBatchNorm,
+        threads,
+        prefetch,
+        engine,
+        x);
   }
 
   /** The same settings with another model file (tests and the importer's check). */
@@ -110,7 +241,8 @@ public record FeatureSettings(
         foldBatchNorm,
         threads,
         prefetch,
-        engine);
+        engine,
+        extraction);
   }
 
   /** The same settings with another thread count per task. */
@@ -128,7 +260,8 @@ public record FeatureSettings(
         foldBatchNorm,
         n,
         prefetch,
-        engine);
+        engine,
+        extraction);
   }
 
   /** What decides the graph an executor builds: equal keys share one loaded model per JVM. */

@@ -1,5 +1,6 @@
 /**
  * ResNet50 image features: the Keras ImageNet weights imported into a DL4J graph, image
- * preprocessing, and batch extraction with a model loaded once per executor JVM.
+ * preprocessing, batch extraction with a model loaded once per executor JVM, and the
+ * extract-features stage with its incremental feature table.
  */
 package org.medvqa.features;

@@ -42,6 +42,15 @@ public final class StagedOutput implements AutoCloseable {
     return new StagedOutput(ctx, target, ctx.files().temporaryFor(target));
   }
 
+  /**
+   * A temporary folder beside an output that exists already, for a stage that adds parts to it (the
+   * feature table's {@code run=N} folders): the stage moves its parts in itself and rewrites the
+   * provenance; {@link #close} removes the temporary folder. {@link #commit} is for new outputs.
+   */
+  public static StagedOutput beside(StageContext ctx, Path existing) {
+    return new StagedOutput(ctx, existing, ctx.files().temporaryFor(existing));
+  }
+
   /** Where the output ends up. */
   public Path target() {
     return target;
