@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * Column names of the manifest that ingest writes and every later stage reads: one row per
- * question-answer pair. The Spark schema is built from these in the jobs module.
+ * question-answer pair. Ingest writes them in the order of {@code IngestStage.COLUMNS}.
  */
 public final class ManifestColumns {
   /**

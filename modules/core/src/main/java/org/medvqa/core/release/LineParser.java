@@ -63,6 +63,12 @@ public final class LineParser {
     if (idProblem != null) {
       return Result.rejected(idProblem);
     }
+    return records(f, imageId, source);
+  }
+
+  /** The records of a line's fields {@code f}, whose count and image id are checked already. */
+  private static Result records(String[] f, String imageId, TextSource source) {
+    TextFormat format = source.format();
     switch (format) {
       case QA:
       case CATEGORY_QA:

@@ -114,32 +114,42 @@ public final class ReleaseLayout {
         ignored.add(new Ignored(path, "image id listing (the QA files name the images)"));
         continue;
       }
-      String head;
-      try (Stream<String> text = lines.apply(path)) {
-        head = formatLine(text.iterator());
-      }
-      if (head == null) {
-        // An empty file is kept as a source so that the job reports it as a rejected record.
-        sources.add(new TextSource(path, TextFormat.QA, split, task, null, imageDir));
-        continue;
-      }
-      if (!head.contains("|")) {
-        // No line has a '|': one image id per line, whatever the name says (the 2021 VQG test's
-        // Task2-VQGeneration2021-TestSet.txt). Read as such, for no records, so that it is never
-        // taken for answers and a line that is no valid id is still rejected naming it.
-        sources.add(new TextSource(path, TextFormat.IMAGE_IDS, split, task, null, imageDir));
-        continue;
-      }
-      TextFormat format = sniff(head, task);
-      if (format == TextFormat.QA
-          && ANSWER_FILE.matcher(name).find()
-          && !name.contains("question")) {
-        // "image|answer|alternative" looks like a QA line; the file name says what it is.
-        format = TextFormat.ANSWERS;
-      }
-      sources.add(new TextSource(path, format, split, task, null, imageDir));
+      sources.add(fromLines(path, name, split, task, imageDir, lines));
     }
     return new Plan(year == null ? "custom" : year, supersede(sources, ignored), ignored);
+  }
+
+  /**
+   * The source of a text file whose name does not give its format, which is told from its lines
+   * ({@link #formatLine}, {@link #sniff}); {@code name} is its lower-case file name.
+   */
+  private static TextSource fromLines(
+      String path,
+      String name,
+      String split,
+      String task,
+      String imageDir,
+      Function<String, Stream<String>> lines) {
+    String head;
+    try (Stream<String> text = lines.apply(path)) {
+      head = formatLine(text.iterator());
+    }
+    if (head == null) {
+      // An empty file is kept as a source so that the job reports it as a rejected record.
+      return new TextSource(path, TextFormat.QA, split, task, null, imageDir);
+    }
+    if (!head.contains("|")) {
+      // No line has a '|': one image id per line, whatever the name says (the 2021 VQG test's
+      // Task2-VQGeneration2021-TestSet.txt). Read as such, for no records, so that it is never
+      // taken for answers and a line that is no valid id is still rejected naming it.
+      return new TextSource(path, TextFormat.IMAGE_IDS, split, task, null, imageDir);
+    }
+    TextFormat format = sniff(head, task);
+    if (format == TextFormat.QA && ANSWER_FILE.matcher(name).find() && !name.contains("question")) {
+      // "image|answer|alternative" looks like a QA line; the file name says what it is.
+      format = TextFormat.ANSWERS;
+    }
+    return new TextSource(path, format, split, task, null, imageDir);
   }
 
   /**
