@@ -155,12 +155,7 @@ public record QuestionAugmentSettings(
   }
 
   private static int atLeast(Config c, String key, int min) {
-    int v = c.getInt(key);
-    if (v < min) {
-      throw new ConfigProblem(
-          "config key '" + PATH + "." + key + "' is " + v + ", expected at least " + min);
-    }
-    return v;
+    return SettingsChecks.atLeast(c, PATH, key, min);
   }
 
   private static String nonBlank(Config c, String key) {

@@ -4,7 +4,9 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.StreamSupport;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -80,31 +82,16 @@ final class QuestionVariants implements FlatMapFunction<Iterator<Row>, Row> {
     QuestionRewriter rewriter =
         new QuestionRewriter(
             settings, table.value(), settings.samePos() ? new PosTagger(settings) : null);
-    List<Row> buffer = new ArrayList<>();
-    return new Iterator<>() {
-      private int at;
-
-      @Override
-      public boolean hasNext() {
-        while (at >= buffer.size() && rows.hasNext()) {
-          buffer.clear();
-          at = 0;
-          expand(rewriter, rows.next(), buffer);
-        }
-        return at < buffer.size();
-      }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return buffer.get(at++);
-      }
-    };
+    // One input row at a time: a question's original and variants are all that is held.
+    return StreamSupport.stream(
+            Spliterators.spliteratorUnknownSize(rows, Spliterator.ORDERED), false)
+        .flatMap(r -> expand(rewriter, r).stream())
+        .iterator();
   }
 
-  private void expand(QuestionRewriter rewriter, Row r, List<Row> buffer) {
+  /** The original (if kept) and the variants of one tagged question. */
+  private List<Row> expand(QuestionRewriter rewriter, Row r) {
+    List<Row> buffer = new ArrayList<>();
     String id = r.getString(idIdx);
     QuestionRewriter.Result result =
         rewriter.rewrite(id, QuestionTagging.read(r, width, questionIdx));
@@ -115,6 +102,7 @@ final class QuestionVariants implements FlatMapFunction<Iterator<Row>, Row> {
     for (Variant v : result.variants()) {
       buffer.add(row(r, id + "-q" + v.variant(), v.question(), v.variant(), v.replacements()));
     }
+    return buffer;
   }
 
   /** The input columns (sample id and question replaced), then parent, variant, replacements. */

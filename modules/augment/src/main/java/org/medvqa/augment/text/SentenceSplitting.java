@@ -3,7 +3,9 @@ package org.medvqa.augment.text;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.StreamSupport;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -37,31 +39,15 @@ final class SentenceSplitting implements FlatMapFunction<Iterator<Row>, Row> {
   @Override
   public Iterator<Row> call(Iterator<Row> rows) {
     PosTagger tokenizer = new PosTagger(settings);
-    List<Row> buffer = new ArrayList<>();
-    return new Iterator<>() {
-      private int at;
-
-      @Override
-      public boolean hasNext() {
-        while (at >= buffer.size() && rows.hasNext()) {
-          buffer.clear();
-          at = 0;
-          split(tokenizer, rows.next(), buffer);
-        }
-        return at < buffer.size();
-      }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return buffer.get(at++);
-      }
-    };
+    return StreamSupport.stream(
+            Spliterators.spliteratorUnknownSize(rows, Spliterator.ORDERED), false)
+        .flatMap(r -> split(tokenizer, r).stream())
+        .iterator();
   }
 
-  private void split(PosTagger tokenizer, Row r, List<Row> buffer) {
+  /** The sentences of one row: its question and each of its answers, those with words. */
+  private List<Row> split(PosTagger tokenizer, Row r) {
+    List<Row> buffer = new ArrayList<>();
     List<String> texts = new ArrayList<>();
     if (!r.isNullAt(questionIdx)) {
       texts.add(r.getString(questionIdx));
@@ -75,5 +61,6 @@ final class SentenceSplitting implements FlatMapFunction<Iterator<Row>, Row> {
         buffer.add(RowFactory.create((Object) w.toArray(new String[0])));
       }
     }
+    return buffer;
   }
 }

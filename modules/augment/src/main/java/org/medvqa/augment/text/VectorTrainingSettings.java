@@ -70,11 +70,6 @@ public record VectorTrainingSettings(
   }
 
   private static int atLeast(Config c, String key, int min) {
-    int v = c.getInt(key);
-    if (v < min) {
-      throw new ConfigProblem(
-          "config key '" + PATH + "." + key + "' is " + v + ", expected at least " + min);
-    }
-    return v;
+    return SettingsChecks.atLeast(c, PATH, key, min);
   }
 }
