@@ -285,7 +285,13 @@ public final class QuestionAugmentStage {
       long recordsIn,
       long recordsRejected,
       long tagStart,
-      Map<String, Double> phases) {}
+      Map<String, Double> phases) {
+
+    /** Seconds since tagging started (rejects, tagging and collecting the candidates). */
+    double tagSeconds() {
+      return seconds(tagStart);
+    }
+  }
 
   /** Tags, searches the neighbours of all candidates at once, then rewrites. */
   private Result rewrite(StageContext ctx, Tagged in, Space space) {
@@ -297,7 +303,7 @@ public final class QuestionAugmentStage {
             .distinct()
             .as(Encoders.STRING())
             .collectAsList();
-    phases.put("tag", seconds(in.tagStart()));
+    phases.put("tag", in.tagSeconds());
     ctx.say(
         String.format(
             Locale.ROOT,
