@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 import org.medvqa.core.ManifestColumns;
+import org.medvqa.training.Examples;
 
 /**
  * The Java half of {@code make bench-train} (scripts/bench_train_torch.py runs it, then the PyTorch

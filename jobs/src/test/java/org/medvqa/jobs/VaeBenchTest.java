@@ -34,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.medvqa.core.ManifestColumns;
 import org.medvqa.models.Example;
 import org.medvqa.models.vae.VaeVqa;
+import org.medvqa.training.Examples;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;

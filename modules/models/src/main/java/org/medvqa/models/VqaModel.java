@@ -80,6 +80,14 @@ public interface VqaModel extends Serializable {
     return java.util.Map.of();
   }
 
+  /**
+   * A line train prints about the fitted model before training (its answer classes), or "" for
+   * none.
+   */
+  default String describe() {
+    return "";
+  }
+
   /** Kind, hyper-parameters and fitted vocabularies; {@link ModelKinds#fromJson} reads it back. */
   ObjectNode toJson();
 }

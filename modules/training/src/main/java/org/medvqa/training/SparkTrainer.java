@@ -34,6 +34,7 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.medvqa.core.EpochMetrics;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.models.Example;
+import org.medvqa.models.TrainedModel;
 import org.medvqa.models.VqaModel;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 
@@ -77,10 +78,10 @@ public final class SparkTrainer {
   static final String CHECKPOINT = "checkpoint.zip";
   static final String BEST = "best.zip";
   static final String STATE = "state.json";
-  static final String METRICS = "metrics.jsonl";
+  static final String METRICS = TrainedModel.METRICS_FILE;
 
   /** Per epoch, the model's {@link VqaModel#probes} (VAEs only). */
-  static final String PROBES = "probes.jsonl";
+  static final String PROBES = TrainedModel.PROBES_FILE;
 
   static final String BATCHES = "batches";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -97,6 +98,19 @@ public final class SparkTrainer {
     this.settings = settings;
     this.files = files;
     this.log = log;
+  }
+
+  /**
+   * Where a run stands: the epochs done (before a resume, or so far), the best one, and the network
+   * of the last epoch.
+   */
+  private static final class Progress {
+    int done;
+    int bestEpoch;
+    double bestScore = Double.NEGATIVE_INFINITY;
+    int sinceBest;
+    final List<EpochMetrics> history = new ArrayList<>();
+    ComputationGraph net;
   }
 
   /**
@@ -117,43 +131,90 @@ public final class SparkTrainer {
     if (validation.isEmpty()) {
       throw new TrainingFailure("no validation examples: the kept epoch cannot be chosen");
     }
-    ObjectNode state = readState(work);
-    int done = 0;
-    int bestEpoch = 0;
-    double bestScore = Double.NEGATIVE_INFINITY;
-    int sinceBest = 0;
-    List<EpochMetrics> history = new ArrayList<>();
-    ComputationGraph net;
-    if (state != null) {
-      if (!fingerprint.equals(state.get("fingerprint").asText())) {
-        throw new TrainingFailure(
-            "the work folder "
-                + work
-                + " holds another run (different config or inputs); remove it to start afresh");
+    Progress p = start(model, fingerprint, work);
+    int resumedFrom = p.done;
+    MinibatchExport.Batches batches = batches(model, training, new Path(work, BATCHES));
+    int workers = settings.workers() > 0 ? settings.workers() : sc.defaultParallelism();
+    SparkComputationGraph spark = new SparkComputationGraph(sc, p.net, trainingMaster(workers));
+    boolean stoppedEarly = false;
+    for (int epoch = resumedFrom + 1; epoch <= settings.epochs() && !stoppedEarly; epoch++) {
+      EpochMetrics m = epoch(spark, model, batches, validation, work, fingerprint, epoch, p);
+      log.accept(progressLine(m, p, resumedFrom));
+      if (listener != null) {
+        notify(listener, m);
       }
-      done = state.get("epoch").asInt();
-      bestEpoch = state.get("best_epoch").asInt();
-      bestScore = state.get("best_score").asDouble();
-      sinceBest = state.get("since_best").asInt();
-      history.addAll(readMetrics(work, done));
-      net = load(new Path(work, CHECKPOINT));
+      if (settings.patience() > 0 && p.sinceBest >= settings.patience()) {
+        log.accept(
+            "early stop: no better validation "
+                + model.validationMetric()
+                + " for "
+                + p.sinceBest
+                + " epochs");
+        stoppedEarly = true;
+      }
+    }
+    if (resumedFrom >= settings.epochs()) {
+      log.accept("all " + settings.epochs() + " epochs were already done");
+    }
+    boolean keepBest = settings.keep().equals("best");
+    ComputationGraph kept =
+        keepBest ? load(new Path(work, BEST)) : load(new Path(work, CHECKPOINT));
+    int keptEpoch = keepBest ? p.bestEpoch : p.history.get(p.history.size() - 1).epoch();
+    return new Outcome(
+        kept,
+        keptEpoch,
+        p.history,
+        resumedFrom,
+        batches.examples(),
+        batches.paths().size(),
+        stoppedEarly);
+  }
+
+  /** A fresh run's progress, or the progress of the run the work folder holds (resumed). */
+  private Progress start(VqaModel model, String fingerprint, Path work) throws IOException {
+    Progress p = new Progress();
+    ObjectNode state = readState(work);
+    if (state == null) {
+      files.fs(work).mkdirs(work);
+      p.net = model.newGraph(settings.seed(), settings.updater());
+      return p;
+    }
+    if (!fingerprint.equals(state.get("fingerprint").asText())) {
+      throw new TrainingFailure(
+          "the work folder "
+              + work
+              + " holds another run (different config or inputs); remove it to start afresh");
+    }
+    p.done = state.get("epoch").asInt();
+    p.bestEpoch = state.get("best_epoch").asInt();
+    p.bestScore = state.get("best_score").asDouble();
+    p.sinceBest = state.get("since_best").asInt();
+    p.history.addAll(readMetrics(work, p.done));
+    p.net = load(new Path(work, CHECKPOINT));
+    log.accept(
+        String.format(
+            Locale.ROOT,
+            "resuming after epoch %d of %d (best so far: epoch %d, %s %.4f)",
+            p.done,
+            settings.epochs(),
+            p.bestEpoch,
+            model.validationMetric(),
+            p.bestScore));
+    return p;
+  }
+
+  /** The minibatch files: an earlier complete export of the work folder, or a new one. */
+  private MinibatchExport.Batches batches(VqaModel model, JavaRDD<Example> training, Path batchDir)
+      throws IOException {
+    MinibatchExport.Batches batches = MinibatchExport.existing(files, batchDir);
+    if (batches != null) {
       log.accept(
           String.format(
               Locale.ROOT,
-              "resuming after epoch %d of %d (best so far: epoch %d, %s %.4f)",
-              done,
-              settings.epochs(),
-              bestEpoch,
-              model.validationMetric(),
-              bestScore));
+              "reusing the export of %d examples in %d minibatches",
+              batches.examples(),
+              batches.paths().size()));
     } else {
-      files.fs(work).mkdirs(work);
-      net = model.newGraph(settings.seed(), settings.updater());
-    }
-
-    Path batchDir = new Path(work, BATCHES);
-    MinibatchExport.Batches batches = MinibatchExport.existing(files, batchDir);
-    if (batches == null) {
       long t0 = System.nanoTime();
       int parts =
           Math.max(sc.defaultParallelism(), (int) Math.min(4096, training.getNumPartitions()));
@@ -184,103 +245,93 @@ public final class SparkTrainer {
               batches.paths().size(),
               settings.batchSize(),
               (System.nanoTime() - t0) / 1e9));
-    } else {
-      log.accept(
-          String.format(
-              Locale.ROOT,
-              "reusing the export of %d examples in %d minibatches",
-              batches.examples(),
-              batches.paths().size()));
     }
     if (batches.examples() == 0) {
       throw new TrainingFailure("no training examples to fit");
     }
+    return batches;
+  }
 
+  /**
+   * Fits one epoch, validates it and checkpoints it (best.zip when it improved, checkpoint.zip,
+   * metrics and, last, state.json).
+   */
+  private EpochMetrics epoch(
+      SparkComputationGraph spark,
+      VqaModel model,
+      MinibatchExport.Batches batches,
+      List<Example> validation,
+      Path work,
+      String fingerprint,
+      int epoch,
+      Progress p)
+      throws IOException {
+    List<String> order = new ArrayList<>(batches.paths());
+    Collections.shuffle(order, new Random(settings.seed() + epoch));
     int workers = settings.workers() > 0 ? settings.workers() : sc.defaultParallelism();
-    SparkComputationGraph spark = new SparkComputationGraph(sc, net, trainingMaster(workers));
-    boolean stoppedEarly = false;
-    for (int epoch = done + 1; epoch <= settings.epochs(); epoch++) {
-      List<String> order = new ArrayList<>(batches.paths());
-      Collections.shuffle(order, new Random(settings.seed() + epoch));
-      JavaRDD<String> paths = sc.parallelize(order, Math.min(order.size(), workers));
-      if (!settings.injectTaskFailure().isEmpty()) {
-        String marker = settings.injectTaskFailure();
-        paths = paths.map(p -> FailOnce.pass(marker, p));
-      }
-      long t0 = System.nanoTime();
-      fitWithTimeout(spark, paths, model, epoch);
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      net = spark.getNetwork();
-      double[] val = validate(model, net, validation);
-      writeProbes(work, epoch, model.probes(net, validation));
-      boolean improved = val[1] > bestScore || bestEpoch == 0;
-      if (improved) {
-        bestScore = val[1];
-        bestEpoch = epoch;
-        sinceBest = 0;
-        save(net, new Path(work, BEST));
-      } else {
-        sinceBest++;
-      }
-      save(net, new Path(work, CHECKPOINT));
-      EpochMetrics m =
-          new EpochMetrics(
-              epoch,
-              spark.getScore(),
-              val[0],
-              val[1],
-              model.validationMetric(),
-              seconds,
-              batches.examples() / seconds,
-              improved);
-      history.add(m);
-      writeMetrics(work, history);
-      writeState(work, fingerprint, epoch, bestEpoch, bestScore, sinceBest);
-      double mean =
-          history.stream().skip(done).mapToDouble(EpochMetrics::seconds).average().orElse(0);
-      log.accept(
-          String.format(
-              Locale.ROOT,
-              "epoch %d/%d: loss %.4f, validation loss %.4f, validation %s %.4f%s, %.0f samples/s, %.1f s, ETA %s",
-              epoch,
-              settings.epochs(),
-              m.trainLoss(),
-              m.validationLoss(),
-              m.metric(),
-              m.validationScore(),
-              improved ? " (best)" : "",
-              m.samplesPerSecond(),
-              seconds,
-              eta(mean * (settings.epochs() - epoch))));
-      if (listener != null) {
-        try {
-          listener.epochDone(m);
-        } catch (RuntimeException | IOException e) {
-          throw e;
-        } catch (Exception e) {
-          throw new TrainingFailure("epoch listener failed: " + e.getMessage(), e);
-        }
-      }
-      if (settings.patience() > 0 && sinceBest >= settings.patience()) {
-        log.accept(
-            "early stop: no better validation "
-                + model.validationMetric()
-                + " for "
-                + sinceBest
-                + " epochs");
-        stoppedEarly = true;
-        break;
-      }
+    JavaRDD<String> paths = sc.parallelize(order, Math.min(order.size(), workers));
+    if (!settings.injectTaskFailure().isEmpty()) {
+      String marker = settings.injectTaskFailure();
+      paths = paths.map(x -> FailOnce.pass(marker, x));
     }
-    if (done >= settings.epochs()) {
-      log.accept("all " + settings.epochs() + " epochs were already done");
+    long t0 = System.nanoTime();
+    fitWithTimeout(spark, paths, model, epoch);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    p.net = spark.getNetwork();
+    double[] val = validate(model, p.net, validation);
+    writeProbes(work, epoch, model.probes(p.net, validation));
+    boolean improved = val[1] > p.bestScore || p.bestEpoch == 0;
+    if (improved) {
+      p.bestScore = val[1];
+      p.bestEpoch = epoch;
+      p.sinceBest = 0;
+      save(p.net, new Path(work, BEST));
+    } else {
+      p.sinceBest++;
     }
-    boolean keepBest = settings.keep().equals("best");
-    ComputationGraph kept =
-        keepBest ? load(new Path(work, BEST)) : load(new Path(work, CHECKPOINT));
-    int keptEpoch = keepBest ? bestEpoch : history.get(history.size() - 1).epoch();
-    return new Outcome(
-        kept, keptEpoch, history, done, batches.examples(), batches.paths().size(), stoppedEarly);
+    save(p.net, new Path(work, CHECKPOINT));
+    EpochMetrics m =
+        new EpochMetrics(
+            epoch,
+            spark.getScore(),
+            val[0],
+            val[1],
+            model.validationMetric(),
+            seconds,
+            batches.examples() / seconds,
+            improved);
+    p.history.add(m);
+    writeMetrics(work, p.history);
+    writeState(work, fingerprint, epoch, p.bestEpoch, p.bestScore, p.sinceBest);
+    return m;
+  }
+
+  private String progressLine(EpochMetrics m, Progress p, int resumedFrom) {
+    double mean =
+        p.history.stream().skip(resumedFrom).mapToDouble(EpochMetrics::seconds).average().orElse(0);
+    return String.format(
+        Locale.ROOT,
+        "epoch %d/%d: loss %.4f, validation loss %.4f, validation %s %.4f%s, %.0f samples/s, %.1f s, ETA %s",
+        m.epoch(),
+        settings.epochs(),
+        m.trainLoss(),
+        m.validationLoss(),
+        m.metric(),
+        m.validationScore(),
+        m.best() ? " (best)" : "",
+        m.samplesPerSecond(),
+        m.seconds(),
+        eta(mean * (settings.epochs() - m.epoch())));
+  }
+
+  private static void notify(EpochListener listener, EpochMetrics m) throws IOException {
+    try {
+      listener.epochDone(m);
+    } catch (RuntimeException | IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new TrainingFailure("epoch listener failed: " + e.getMessage(), e);
+    }
   }
 
   private TrainingMaster<?, ?> trainingMaster(int workers) {

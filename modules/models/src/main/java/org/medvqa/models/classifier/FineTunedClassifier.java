@@ -36,6 +36,14 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  */
 public final class FineTunedClassifier implements VqaModel {
   public static final String KIND = "classifier-finetune";
+
+  /** The kind in the registry ({@link org.medvqa.models.ModelKinds}). */
+  public static final class Kind extends org.medvqa.models.GraphKind {
+    public Kind() {
+      super(KIND, Input.PIXELS, false, FineTunedClassifier::fit, FineTunedClassifier::fromJson);
+    }
+  }
+
   private static final long serialVersionUID = 1L;
 
   private final String backbone;

@@ -48,6 +48,14 @@ import org.nd4j.linalg.learning.config.IUpdater;
  */
 public final class HybridVqa implements MemoryModel {
   public static final String KIND = "hybrid";
+
+  /** The kind in the registry ({@link org.medvqa.models.ModelKinds}). */
+  public static final class Kind extends org.medvqa.models.GraphKind {
+    public Kind() {
+      super(KIND, Input.FEATURES, false, HybridVqa::fit, HybridVqa::fromJson);
+    }
+  }
+
   private static final long serialVersionUID = 1L;
 
   private final QuestionAwareClassifier classifier;

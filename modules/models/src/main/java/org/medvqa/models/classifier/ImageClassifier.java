@@ -37,6 +37,14 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  */
 public final class ImageClassifier implements VqaModel {
   public static final String KIND = "classifier";
+
+  /** The kind in the registry ({@link org.medvqa.models.ModelKinds}). */
+  public static final class Kind extends org.medvqa.models.GraphKind {
+    public Kind() {
+      super(KIND, Input.FEATURES, false, ImageClassifier::fit, ImageClassifier::fromJson);
+    }
+  }
+
   private static final long serialVersionUID = 1L;
 
   private final int features;
@@ -78,6 +86,11 @@ public final class ImageClassifier implements VqaModel {
   @Override
   public String kind() {
     return KIND;
+  }
+
+  @Override
+  public String describe() {
+    return "answer classes: " + answers().size();
   }
 
   public List<String> answers() {

@@ -50,6 +50,19 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  */
 public final class QuestionAwareClassifier implements VqaModel {
   public static final String KIND = "qaware";
+
+  /** The kind in the registry ({@link org.medvqa.models.ModelKinds}). */
+  public static final class Kind extends org.medvqa.models.GraphKind {
+    public Kind() {
+      super(
+          KIND,
+          Input.FEATURES,
+          false,
+          QuestionAwareClassifier::fit,
+          QuestionAwareClassifier::fromJson);
+    }
+  }
+
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -165,6 +178,11 @@ public final class QuestionAwareClassifier implements VqaModel {
   @Override
   public String kind() {
     return KIND;
+  }
+
+  @Override
+  public String describe() {
+    return "answer classes: " + answers().size() + ", per category: " + answersPerCategory();
   }
 
   public List<String> answers() {

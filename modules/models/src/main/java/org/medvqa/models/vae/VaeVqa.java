@@ -65,6 +65,13 @@ import org.nd4j.linalg.learning.config.IUpdater;
 public final class VaeVqa implements VqaModel, ScaledFeatures {
   public static final String KIND = "vae-vqa";
 
+  /** The kind in the registry ({@link org.medvqa.models.ModelKinds}). */
+  public static final class Kind extends org.medvqa.models.GraphKind {
+    public Kind() {
+      super(KIND, Input.FEATURES, false, VaeVqa::fit, VaeVqa::fromJson);
+    }
+  }
+
   public static final String IMAGE = "image";
   public static final String QUESTION = "question";
   public static final String ANSWER_IN = "answer-in";

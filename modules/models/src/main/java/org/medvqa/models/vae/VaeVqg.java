@@ -52,6 +52,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public final class VaeVqg implements VqaModel, ScaledFeatures {
   public static final String KIND = "vae-vqg";
 
+  /** The kind in the registry ({@link org.medvqa.models.ModelKinds}). */
+  public static final class Kind extends org.medvqa.models.GraphKind {
+    public Kind() {
+      super(KIND, Input.FEATURES, true, VaeVqg::fit, VaeVqg::fromJson);
+    }
+  }
+
   public static final String IMAGE = "image";
   public static final String QUESTION_IN = "question-in";
   public static final String EPS = VaeGraph.EPS;

@@ -1,4 +1,4 @@
-package org.medvqa.jobs;
+package org.medvqa.training;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -11,6 +11,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.medvqa.core.ManifestColumns;
 import org.medvqa.core.stage.StageFailure;
+import org.medvqa.features.FeatureTable;
 import org.medvqa.models.Example;
 
 /**
@@ -20,13 +21,15 @@ import org.medvqa.models.Example;
  * {@code key} names the manifest column that matches its {@code image_id}: {@code image_id} for a
  * table extracted with the default key, {@code image_sha256} for the shared content-keyed cache.
  */
-final class Examples {
-  static final String FEATURE = "f_features";
+public final class Examples {
+  /** The image column of an example row: a cached feature, preprocessed pixels or null. */
+  public static final String FEATURE = "f_features";
 
   private Examples() {}
 
   /** Left join: rows without features keep a null {@value #FEATURE}. */
-  static Dataset<Row> withFeatures(Dataset<Row> manifest, Dataset<Row> features, String key) {
+  public static Dataset<Row> withFeatures(
+      Dataset<Row> manifest, Dataset<Row> features, String key) {
     List<String> cols = Arrays.asList(manifest.columns());
     if (!cols.contains(key)) {
       throw new StageFailure(
@@ -38,15 +41,13 @@ final class Examples {
                   : ""));
     }
     Column variant =
-        cols.contains(ExtractFeaturesJob.VARIANT_ID)
-            ? col(ExtractFeaturesJob.VARIANT_ID).cast("int")
-            : lit(0);
+        cols.contains(FeatureTable.VARIANT_ID) ? col(FeatureTable.VARIANT_ID).cast("int") : lit(0);
     Dataset<Row> m = manifest.withColumn("m_key", col(key)).withColumn("m_variant", variant);
     Dataset<Row> f =
         features.select(
-            col(ExtractFeaturesJob.IMAGE_ID).as("f_key"),
-            col(ExtractFeaturesJob.VARIANT_ID).as("f_variant"),
-            col(ExtractFeaturesJob.FEATURE).as(FEATURE));
+            col(FeatureTable.IMAGE_ID).as("f_key"),
+            col(FeatureTable.VARIANT_ID).as("f_variant"),
+            col(FeatureTable.FEATURE).as(FEATURE));
     return m.join(
             f,
             m.col("m_key")
@@ -57,7 +58,7 @@ final class Examples {
   }
 
   /** The columns {@link #of} reads, in its order. */
-  static Column[] columns() {
+  public static Column[] columns() {
     return new Column[] {
       col(ManifestColumns.SAMPLE_ID),
       col(ManifestColumns.IMAGE_ID),
@@ -69,7 +70,7 @@ final class Examples {
   }
 
   /** A row of {@link #columns} as an example; a missing feature stays null. */
-  static Example of(Row r) {
+  public static Example of(Row r) {
     float[] f = null;
     if (!r.isNullAt(3)) {
       List<Float> l = r.getList(3);
