@@ -12,7 +12,7 @@ WORK ?= work
 SYSTEM_PYTHON ?= /usr/bin/python3
 
 .DEFAULT_GOAL := help
-.PHONY: help build test test-real format demo baseline-2019 bench-eval python-deps clean
+.PHONY: help build test format demo baseline-2019 bench-eval python-deps clean
 
 help:
 	@echo "make build          compile and package (jobs/target/medvqa-jobs.jar), no tests"
@@ -34,10 +34,6 @@ build:
 test:
 	$(MVN) $(MVN_FLAGS) verify
 
-# Long real-data runs (profile real-data): skipped by default, run before a release.
-test-real:
-	$(MVN) $(MVN_FLAGS) -Preal-data verify
-
 format:
 	$(MVN) spotless:apply
 
@@ -51,11 +47,11 @@ python-deps:
 # augments images and questions, extracts ResNet50 features and trains; the others train on its
 # augmented manifest (same split, features already cached). Ends with the metrics table.
 DEMO_RUNS ?= vqa-majority vqa-run5 vqa-qaware vqa-run3 vqg-run1
-DEMO_SETTINGS ?= --set medvqa.training.epochs=4 --set medvqa.augment.images.variants=2 \
+DEMO_SETTINGS ?= --set medvqa.train.epochs=4 --set medvqa.augment.images.variants=2 \
   --set medvqa.augment.questions.variants=2 --set medvqa.vectors.path=$(GLOVE) \
   --set medvqa.models.vae-vqa.embedding=64 --set medvqa.models.vae-vqa.hidden=64 \
   --set medvqa.models.vae-vqg.embedding=64 --set medvqa.models.vae-vqg.hidden=64 \
-  --set medvqa.training.learning-rate=3e-3 --set medvqa.workspace=$(WORK)/demo/workspace
+  --set medvqa.train.learning-rate=3e-3 --set medvqa.workspace=$(WORK)/demo/workspace
 demo: build weights vectors
 	rm -rf $(WORK)/demo && mkdir -p $(WORK)/demo/runs
 	bin/medvqa synth --set medvqa.synth.out=$(WORK)/demo/release

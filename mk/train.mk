@@ -29,8 +29,8 @@ TRAIN_2019 := $(SHARED_DATA)/vqa-med-2019/ImageClef_2019_Training
 VAE_RUNS_2019 ?= vqa-run1 vqa-run3 vqa-run4 vqg-run1 vqg-run2 vqg-run3
 VAE_CPU_SETTINGS ?= --set medvqa.models.vae-vqa.embedding=128 --set medvqa.models.vae-vqa.hidden=128 \
   --set medvqa.models.vae-vqg.embedding=128 --set medvqa.models.vae-vqg.hidden=128 \
-  --set medvqa.training.learning-rate=1e-3 --set medvqa.training.workers=1 \
-  --set medvqa.training.epochs=20
+  --set medvqa.train.learning-rate=1e-3 --set medvqa.train.workers=1 \
+  --set medvqa.train.epochs=20
 # The VQG runs' epochs: 2019 has 11,456 training questions of up to 30 tokens, VQA-RAD 1,584.
 VQG_2019_EPOCHS ?= 8
 VQG_RAD_EPOCHS ?= 15
@@ -57,7 +57,7 @@ runs-2019-vae: build weights
 	@first=$(firstword $(VAE_RUNS_2019)); for r in $(VAE_RUNS_2019); do \
 	  if [ $$r = $$first ]; then src="--set medvqa.data.train=$(TRAIN_2019) --set medvqa.ingest.release-name=2019"; \
 	  else src="--set medvqa.data.train=$(WORK)/runs-2019/$$first/ingest-train"; fi; \
-	  case $$r in vqg-*) ep="--set medvqa.training.epochs=$(VQG_2019_EPOCHS)";; *) ep="";; esac; \
+	  case $$r in vqg-*) ep="--set medvqa.train.epochs=$(VQG_2019_EPOCHS)";; *) ep="";; esac; \
 	  echo "== $$r"; \
 	  MEDVQA_MASTER='local[2]' bin/medvqa run --config conf/runs/$$r.conf $$src $(VAE_CPU_SETTINGS) $$ep \
 	    --set medvqa.eval.breakdown=true --set medvqa.out=$(WORK)/runs-2019/$$r || exit 1; \
@@ -127,7 +127,7 @@ runs-rad-vqg: build weights
 	@for r in $(VQG_RUNS); do \
 	  echo "== $$r"; rm -rf $(WORK)/runs-rad/$$r; \
 	  MEDVQA_MASTER='local[2]' bin/medvqa run --config conf/runs/$$r.conf --set medvqa.data.train=$(RAD) \
-	    $(VAE_CPU_SETTINGS) --set medvqa.training.epochs=$(VQG_RAD_EPOCHS) \
+	    $(VAE_CPU_SETTINGS) --set medvqa.train.epochs=$(VQG_RAD_EPOCHS) \
 	    --set medvqa.out=$(WORK)/runs-rad/$$r || exit 1; \
 	done
 	$(MAKE) vqg-baseline-rad
@@ -149,11 +149,11 @@ bench-train: torch-deps
 	@test -f $(BENCH_TRAIN_RUN)/ingest-train/provenance.json || { echo "bench-train trains on the ingest and feature cache of $(BENCH_TRAIN_RUN): run make runs-2019 first"; exit 2; }
 	$(MVN) $(MVN_FLAGS) -pl jobs -am install -DskipTests
 	$(SYSTEM_PYTHON) scripts/bench_train_torch.py --manifest $(BENCH_TRAIN_RUN)/ingest-train \
-	  --features $$(python3 -c "import json,sys; print(json.load(open('$(BENCH_TRAIN_RUN)/provenance.json'))['notes']['feature_cache'])")
+	  --features $$(python3 -c "import json,sys; p=json.load(open('$(BENCH_TRAIN_RUN)/provenance.json')); print((p.get('run') or p['notes'])['feature_cache'])")
 
 bench-vae: torch-deps
 	@test -f $(BENCH_VAE_RUN)/ingest-train/provenance.json || { echo "bench-vae trains on the ingest and feature cache of $(BENCH_VAE_RUN): run make runs-2019-vae first"; exit 2; }
 	$(MVN) $(MVN_FLAGS) -pl jobs -am install -DskipTests
 	$(SYSTEM_PYTHON) scripts/bench_vae_torch.py --manifest $(BENCH_VAE_RUN)/ingest-train \
-	  --features $$(python3 -c "import json,sys; print(json.load(open('$(BENCH_VAE_RUN)/provenance.json'))['notes']['feature_cache'])") \
+	  --features $$(python3 -c "import json,sys; p=json.load(open('$(BENCH_VAE_RUN)/provenance.json')); print((p.get('run') or p['notes'])['feature_cache'])") \
 	  --epochs $(BENCH_VAE_EPOCHS) --peer-batches $(BENCH_VAE_PEER_BATCHES)

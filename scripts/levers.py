@@ -69,12 +69,14 @@ def score(binary, run, model, name):
 def manifest(run):
     """The manifest the run trained on: its own ingest, or the one it was given."""
     prov = json.loads((run / "provenance.json").read_text(encoding="utf-8"))
-    return prov["notes"].get("train_manifest") or str(run / "ingest-train")
+    # The pipeline's typed record ("run"); runs made before it kept the same in "notes".
+    record = prov.get("run") or prov.get("notes", {})
+    return record.get("train_manifest") or str(run / "ingest-train")
 
 
 def features(run):
     prov = json.loads((run / "provenance.json").read_text(encoding="utf-8"))
-    return prov["notes"]["feature_cache"]
+    return (prov.get("run") or prov["notes"])["feature_cache"]
 
 
 def row(label, m, distinct):

@@ -23,7 +23,7 @@ public final class AugmentImagesJob implements Job {
   }
 
   @Override
-  public int run(StageContext ctx) throws Exception {
+  public void run(StageContext ctx) throws Exception {
     ImageAugmentStage stage = new ImageAugmentStage(ImageAugmentSettings.forRun(ctx.config()));
     ImageAugmentStage.Outcome o = stage.run(ctx);
     ctx.say("phase       seconds   (plan: count rows and images; augment: read, decode,");
@@ -43,6 +43,5 @@ public final class AugmentImagesJob implements Job {
             100 * o.rejectedFraction(),
             o.stats().withoutFlips(),
             o.out()));
-    return Main.OK;
   }
 }

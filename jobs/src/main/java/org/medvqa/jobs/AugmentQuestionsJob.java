@@ -25,7 +25,7 @@ public final class AugmentQuestionsJob implements Job {
   }
 
   @Override
-  public int run(StageContext ctx) throws Exception {
+  public void run(StageContext ctx) throws Exception {
     QuestionAugmentStage stage = QuestionAugmentStage.fromConfig(ctx.config());
     QuestionAugmentStage.Written w = stage.run(ctx);
     QuestionAugmentStats s = w.stats();
@@ -40,6 +40,5 @@ public final class AugmentQuestionsJob implements Job {
             s.recordsOut(),
             s.recordsRejected(),
             w.out()));
-    return Main.OK;
   }
 }

@@ -23,9 +23,8 @@ public final class ExtractFeaturesJob implements Job {
   }
 
   @Override
-  public int run(StageContext ctx) throws Exception {
+  public void run(StageContext ctx) throws Exception {
     FeatureStage stage = new FeatureStage(FeatureSettings.forExtraction(ctx.config()));
     ctx.say(stage.run(ctx).summary());
-    return Main.OK;
   }
 }

@@ -23,7 +23,7 @@ public final class IngestJob implements Job {
   }
 
   @Override
-  public int run(StageContext ctx) throws Exception {
+  public void run(StageContext ctx) throws Exception {
     IngestSummary s = new IngestStage(IngestSettings.from(ctx.config())).run(ctx);
     ctx.say(
         String.format(
@@ -35,6 +35,5 @@ public final class IngestJob implements Job {
             100 * s.rejectedFraction(),
             s.imagesChecked(),
             s.out()));
-    return Main.OK;
   }
 }

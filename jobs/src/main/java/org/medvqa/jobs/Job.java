@@ -11,10 +11,8 @@ public interface Job {
   String summary();
 
   /**
-   * Does the work. Configuration problems are thrown as {@code ConfigProblem} (exit 2); any other
-   * exception fails the job (exit 1).
-   *
-   * @return the exit code, 0 on success
+   * Does the work; returning is success (exit 0). Configuration problems are thrown as {@code
+   * ConfigProblem} (exit 2); a {@code StageFailure} or any other exception fails the job (exit 1).
    */
-  int run(StageContext ctx) throws Exception;
+  void run(StageContext ctx) throws Exception;
 }

@@ -48,8 +48,8 @@ public final class Main {
             new ExtractFeaturesJob(),
             new TrainJob(),
             new PredictJob(),
-            new RunJob(),
-            new RunJob("run"),
+            new PipelineJob(),
+            new PipelineJob("run"),
             new RetrainJob(),
             new EvaluateJob(),
             new ReportJob())) {
@@ -127,15 +127,13 @@ public final class Main {
     }
     long start = System.nanoTime();
     try (StageContext ctx = new StageContext(job.name(), config, out, err)) {
-      int code = job.run(ctx);
-      if (code == OK) {
-        out.printf(
-            Locale.ROOT,
-            "medvqa %s: done in %.1f s%n",
-            job.name(),
-            (System.nanoTime() - start) / 1e9);
-      }
-      return code;
+      job.run(ctx);
+      out.printf(
+          Locale.ROOT,
+          "medvqa %s: done in %.1f s%n",
+          job.name(),
+          (System.nanoTime() - start) / 1e9);
+      return OK;
     } catch (ConfigProblem | ConfigException e) {
       err.println("medvqa " + job.name() + ": " + e.getMessage());
       return USAGE;

@@ -1,6 +1,8 @@
 package org.medvqa.jobs;
 
 import org.medvqa.core.stage.StageContext;
+import org.medvqa.features.FeatureSettings;
+import org.medvqa.features.FeatureStage;
 import org.medvqa.training.PredictSettings;
 import org.medvqa.training.PredictStage;
 
@@ -22,12 +24,17 @@ public final class PredictJob implements Job {
   }
 
   @Override
-  public int run(StageContext ctx) throws Exception {
+  public void run(StageContext ctx) throws Exception {
     PredictStage stage =
         new PredictStage(
             PredictSettings.from(ctx.config()),
-            c -> new ExtractFeaturesJob().run(ctx.derive("extract-features", c)) == Main.OK);
+            c -> {
+              // The extract-features stage itself, with its own name in what it prints.
+              StageContext features = ctx.derive(FeatureStage.NAME, c);
+              features.say(
+                  new FeatureStage(FeatureSettings.forExtraction(c)).run(features).summary());
+              return true;
+            });
     stage.run(ctx).report().forEach(ctx::say);
-    return Main.OK;
   }
 }

@@ -26,7 +26,7 @@ public final class ReportJob implements Job {
   }
 
   @Override
-  public int run(StageContext ctx) throws Exception {
+  public void run(StageContext ctx) throws Exception {
     String run = ConfigCheck.requireString(ctx.config(), "medvqa.report.run");
     ReportSettings settings = ReportSettings.from(ctx.config());
     Path folder = ctx.files().qualify(run);
@@ -47,6 +47,5 @@ public final class ReportJob implements Job {
             r.thumbnails(),
             r.leaderboardRuns(),
             r.task().toUpperCase(Locale.ROOT)));
-    return Main.OK;
   }
 }

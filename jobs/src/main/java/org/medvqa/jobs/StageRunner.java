@@ -7,16 +7,17 @@ import com.typesafe.config.ConfigRenderOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
+import org.medvqa.core.config.Provenance;
 import org.medvqa.core.io.ContentHash;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.core.stage.StageContext;
@@ -40,9 +41,11 @@ import org.medvqa.core.stage.StageFailure;
  * </ul>
  */
 final class StageRunner {
-  static final String FINGERPRINT = "pipeline_fingerprint";
-  static final String SETTINGS = "pipeline_settings_sha256";
-  static final String INPUTS = "pipeline_inputs";
+  /** The typed provenance section a stage output made by a pipeline carries. */
+  static final String SECTION = "pipeline";
+
+  /** What a pipeline stamps on a stage output: its fingerprint and what went into it. */
+  record Stamp(String fingerprint, String settingsSha256, Map<String, String> inputs) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -65,69 +68,84 @@ final class StageRunner {
   }
 
   /**
-   * Runs {@code job} into {@code out} unless it is complete already for these settings and inputs.
+   * Runs {@code stage} into {@code out} unless it is complete already for these settings and
+   * inputs.
    *
-   * @param settings the config subtrees (paths under {@code c}) whose values decide the output
+   * @param c the stage's config (see {@link PipelineStage#configure})
    * @param inputs the stage's inputs by name: their fingerprints (see {@link #fingerprintOf})
    * @return the output's fingerprint
    */
-  String run(
-      String jobName,
-      Job job,
-      Path out,
-      Config c,
-      List<String> settings,
-      Map<String, String> inputs)
-      throws Exception {
-    HadoopFiles files = ctx.files();
-    String settingsHash = settingsHash(c, settings);
-    String fingerprint = fingerprint(jobName, settingsHash, inputs);
+  String run(PipelineStage stage, Path out, Config c, Map<String, String> inputs) throws Exception {
+    String settingsHash = settingsHash(c, stage.settings());
+    Stamp stamp =
+        new Stamp(
+            fingerprint(stage.id(), settingsHash, inputs), settingsHash, new TreeMap<>(inputs));
     Path provenance = new Path(out, "provenance.json");
-    if (files.exists(provenance)) {
-      JsonNode notes = JSON.readTree(files.readAll(provenance)).path("notes");
-      String recorded = notes.path(FINGERPRINT).asText("");
-      if (recorded.equals(fingerprint)) {
-        ctx.say(
-            jobName + ": " + out.getName() + " is complete for these inputs and settings; skipped");
-        skipped.add(out.getName());
-        return fingerprint;
-      }
-      if (recorded.isEmpty()) {
-        // Made before outputs were fingerprinted: complete, but nothing says from what.
-        ctx.say(
-            jobName
-                + ": "
-                + out.getName()
-                + " is complete but has no fingerprint (made by an older version); kept as it is");
-        skipped.add(out.getName());
-        return fingerprintOf(out);
-      }
-      throw new StageFailure(
-          jobName
-              + ": "
-              + out
-              + " was made from "
-              + differences(notes, settingsHash, inputs)
-              + "; remove it or choose another medvqa.out");
+    if (ctx.files().exists(provenance)) {
+      return complete(stage, out, stamp, recorded(provenance));
     }
-    if (files.exists(out)) {
-      ctx.say(jobName + ": " + out.getName() + " is incomplete (no provenance); made again");
-      files.fs(out).delete(out, true);
+    if (ctx.files().exists(out)) {
+      ctx.say(stage.id() + ": " + out.getName() + " is incomplete (no provenance); made again");
+      ctx.files().fs(out).delete(out, true);
     }
     // A killed stage also leaves its temporary output beside the target (HadoopFiles.temporaryFor).
-    for (Path t : files.removeLeftovers(out)) {
-      ctx.say(jobName + ": removed the temporary output of an interrupted attempt: " + t);
+    for (Path t : ctx.files().removeLeftovers(out)) {
+      ctx.say(stage.id() + ": removed the temporary output of an interrupted attempt: " + t);
     }
-    StageContext stage =
-        ctx.derive(jobName, c)
-            .stamped(
-                Map.of(FINGERPRINT, fingerprint, SETTINGS, settingsHash, INPUTS, render(inputs)));
-    int rc = job.run(stage);
-    if (rc != Main.OK) {
-      throw new StageFailure(jobName + " failed (exit " + rc + ")");
-    }
+    stage.job().run(ctx.derive(stage.id(), c).stamped(SECTION, stamp));
     ran.add(out.getName());
-    return fingerprint;
+    return stamp.fingerprint();
+  }
+
+  /** A complete output: skipped when made from the same inputs and settings, else refused. */
+  private String complete(PipelineStage stage, Path out, Stamp wanted, Stamp recorded)
+      throws IOException {
+    if (recorded == null) {
+      // Made before outputs were fingerprinted: complete, but nothing says from what.
+      ctx.say(
+          stage.id()
+              + ": "
+              + out.getName()
+              + " is complete but has no fingerprint (made by an older version); kept as it is");
+      skipped.add(out.getName());
+      return fingerprintOf(out);
+    }
+    if (recorded.fingerprint().equals(wanted.fingerprint())) {
+      ctx.say(
+          stage.id()
+              + ": "
+              + out.getName()
+              + " is complete for these inputs and settings; skipped");
+      skipped.add(out.getName());
+      return wanted.fingerprint();
+    }
+    throw new StageFailure(
+        stage.id()
+            + ": "
+            + out
+            + " was made from "
+            + differences(recorded, wanted)
+            + "; remove it or choose another medvqa.out");
+  }
+
+  /**
+   * The stamp an output's provenance records: its typed section, or for outputs made before it
+   * existed the same values in the notes; null when it has neither.
+   */
+  private Stamp recorded(Path provenance) throws IOException {
+    byte[] json = ctx.files().readAll(provenance);
+    Stamp s = Provenance.section(json, SECTION, Stamp.class);
+    if (s != null) {
+      return s;
+    }
+    JsonNode notes = JSON.readTree(json).path("notes");
+    String fingerprint = notes.path("pipeline_fingerprint").asText("");
+    return fingerprint.isEmpty()
+        ? null
+        : new Stamp(
+            fingerprint,
+            notes.path("pipeline_settings_sha256").asText(""),
+            parse(notes.path("pipeline_inputs").asText("")));
   }
 
   /**
@@ -138,10 +156,9 @@ final class StageRunner {
     HadoopFiles files = ctx.files();
     Path provenance = new Path(dir, "provenance.json");
     if (files.exists(provenance)) {
-      String recorded =
-          JSON.readTree(files.readAll(provenance)).path("notes").path(FINGERPRINT).asText("");
-      if (!recorded.isEmpty()) {
-        return recorded;
+      Stamp recorded = recorded(provenance);
+      if (recorded != null) {
+        return recorded.fingerprint();
       }
     }
     if (!files.exists(dir)) {
@@ -187,20 +204,18 @@ final class StageRunner {
   }
 
   /** What differs between a recorded output and this invocation, for the refusal message. */
-  private static String differences(
-      JsonNode notes, String settingsHash, Map<String, String> inputs) {
+  private static String differences(Stamp recorded, Stamp wanted) {
     List<String> parts = new ArrayList<>();
-    if (!notes.path(SETTINGS).asText("").equals(settingsHash)) {
+    if (!recorded.settingsSha256().equals(wanted.settingsSha256())) {
       parts.add("other settings");
     }
-    Map<String, String> recorded = parse(notes.path(INPUTS).asText(""));
-    for (Map.Entry<String, String> e : inputs.entrySet()) {
-      if (!e.getValue().equals(recorded.get(e.getKey()))) {
+    for (Map.Entry<String, String> e : wanted.inputs().entrySet()) {
+      if (!e.getValue().equals(recorded.inputs().get(e.getKey()))) {
         parts.add("another " + e.getKey());
       }
     }
-    for (String k : recorded.keySet()) {
-      if (!inputs.containsKey(k)) {
+    for (String k : recorded.inputs().keySet()) {
+      if (!wanted.inputs().containsKey(k)) {
         parts.add("an input this run does not have (" + k + ")");
       }
     }
@@ -237,11 +252,7 @@ final class StageRunner {
   }
 
   private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-    }
+    return ContentHash.digest();
   }
 
   private static void update(MessageDigest md, String s) {

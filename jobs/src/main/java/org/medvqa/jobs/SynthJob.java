@@ -23,7 +23,7 @@ public final class SynthJob implements Job {
   }
 
   @Override
-  public int run(StageContext ctx) throws Exception {
+  public void run(StageContext ctx) throws Exception {
     Path out = Path.of(ConfigCheck.requireString(ctx.config(), "medvqa.synth.out"));
     if (Files.exists(out)) {
       throw new StageFailure("output " + out + " already exists; remove it or choose another");
@@ -32,6 +32,5 @@ public final class SynthJob implements Job {
         SyntheticRelease.Settings.fromConfig(ctx.config().getConfig("medvqa.synth"));
     var summary = SyntheticRelease.of(settings).write(out);
     ctx.say("summary: " + summary + " out=" + out);
-    return Main.OK;
   }
 }

@@ -1,6 +1,5 @@
 package org.medvqa.jobs;
 
-import java.util.List;
 import org.medvqa.core.stage.StageContext;
 import org.medvqa.models.ModelKinds;
 import org.medvqa.training.TrainSettings;
@@ -12,12 +11,6 @@ import org.medvqa.training.TrainStage;
  * kinds are those of {@link ModelKinds}.
  */
 public final class TrainJob implements Job {
-  /**
-   * The kinds {@code medvqa.train.model} may name. Kept for the pipeline and retrain jobs, which
-   * should ask {@link ModelKinds#names} themselves.
-   */
-  static final List<String> MODELS = ModelKinds.names();
-
   @Override
   public String name() {
     return "train";
@@ -29,9 +22,8 @@ public final class TrainJob implements Job {
   }
 
   @Override
-  public int run(StageContext ctx) throws Exception {
+  public void run(StageContext ctx) throws Exception {
     TrainStage.Result r = new TrainStage(TrainSettings.from(ctx.config())).run(ctx);
     r.report().forEach(ctx::say);
-    return Main.OK;
   }
 }

@@ -21,7 +21,7 @@ public final class TrainVectorsJob implements Job {
   }
 
   @Override
-  public int run(StageContext ctx) throws Exception {
+  public void run(StageContext ctx) throws Exception {
     VectorTrainingStage.Written w = VectorTrainingStage.fromConfig(ctx.config()).run(ctx);
     VectorTrainingStage.Stats s = w.stats();
     ctx.say(
@@ -33,6 +33,5 @@ public final class TrainVectorsJob implements Job {
             s.dimensions(),
             s.seconds(),
             w.vectorsFile()));
-    return Main.OK;
   }
 }

@@ -87,7 +87,8 @@ class AugmentImagesJobTest extends SparkTestBase {
             new StageContext(
                 "augment-images", Main.load(null, all.toArray(new String[0])), po, pe)) {
       try {
-        code = new AugmentImagesJob().run(ctx);
+        new AugmentImagesJob().run(ctx);
+        code = Main.OK;
       } catch (StageFailure f) {
         pe.println("failed: " + f.getMessage());
         code = Main.FAILED;

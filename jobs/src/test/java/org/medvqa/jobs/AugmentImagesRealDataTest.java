@@ -16,13 +16,13 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medvqa.augment.image.ByteImage;
 import org.medvqa.augment.image.ImageAugmentSettings;
 import org.medvqa.augment.image.ImageAugmenter;
 import org.medvqa.augment.image.Transforms;
+import org.medvqa.core.Requirements;
 
 /**
  * augment-images on 32 real VQA-Med 2019 training images (28 in name order and 4 whose answers name
@@ -37,7 +37,7 @@ class AugmentImagesRealDataTest extends SparkTestBase {
   /** The release: 28 images in name order and 4 whose answers name a side; skips without data. */
   static Path smallRelease(Path root) throws IOException {
     Path src = sharedData().resolve("vqa-med-2019/ImageClef_2019_Training");
-    Assumptions.assumeTrue(
+    Requirements.require(
         Files.isDirectory(src.resolve("Train_images")),
         "no VQA-Med 2019 data at " + src + " (see README: Data); skipping the real-data test");
     return BenchAugmentImages.release(src, root, IMAGES, 4);

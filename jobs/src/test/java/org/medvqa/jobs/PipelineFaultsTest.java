@@ -574,15 +574,15 @@ class PipelineFaultsTest extends SparkTestBase {
                     "--set",
                     "medvqa.features.image.preprocessing=raw",
                     "--set",
-                    "medvqa.training.epochs=" + epochs,
+                    "medvqa.train.epochs=" + epochs,
                     "--set",
-                    "medvqa.training.batch-size=16",
+                    "medvqa.train.batch-size=16",
                     "--set",
-                    "medvqa.training.learning-rate=0.003",
+                    "medvqa.train.learning-rate=0.003",
                     // One worker: no parameter averaging across threads, so a run is repeatable
                     // and the resumed run must match the uninterrupted one exactly.
                     "--set",
-                    "medvqa.training.workers=1"));
+                    "medvqa.train.workers=1"));
 
     // The uninterrupted run, in this JVM (same master, local[2]).
     Path whole = dir.resolve("uninterrupted");

@@ -65,7 +65,8 @@ final class QuestionJobsHarness {
     try {
       com.typesafe.config.Config config = Main.load(null, sets);
       try (StageContext ctx = new StageContext(job.name(), config, o, e)) {
-        return job.run(ctx);
+        job.run(ctx);
+        return Main.OK;
       }
     } catch (ConfigProblem | ConfigException ex) {
       e.println("medvqa " + job.name() + ": " + ex.getMessage());

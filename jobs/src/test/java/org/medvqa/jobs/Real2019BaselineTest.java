@@ -7,9 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.core.Requirements;
 
 /**
  * Integration on the real VQA-Med 2019 training set (../shared/data; skipped where absent): ingest
@@ -19,7 +19,7 @@ class Real2019BaselineTest extends SparkTestBase {
   @Test
   void ingestRealTrainingSetAndEvaluateTheBaseline(@TempDir Path dir) throws Exception {
     Path release = sharedData().resolve("vqa-med-2019/ImageClef_2019_Training");
-    Assumptions.assumeTrue(
+    Requirements.require(
         Files.isDirectory(release), "real VQA-Med 2019 data not found at " + release + "; skipped");
     Path conf = Path.of("../conf/baseline-2019.conf").toAbsolutePath();
     Path ingest = dir.resolve("ingest");

@@ -122,7 +122,7 @@ class RetrainJobTest extends SparkTestBase {
     JsonNode p2 = new ObjectMapper().readTree(m2.resolve("provenance.json").toFile());
     assertEquals(
         m1.resolve("ingest-train").toUri().getPath(),
-        Path.of(java.net.URI.create(p2.at("/notes/extra_manifests").asText())).toUri().getPath());
+        Path.of(java.net.URI.create(p2.at("/run/extra_manifests/0").asText())).toUri().getPath());
 
     // The same release with a bar any candidate passes: promoted, the pointer moves.
     Run promoted = retrain(second, "medvqa.retrain.min-gain=-1.0");

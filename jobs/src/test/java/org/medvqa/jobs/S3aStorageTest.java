@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -54,6 +53,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.medvqa.core.ManifestColumns;
+import org.medvqa.core.Requirements;
 
 /**
  * The jobs on {@code s3a://}: a real S3 API server (S3Proxy, on loopback, see {@link S3Server})
@@ -104,7 +104,7 @@ class S3aStorageTest extends SparkTestBase {
   @BeforeAll
   static void startS3() throws Exception {
     Path jar = Path.of(System.getProperty("medvqa.s3proxy.jar", "target/s3proxy/s3proxy.jar"));
-    assumeTrue(
+    Requirements.require(
         Files.isRegularFile(jar),
         "no S3Proxy jar at "
             + jar
@@ -354,7 +354,7 @@ class S3aStorageTest extends SparkTestBase {
 
   @Test
   void jobsTakeKeysFromTheEnvironmentProvider() throws Exception {
-    assumeTrue(
+    Requirements.require(
         System.getenv("AWS_SECRET_ACCESS_KEY") != null,
         "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are set by surefire (jobs/pom.xml); run"
             + " through Maven to test the environment credentials provider");

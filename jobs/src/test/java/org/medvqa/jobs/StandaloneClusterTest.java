@@ -3,7 +3,6 @@ package org.medvqa.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,6 +38,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.core.Requirements;
 
 /**
  * The shaded jar on a real Spark standalone cluster: a master and two workers on loopback, each in
@@ -88,7 +88,7 @@ class StandaloneClusterTest {
         Path.of(System.getProperty("medvqa.cluster.jar", "target/medvqa-jobs.jar"))
             .toAbsolutePath();
     Path sparkLib = jar.resolveSibling("spark-lib");
-    assumeTrue(
+    Requirements.require(
         Files.isRegularFile(jar) && Files.isDirectory(sparkLib),
         "no " + jar + " with spark-lib/ beside it: run make build (or mvn -Pcluster verify) first");
     System.out.println("cluster: logs and work dirs under " + dir + " (kept if the test fails)");
@@ -259,11 +259,11 @@ class StandaloneClusterTest {
             "medvqa.features.model.file=" + model,
             "medvqa.features.image.size=64",
             "medvqa.features.image.preprocessing=raw",
-            "medvqa.training.epochs=" + EPOCHS,
-            "medvqa.training.batch-size=16",
-            "medvqa.training.averaging-frequency=2",
-            "medvqa.training.workers=2",
-            "medvqa.training.learning-rate=0.003")) {
+            "medvqa.train.epochs=" + EPOCHS,
+            "medvqa.train.batch-size=16",
+            "medvqa.train.averaging-frequency=2",
+            "medvqa.train.workers=2",
+            "medvqa.train.learning-rate=0.003")) {
       submit.add("--set");
       submit.add(s);
     }

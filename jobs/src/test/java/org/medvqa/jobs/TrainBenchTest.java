@@ -72,7 +72,7 @@ class TrainBenchTest {
                 "--set",
                 "medvqa.train.out=" + model,
                 "--set",
-                "medvqa.training.epochs=" + epochs);
+                "medvqa.train.epochs=" + epochs);
         System.out.println("bench: local[" + threads + "] " + lastLine(r.out()));
         if (r.code() != 0) {
           throw new AssertionError(r.toString());

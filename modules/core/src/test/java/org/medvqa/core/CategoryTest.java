@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 class CategoryTest {
@@ -34,7 +33,7 @@ class CategoryTest {
   @Test
   void inferenceOnReal2019Questions() throws IOException {
     Path dir = TestData.vqaMed2019().resolve("ImageClef_2019_Training/QAPairsByCategory");
-    Assumptions.assumeTrue(
+    Requirements.require(
         Files.isDirectory(dir), "real VQA-Med 2019 data not found at " + dir + "; skipped");
     int total = 0;
     int right = 0;

@@ -1,11 +1,13 @@
 package org.medvqa.eval;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
+import java.util.List;
 import java.util.function.Function;
+import org.medvqa.core.config.ConfigCheck;
+import org.medvqa.core.config.ConfigProblem;
 
 /**
- * The {@code medvqa.eval} settings (see {@code reference.conf}).
+ * The {@code medvqa.eval} settings (see {@code reference.conf}), parsed and checked here only.
  *
  * @param task which task's submission is scored
  * @param bleu the NLTK BLEU variant
@@ -13,6 +15,7 @@ import java.util.function.Function;
  * @param groundTruth where the ground truth is (required)
  * @param submission where the submission is (required)
  * @param output where to write the JSON result; empty for nowhere
+ * @param breakdown whether to add the error analysis per category and question form (VQA)
  */
 public record EvalSettings(
     Task task,
@@ -20,38 +23,39 @@ public record EvalSettings(
     GroundTruthFormat groundTruthFormat,
     String groundTruth,
     String submission,
-    String output) {
+    String output,
+    boolean breakdown) {
 
   /** The path under which the settings live. */
   public static final String PATH = "medvqa.eval";
 
-  /** Reads {@code medvqa.eval} from a resolved config; the two input paths must be set. */
+  /**
+   * Reads {@code medvqa.eval} from a resolved config; the two input paths must be set. Problems are
+   * {@link ConfigProblem}s naming the key (exit 2 from a job).
+   */
   public static EvalSettings from(Config root) {
+    String task = ConfigCheck.requireOneOf(root, PATH + ".task", List.of("vqa", "vqg"));
+    String groundTruth = ConfigCheck.requireString(root, PATH + ".ground-truth").trim();
+    String submission = ConfigCheck.requireString(root, PATH + ".submission").trim();
     Config c = root.getConfig(PATH);
-    EvalSettings settings =
-        new EvalSettings(
-            parse(c, "task", Task::fromName),
-            parse(c, "bleu", BleuMode::fromName),
-            parse(c, "ground-truth-format", GroundTruthFormat::fromName),
-            c.getString("ground-truth").trim(),
-            c.getString("submission").trim(),
-            c.getString("output").trim());
-    require(settings.groundTruth(), "ground-truth");
-    require(settings.submission(), "submission");
-    return settings;
+    Task t = parse(c, "task", Task::fromName);
+    GroundTruthFormat format = parse(c, "ground-truth-format", GroundTruthFormat::fromName);
+    return new EvalSettings(
+        t,
+        parse(c, "bleu", BleuMode::fromName),
+        // A VQG ground truth in AUTO is read as the VQG layout ("image|q1|q2|…").
+        "vqg".equals(task) && format == GroundTruthFormat.AUTO ? GroundTruthFormat.VQG : format,
+        groundTruth,
+        submission,
+        c.getString("output").trim(),
+        c.getBoolean("breakdown"));
   }
 
   private static <T> T parse(Config c, String key, Function<String, T> parser) {
     try {
       return parser.apply(c.getString(key));
     } catch (IllegalArgumentException e) {
-      throw new ConfigException.BadValue(c.origin(), PATH + "." + key, e.getMessage(), e);
-    }
-  }
-
-  private static void require(String value, String key) {
-    if (value.isEmpty()) {
-      throw new ConfigException.BadValue(PATH + "." + key, "is required (a path or URI)");
+      throw new ConfigProblem(PATH + ": " + e.getMessage());
     }
   }
 }

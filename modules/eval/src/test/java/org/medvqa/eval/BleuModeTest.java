@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import org.junit.jupiter.api.Test;
+import org.medvqa.core.config.ConfigProblem;
 
 class BleuModeTest {
 
@@ -39,7 +39,7 @@ class BleuModeTest {
     assertEquals("vqa", defaults.getString("medvqa.eval.task"));
     assertEquals("nltk-3.2.2", defaults.getString("medvqa.eval.bleu"));
     assertEquals("", defaults.getString("medvqa.eval.output"));
-    assertThrows(ConfigException.BadValue.class, () -> EvalSettings.from(defaults));
+    assertThrows(ConfigProblem.class, () -> EvalSettings.from(defaults));
 
     var set =
         ConfigFactory.parseString(
@@ -52,6 +52,6 @@ class BleuModeTest {
     assertEquals("gt.txt", s.groundTruth());
 
     var bad = ConfigFactory.parseString("medvqa.eval.bleu = nltk-9").withFallback(set);
-    assertThrows(ConfigException.BadValue.class, () -> EvalSettings.from(bad));
+    assertThrows(ConfigProblem.class, () -> EvalSettings.from(bad));
   }
 }

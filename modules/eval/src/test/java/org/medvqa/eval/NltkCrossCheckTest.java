@@ -3,7 +3,6 @@ package org.medvqa.eval;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.core.Requirements;
 
 /**
  * Compares our tokens and BLEU with the real NLTK, through {@code scripts/nltk_crosscheck.py} run
@@ -72,8 +72,9 @@ class NltkCrossCheckTest {
         Path.of(System.getProperty("basedir", "."), "..", "..", "scripts", "nltk_crosscheck.py")
             .toAbsolutePath()
             .normalize();
-    assumeTrue(Files.isRegularFile(script), "no " + script + ": skipping the NLTK cross-check");
-    assumeTrue(
+    Requirements.require(
+        Files.isRegularFile(script), "no " + script + ": skipping the NLTK cross-check");
+    Requirements.require(
         Files.isExecutable(PYTHON) && run(List.of(PYTHON.toString(), "-c", "import nltk")) == 0,
         "/usr/bin/python3 cannot import nltk (apt-get install python3-nltk): skipping the NLTK"
             + " cross-check");
@@ -97,7 +98,7 @@ class NltkCrossCheckTest {
     Path dir =
         Path.of(System.getProperty("medvqa.shared.data", "../../../shared/data"), "vqa-med-2019");
     Path test = dir.resolve("VQAMed2019_Test_Questions_w_Ref_Answers.txt");
-    assumeTrue(
+    Requirements.require(
         Files.isRegularFile(test),
         "no " + test + " (set -Dmedvqa.shared.data): skipping the real-data NLTK cross-check");
     List<String> answers = new ArrayList<>();

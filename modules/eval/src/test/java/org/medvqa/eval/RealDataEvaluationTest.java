@@ -2,13 +2,13 @@ package org.medvqa.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.medvqa.core.Requirements;
 
 /** The real 2019 test file, read and scored end to end (skips without the shared data). */
 class RealDataEvaluationTest {
@@ -19,7 +19,8 @@ class RealDataEvaluationTest {
             System.getProperty("medvqa.shared.data", "../../../shared/data"),
             "vqa-med-2019",
             "VQAMed2019_Test_Questions_w_Ref_Answers.txt");
-    assumeTrue(Files.isRegularFile(file), "no " + file + ": skipping the real-data evaluation");
+    Requirements.require(
+        Files.isRegularFile(file), "no " + file + ": skipping the real-data evaluation");
     return GroundTruth.read(file, GroundTruthFormat.AUTO);
   }
 

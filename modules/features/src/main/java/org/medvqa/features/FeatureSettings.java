@@ -64,7 +64,10 @@ public record FeatureSettings(
         "image.preprocessing",
         preprocessing,
         "caffe or raw");
-    check(maxSide >= 1, "image.max-side", maxSide, "at least 1");
+    if (maxSide < 1) {
+      throw new ConfigProblem(
+          "config key 'medvqa.images.max-side' is '" + maxSide + "', expected at least 1");
+    }
     check(batchSize >= 1 && batchSize <= 1024, "batch-size", batchSize, "1..1024");
     check(threads >= 0 && threads <= 1024, "threads", threads, "0 (automatic) .. 1024");
     check(List.of("gemm", "dl4j").contains(engine), "engine", engine, "gemm or dl4j");
@@ -195,7 +198,7 @@ public record FeatureSettings(
             c.getInt("image.size"),
             c.getString("image.resize"),
             c.getString("image.preprocessing"),
-            c.getInt("image.max-side"),
+            config.getInt("medvqa.images.max-side"),
             c.getBoolean("keep-map"),
             c.getInt("batch-size"),
             format.equals("NHWC"),

@@ -3,7 +3,6 @@ package org.medvqa.features;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -13,6 +12,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.medvqa.core.Requirements;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -35,10 +35,10 @@ class RealWeightsTest {
 
   @BeforeAll
   static void load() throws Exception {
-    assumeTrue(
+    Requirements.require(
         Files.isRegularFile(WEIGHTS),
         "no weights at " + WEIGHTS.toAbsolutePath() + ": run `make weights` first");
-    assumeTrue(
+    Requirements.require(
         Files.isRegularFile(GRACE_HOPPER),
         "no " + GRACE_HOPPER + ": apt-get install python-matplotlib-data");
     graph = ModelSerializer.restoreComputationGraph(new File(WEIGHTS.toString()), false);
@@ -61,7 +61,7 @@ class RealWeightsTest {
   @Test
   void parameterShapesMatchTheManifest() throws Exception {
     Path manifest = WEIGHTS.toAbsolutePath().getParent().resolve("npm/package/ResNet50/model.json");
-    assumeTrue(Files.isRegularFile(manifest), "no " + manifest + ": run `make weights`");
+    Requirements.require(Files.isRegularFile(manifest), "no " + manifest + ": run `make weights`");
     TfjsWeights keras = TfjsWeights.read(manifest);
     assertEquals(320, keras.manifest().size());
     assertEquals(graph.numParams(), keras.weights().parameterCount());

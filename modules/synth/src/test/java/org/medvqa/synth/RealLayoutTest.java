@@ -1,7 +1,6 @@
 package org.medvqa.synth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +11,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.core.Requirements;
 
 /**
  * Where the real release is at hand (system property medvqa.shared.data, set by the build), checks
@@ -24,9 +24,10 @@ class RealLayoutTest {
   @Test
   void trainingLayoutMatchesTheRealRelease(@TempDir Path tmp) throws IOException {
     String shared = System.getProperty("medvqa.shared.data");
-    assumeTrue(shared != null, "medvqa.shared.data not set");
+    Requirements.require(shared != null, "medvqa.shared.data not set");
     Path real = Path.of(shared, "vqa-med-2019");
-    assumeTrue(Files.isDirectory(real.resolve(TRAIN)), "no real VQA-Med 2019 release at " + real);
+    Requirements.require(
+        Files.isDirectory(real.resolve(TRAIN)), "no real VQA-Med 2019 release at " + real);
 
     SyntheticRelease.of(SyntheticRelease.Settings.defaults().withCounts(8, 4, 4)).write(tmp);
 

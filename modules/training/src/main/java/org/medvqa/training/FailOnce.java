@@ -18,6 +18,6 @@ final class FailOnce {
     } catch (FileAlreadyExistsException e) {
       return value;
     }
-    throw new IOException("injected task failure (medvqa.training.inject-task-failure)");
+    throw new IOException("injected task failure (medvqa.train.inject-task-failure)");
   }
 }

@@ -2,8 +2,6 @@ package org.medvqa.training;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.pmod;
-import static org.apache.spark.sql.functions.xxhash64;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +17,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 import org.medvqa.core.EpochMetrics;
+import org.medvqa.core.ImageSplit;
 import org.medvqa.core.ManifestColumns;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.core.stage.StageContext;
@@ -81,7 +80,7 @@ final class GraphTraining {
     if (model instanceof MemoryModel memoryModel && training.validationSplit().isEmpty()) {
       // The validation images, a share of the training split, chose the epoch without being in
       // memory (so that their scores were honest); now that it is chosen, they are training data
-      // like the others. A validation split of its own (medvqa.training.validation-split) stays
+      // like the others. A validation split of its own (medvqa.train.validation-split) stays
       // out.
       remember(memoryModel, rows.validation());
     }
@@ -116,10 +115,14 @@ final class GraphTraining {
     if (!training.validationSplit().isEmpty()) {
       validation = rows.filter(TrainStage.inSplit(training.validationSplit()));
     } else {
-      // All questions of an image fall on the same side, as in the held-out split of ingest.
+      // All questions of an image fall on the same side, by the same rule as ingest's held-out
+      // split, drawn for its own purpose (see ImageSplit).
       Column side =
-          pmod(xxhash64(lit(training.seed()), col(ManifestColumns.IMAGE_ID)), lit(1_000_000))
-              .lt(lit((long) Math.round(training.validationFraction() * 1_000_000)));
+          ImageSplit.drawn(
+              training.seed(),
+              "validation",
+              ManifestColumns.IMAGE_ID,
+              training.validationFraction());
       validation = train.filter(side);
       train = train.filter(functions.not(side));
       if (extra != null) {

@@ -27,7 +27,7 @@ import org.medvqa.features.ImagePreprocessor;
  *
  * @param size the network's input side ({@code medvqa.models.<kind>.image-size})
  * @param caffe Keras ResNet50 preprocessing ({@code preprocessing = caffe}) rather than raw RGB
- * @param maxSide a longer image side is refused ({@code medvqa.features.image.max-side})
+ * @param maxSide a longer image side is refused ({@code medvqa.images.max-side})
  */
 public record PixelColumn(int size, boolean caffe, int maxSide) {
 
@@ -37,7 +37,7 @@ public record PixelColumn(int size, boolean caffe, int maxSide) {
     return new PixelColumn(
         c.getInt("image-size"),
         c.getString("preprocessing").equals("caffe"),
-        cfg.getInt("medvqa.features.image.max-side"));
+        cfg.getInt("medvqa.images.max-side"));
   }
 
   /** The pixels column of a manifest with {@code manifestColumns}. */

@@ -401,7 +401,7 @@ public final class SparkTrainer {
         throw new TrainingFailure(
             "epoch "
                 + epoch
-                + " did not finish within medvqa.training.epoch-timeout = "
+                + " did not finish within medvqa.train.epoch-timeout = "
                 + settings.epochTimeout()
                 + " with master = "
                 + settings.master()

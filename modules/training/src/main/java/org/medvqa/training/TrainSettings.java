@@ -4,16 +4,16 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import org.medvqa.core.config.ConfigCheck;
+import org.medvqa.core.io.ContentHash;
 import org.medvqa.models.GraphKind;
 import org.medvqa.models.ModelKind;
 import org.medvqa.models.ModelKinds;
 
 /**
- * The {@code medvqa.train} block, checked, with the {@code medvqa.training} block for the network
+ * The {@code medvqa.train} block, checked, with the {@code medvqa.train} block for the network
  * kinds: what {@link TrainStage} trains, on what, and where it writes.
  *
  * @param kind the model kind ({@code model})
@@ -47,6 +47,19 @@ public record TrainSettings(
     Config config) {
 
   public static final String PATH = "medvqa.train";
+
+  /** The keys of {@code medvqa.train} that name the job's inputs and outputs, not the engine's. */
+  private static final List<String> JOB_KEYS =
+      List.of(
+          "model",
+          "manifest",
+          "split",
+          "extra-manifests",
+          "out",
+          "features",
+          "features-key",
+          "work",
+          "keep-work");
 
   public static TrainSettings from(Config cfg) {
     String p = PATH + ".";
@@ -85,12 +98,7 @@ public record TrainSettings(
 
   /** Identifies a training run: what it trains on and every setting that shapes the result. */
   static String fingerprint(Config cfg, String kind, String manifest, String features) {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    MessageDigest md = ContentHash.digest();
     for (String part :
         List.of(
             kind,
@@ -98,7 +106,7 @@ public record TrainSettings(
             features,
             cfg.getString(PATH + ".split"),
             cfg.getString(PATH + ".features-key"),
-            cfg.getConfig(TrainingSettings.PATH)
+            engineSettings(cfg.getConfig(TrainingSettings.PATH))
                 .withoutPath("epochs")
                 .withoutPath("inject-task-failure")
                 .root()
@@ -108,5 +116,16 @@ public record TrainSettings(
       md.update((byte) 0);
     }
     return HexFormat.of().formatHex(md.digest()).substring(0, 16);
+  }
+
+  /**
+   * The training engine's part of the {@code medvqa.train} block: without the job's inputs and
+   * outputs, which are fingerprinted by their content or do not decide the result.
+   */
+  private static Config engineSettings(Config train) {
+    for (String key : JOB_KEYS) {
+      train = train.withoutPath(key);
+    }
+    return train;
   }
 }

@@ -12,7 +12,7 @@ import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.learning.config.Sgd;
 
 /**
- * The {@code medvqa.training} block, checked: every value is validated here so that a bad one fails
+ * The {@code medvqa.train} block, checked: every value is validated here so that a bad one fails
  * before Spark starts, naming its key.
  */
 public record TrainingSettings(
@@ -39,7 +39,7 @@ public record TrainingSettings(
     String injectTaskFailure)
     implements Serializable {
 
-  public static final String PATH = "medvqa.training";
+  public static final String PATH = "medvqa.train";
   public static final List<String> MASTERS = List.of("parameter-averaging", "shared");
 
   public static TrainingSettings from(Config config) {

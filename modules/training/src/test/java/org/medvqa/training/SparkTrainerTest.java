@@ -131,7 +131,7 @@ class SparkTrainerTest {
     return ConfigFactory.parseString(overrides)
         .withFallback(
             ConfigFactory.parseString(
-                "medvqa.training { epochs = 4, batch-size = 16, averaging-frequency = 2,"
+                "medvqa.train { epochs = 4, batch-size = 16, averaging-frequency = 2,"
                     + " learning-rate = 0.01, epoch-timeout = 5m }"))
         .withFallback(ConfigFactory.defaultReference())
         .resolve();
@@ -172,7 +172,7 @@ class SparkTrainerTest {
 
   @Test
   void resumesFromTheLastCheckpointAfterAKill() throws Exception {
-    Config c = config("medvqa.training.keep = last");
+    Config c = config("medvqa.train.keep = last");
     List<Example> train = data(320, 4);
     List<Example> val = data(80, 5);
     VqaModel model = ModelKinds.fit("classifier", c, train);
@@ -233,7 +233,7 @@ class SparkTrainerTest {
   @Test
   void survivesAnInjectedTaskFailure() throws Exception {
     java.nio.file.Path marker = tmp.resolve("failed-once");
-    Config c = config("medvqa.training { epochs = 2, inject-task-failure = \"" + marker + "\" }");
+    Config c = config("medvqa.train { epochs = 2, inject-task-failure = \"" + marker + "\" }");
     List<Example> train = data(256, 6);
     VqaModel model = ModelKinds.fit("classifier", c, train);
     SparkTrainer.Outcome out =
@@ -273,7 +273,7 @@ class SparkTrainerTest {
   void questionAwareModelLearnsOnSpark() throws Exception {
     Config c =
         config(
-            "medvqa.training { epochs = 6, learning-rate = 0.01 }, medvqa.models.qaware {"
+            "medvqa.train { epochs = 6, learning-rate = 0.01 }, medvqa.models.qaware {"
                 + " embedding = 8, lstm = 16, image-projection = 16, hidden = 16, dropout = 0 }");
     HeldOut r = heldOutAccuracy("qaware", c, twoQuestions(400, "scan"));
     assertTrue(r.accuracy() > 0.9, "question-aware accuracy " + r);
@@ -288,7 +288,7 @@ class SparkTrainerTest {
   void hybridEnsembleLearnsOnSparkAndAnswersFromItsMemory() throws Exception {
     Config c =
         config(
-            "medvqa.training { epochs = 6, learning-rate = 0.01 }, medvqa.models.hybrid {"
+            "medvqa.train { epochs = 6, learning-rate = 0.01 }, medvqa.models.hybrid {"
                 + " embedding = 8, lstm = 16, image-projection = 16, hidden = 16, dropout = 0,"
                 + " members = 2, knn { categories = [side], k = 3 } }");
     List<Example> all = twoQuestions(400, "scan");
@@ -309,7 +309,7 @@ class SparkTrainerTest {
   void vaeLearnsAnswersFromImageAndQuestionOnSpark() throws Exception {
     Config c =
         config(
-            "medvqa.training { epochs = 8, learning-rate = 0.01 }, medvqa.models.vae-vqa {"
+            "medvqa.train { epochs = 8, learning-rate = 0.01 }, medvqa.models.vae-vqa {"
                 + " embedding = 8, hidden = 32, z = 8, output-length = 4, decoding = greedy }");
     HeldOut r = heldOutAccuracy("vae-vqa", c, twoQuestions(480, "an mri scan"));
     assertTrue(r.accuracy() > 0.9, "VAE accuracy " + r);
@@ -321,7 +321,7 @@ class SparkTrainerTest {
    */
   @Test
   void sharedMasterTrainsOrFailsClearly() throws Exception {
-    Config c = config("medvqa.training { master = shared, epochs = 2, epoch-timeout = 60s }");
+    Config c = config("medvqa.train { master = shared, epochs = 2, epoch-timeout = 60s }");
     List<Example> train = data(256, 11);
     VqaModel model = ModelKinds.fit("classifier", c, train);
     long t0 = System.nanoTime();
@@ -338,7 +338,7 @@ class SparkTrainerTest {
       assertEquals(2, out.epochs().size());
     } catch (TrainingFailure e) {
       assertTrue(
-          e.getMessage().contains("did not finish within medvqa.training.epoch-timeout"),
+          e.getMessage().contains("did not finish within medvqa.train.epoch-timeout"),
           e.getMessage());
     }
     assertTrue((System.nanoTime() - t0) / 1e9 < 150, "bounded by the epoch timeout");
@@ -350,7 +350,7 @@ class SparkTrainerTest {
     // A learning rate too small to change any prediction: epoch 2 cannot beat epoch 1.
     Config c =
         config(
-            "medvqa.training { epochs = 5, optimizer = sgd, learning-rate = 1.0e-12,"
+            "medvqa.train { epochs = 5, optimizer = sgd, learning-rate = 1.0e-12,"
                 + " early-stopping-patience = 1 }");
     List<Example> train = data(128, 13);
     VqaModel model = ModelKinds.fit("classifier", c, train);

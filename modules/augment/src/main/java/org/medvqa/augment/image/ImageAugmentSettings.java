@@ -85,6 +85,9 @@ public record ImageAugmentSettings(
    */
   public static final String HASH_MISMATCH = "medvqa.images.hash-mismatch";
 
+  /** The longest image side accepted, shared by every stage that reads images. */
+  public static final String MAX_SIDE = "medvqa.images.max-side";
+
   /**
    * The settings of a stage run: {@link #from}, and the input manifest and output folder must be
    * set (they may be "" for the library alone).
@@ -164,7 +167,7 @@ public record ImageAugmentSettings(
         (float) range(resolved, "jpeg-quality", 0, 1),
         (int) range(resolved, "shards", 1, 65536),
         (int) range(resolved, "images-per-task", 1, 1e7),
-        (int) range(resolved, "max-image-side", 1, 1e6),
+        (int) ConfigCheck.requireRange(resolved, MAX_SIDE, 1, 1e6),
         range(resolved, "max-rejected-fraction", 0, 1),
         failOnHashMismatch(resolved));
   }

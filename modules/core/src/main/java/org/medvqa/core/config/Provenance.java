@@ -27,8 +27,12 @@ import java.util.regex.Pattern;
  * every output directory, last, so that its presence means the output is complete.
  */
 public final class Provenance {
+  /** Typed sections are written in snake_case, like the rest of the document. */
   private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .setPropertyNamingStrategy(
+              com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
 
   /** What a secret value is written as. */
   public static final String REDACTED = "<redacted>";
@@ -58,6 +62,7 @@ public final class Provenance {
   private final Map<String, String> inputs = new LinkedHashMap<>();
   private final Map<String, Long> counts = new LinkedHashMap<>();
   private final Map<String, String> notes = new LinkedHashMap<>();
+  private final Map<String, Object> sections = new LinkedHashMap<>();
   private Long seed;
 
   public Provenance(String job, Config config) {
@@ -78,6 +83,32 @@ public final class Provenance {
   public Provenance note(String name, String value) {
     notes.put(name, value);
     return this;
+  }
+
+  /**
+   * A typed part of the record, written as a JSON object under {@code name}: what another stage
+   * reads back ({@link #section(byte[], String, Class)}), such as the pipeline's fingerprint or the
+   * manifests a model was trained on, instead of text in the free-form notes.
+   */
+  public Provenance section(String name, Object value) {
+    sections.put(name, value);
+    return this;
+  }
+
+  /**
+   * The typed part {@code name} of a provenance document, or null when it has none (an output made
+   * by an older version).
+   */
+  public static <T> T section(byte[] provenanceJson, String name, Class<T> type)
+      throws IOException {
+    JsonNode node = JSON.readTree(provenanceJson).path(name);
+    if (node.isMissingNode() || node.isNull()) {
+      return null;
+    }
+    // Fields a newer version added are ignored, so that older code reads newer outputs.
+    return JSON.readerFor(type)
+        .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .readValue(node);
   }
 
   public Provenance seed(long value) {
@@ -105,6 +136,7 @@ public final class Provenance {
       ObjectNode n = root.putObject("notes");
       notes.forEach(n::put);
     }
+    sections.forEach((name, value) -> root.set(name, JSON.valueToTree(value)));
     root.set("config", redacted(config));
     try {
       return JSON.writeValueAsString(root) + "\n";

@@ -12,7 +12,6 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.substring_index;
 import static org.apache.spark.sql.functions.when;
-import static org.apache.spark.sql.functions.xxhash64;
 
 import java.nio.charset.StandardCharsets;
 import org.apache.spark.sql.Column;
@@ -25,6 +24,7 @@ import org.apache.spark.sql.expressions.WindowSpec;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.medvqa.core.Category;
+import org.medvqa.core.ImageSplit;
 import org.medvqa.core.ManifestColumns;
 import org.medvqa.core.io.ContentHash;
 import org.medvqa.core.release.TextFormat;
@@ -222,13 +222,10 @@ final class IngestFrames {
     if (!holdout.drawn()) {
       return accepted;
     }
-    Column u =
-        xxhash64(lit(holdout.seed()), col("image_id"))
-            .bitwiseAND(lit(0xFFFFFFL))
-            .divide(lit((double) (1L << 24)));
+    Column drawn = ImageSplit.drawn(holdout.seed(), "image_id", holdout.fraction());
     return accepted.withColumn(
         "split",
-        when(col("split").equalTo(holdout.from()).and(u.lt(holdout.fraction())), lit(holdout.to()))
+        when(col("split").equalTo(holdout.from()).and(drawn), lit(holdout.to()))
             .otherwise(col("split")));
   }
 

@@ -101,7 +101,7 @@ public record IngestSettings(
         List.copyOf(c.getStringList("splits")),
         namedFiles(c.getConfigList("files")),
         ImageCheckMode.valueOf(imageCheck.toUpperCase(java.util.Locale.ROOT)),
-        c.getInt("max-image-side"),
+        (int) ConfigCheck.requireRange(root, "medvqa.images.max-side", 1, 1e6),
         maxRejected,
         new Holdout(
             fraction,

@@ -19,8 +19,13 @@ public final class ContentHash {
 
   /** Hex SHA-256 of {@code bytes}. */
   public static String sha256Hex(byte[] bytes) {
+    return HexFormat.of().formatHex(digest().digest(bytes));
+  }
+
+  /** A new SHA-256 digest, for hashes made from several parts (fingerprints, resume keys). */
+  public static MessageDigest digest() {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java has SHA-256", e);
     }

@@ -23,7 +23,7 @@ public final class StageContext implements AutoCloseable {
   private SparkSession spark;
   private boolean ownsSpark;
   private HadoopFiles files;
-  private Map<String, String> stamp = Map.of();
+  private final Map<String, Object> stamp = new java.util.LinkedHashMap<>();
 
   public StageContext(String job, Config config, PrintStream out, PrintStream err) {
     this.job = job;
@@ -45,11 +45,11 @@ public final class StageContext implements AutoCloseable {
   }
 
   /**
-   * This context with notes that every provenance it writes carries: a composite job stamps its
-   * stages with their fingerprint (see {@link StageRunner}).
+   * This context with a typed section that every provenance it writes carries: a composite job
+   * stamps its stages with their fingerprint (see the jobs' StageRunner).
    */
-  public StageContext stamped(Map<String, String> notes) {
-    this.stamp = new java.util.TreeMap<>(notes);
+  public StageContext stamped(String section, Object value) {
+    stamp.put(section, value);
     return this;
   }
 
@@ -149,7 +149,7 @@ public final class StageContext implements AutoCloseable {
   /** A provenance record for this job's output, with its config. */
   public Provenance provenance() {
     Provenance p = new Provenance(job, config);
-    stamp.forEach(p::note);
+    stamp.forEach(p::section);
     return p;
   }
 

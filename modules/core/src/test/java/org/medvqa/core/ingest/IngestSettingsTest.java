@@ -18,8 +18,9 @@ class IngestSettingsTest {
   private static final Config DEFAULTS =
       ConfigFactory.parseString(
           "medvqa.ingest { release = \"\", out = \"\", release-name = \"\", splits = [], files = [],"
-              + " image-check = decode, max-image-side = 20000, max-rejected-fraction = 0.01,"
-              + " holdout { fraction = 0.0, from = train, to = heldout, seed = 42 } }");
+              + " image-check = decode, max-rejected-fraction = 0.01,"
+              + " holdout { fraction = 0.0, from = train, to = heldout, seed = 42 } }"
+              + "\nmedvqa.images.max-side = 20000");
 
   private static IngestSettings parse(String user) {
     return IngestSettings.from(
@@ -32,8 +33,9 @@ class IngestSettingsTest {
   void readsEveryKey() {
     IngestSettings s =
         parse(
-            "medvqa.ingest { splits = [train], image-check = exists, max-image-side = 512,"
-                + " holdout { fraction = 0.1, seed = 7 } }");
+            "medvqa.ingest { splits = [train], image-check = exists,"
+                + " holdout { fraction = 0.1, seed = 7 } }\n"
+                + "medvqa.images.max-side = 512");
     assertEquals("/data/2019", s.release());
     assertEquals("/tmp/m", s.out());
     assertEquals(List.of("train"), s.splits());

@@ -98,7 +98,10 @@ public record Leaderboard(
     return new Leaderboard(task, root, entries, other, problems);
   }
 
-  /** The model kind a run's provenance notes, or "" when it has none or cannot be read. */
+  /**
+   * The model kind a run's provenance records (its typed {@code run} record, or the notes of a run
+   * made before it), or "" when it has none or cannot be read.
+   */
   static String modelKind(HadoopFiles files, Path run) {
     Path p = new Path(run, "provenance.json");
     try {
@@ -106,7 +109,8 @@ public record Leaderboard(
         return "";
       }
       JsonNode root = JSON.readTree(files.readAll(p));
-      return root.path("notes").path("model_kind").asText("");
+      String kind = root.path("run").path("model_kind").asText("");
+      return kind.isEmpty() ? root.path("notes").path("model_kind").asText("") : kind;
     } catch (IOException e) {
       // Only a label in a table: a run with a broken provenance is still ranked by its metrics.
       return "";

@@ -130,11 +130,17 @@ final class ReportPage {
     meta("task", task.toUpperCase(Locale.ROOT));
     meta(
         "model",
-        firstText(at(runProv, "notes", "model_kind"), at(predProv, "notes", "model_kind")));
+        firstText(
+            at(runProv, "run", "model_kind"),
+            at(runProv, "notes", "model_kind"), // a run made before the typed record
+            at(predProv, "notes", "model_kind")));
     meta("run name", at(runProv, "config", "run", "name"));
     meta(
         "test split",
-        firstText(at(runProv, "notes", "test_split"), at(predProv, "notes", "split")));
+        firstText(
+            at(runProv, "run", "test_split"),
+            at(runProv, "notes", "test_split"),
+            at(predProv, "notes", "split")));
     meta("training data", at(runProv, "inputs", "train_release"));
     meta("test data", at(runProv, "inputs", "test_release"));
     String commit = firstText(at(runProv, "git_commit"), at(predProv, "git_commit"));

@@ -34,7 +34,10 @@ public record ReportSettings(
   public ReportSettings {
     check(gallerySize >= 0 && gallerySize <= 1000, "gallery-size", gallerySize, "0 to 1000");
     check(thumbnailSize >= 16 && thumbnailSize <= 2048, "thumbnail-size", thumbnailSize, "16-2048");
-    check(maxImageSide >= 1, "max-image-side", maxImageSide, "at least 1");
+    if (maxImageSide < 1) {
+      throw new ConfigException.BadValue(
+          "medvqa.images.max-side", "is " + maxImageSide + ", expected at least 1");
+    }
     check(chartWidth >= 100 && chartWidth <= 4000, "chart-width", chartWidth, "100 to 4000");
     check(chartHeight >= 100 && chartHeight <= 4000, "chart-height", chartHeight, "100 to 4000");
     run = run == null ? "" : run.trim();
@@ -55,7 +58,7 @@ public record ReportSettings(
         c.getInt("gallery-size"),
         c.getLong("seed"),
         c.getInt("thumbnail-size"),
-        c.getInt("max-image-side"),
+        root.getInt("medvqa.images.max-side"),
         c.getString("leaderboard-root"),
         c.getInt("chart-width"),
         c.getInt("chart-height"));
