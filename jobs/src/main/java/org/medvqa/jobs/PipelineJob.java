@@ -1,6 +1,9 @@
 package org.medvqa.jobs;
 
 import org.medvqa.core.stage.StageContext;
+import org.medvqa.pipeline.Pipeline;
+import org.medvqa.pipeline.PipelineSettings;
+import org.medvqa.pipeline.StageRunner;
 
 /**
  * {@code pipeline} (also {@code run}): one paper run (or ours) from releases to metrics, from one
@@ -42,6 +45,6 @@ public final class PipelineJob implements Job {
 
   @Override
   public void run(StageContext ctx) throws Exception {
-    new Pipeline(ctx, PipelineSettings.from(ctx.config())).run();
+    new Pipeline(ctx, PipelineSettings.from(ctx.config()), StageJobs.calls()).run();
   }
 }

@@ -1,6 +1,9 @@
 package org.medvqa.jobs;
 
 import org.medvqa.core.stage.StageContext;
+import org.medvqa.pipeline.ModelRegistry;
+import org.medvqa.pipeline.Retraining;
+import org.medvqa.pipeline.RunRecord;
 
 /**
  * {@code retrain}: scheduled retraining of one run when a new release appears. It trains a
@@ -25,6 +28,6 @@ public final class RetrainJob implements Job {
 
   @Override
   public void run(StageContext ctx) throws Exception {
-    Retraining.run(ctx);
+    Retraining.run(ctx, StageJobs.calls());
   }
 }

@@ -139,10 +139,11 @@ class CommandLineTest {
 
   @Test
   void setValuesKeepUrlsWhole() {
-    assertEquals("s3a://bucket/x/y", Main.value("k", "s3a://bucket/x/y").unwrapped());
-    assertEquals(3L, ((Number) Main.value("k", "3").unwrapped()).longValue());
-    assertEquals(0.25, ((Number) Main.value("k", "0.25").unwrapped()).doubleValue());
-    assertEquals(Boolean.TRUE, Main.value("k", "true").unwrapped());
-    assertEquals(java.util.List.of("train", "val"), Main.value("k", "[train, val]").unwrapped());
+    assertEquals("s3a://bucket/x/y", SettingsLoader.value("k", "s3a://bucket/x/y").unwrapped());
+    assertEquals(3L, ((Number) SettingsLoader.value("k", "3").unwrapped()).longValue());
+    assertEquals(0.25, ((Number) SettingsLoader.value("k", "0.25").unwrapped()).doubleValue());
+    assertEquals(Boolean.TRUE, SettingsLoader.value("k", "true").unwrapped());
+    assertEquals(
+        java.util.List.of("train", "val"), SettingsLoader.value("k", "[train, val]").unwrapped());
   }
 }

@@ -13,6 +13,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.pipeline.RunRecord;
+import org.medvqa.pipeline.StageRunner;
 
 /**
  * {@code pipeline} on the synthetic release with every stage on (both augmentations) and the

@@ -14,6 +14,7 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.pipeline.RunRecord;
 
 /**
  * {@code run} end to end on the synthetic release, with a tiny random ResNet standing in for the

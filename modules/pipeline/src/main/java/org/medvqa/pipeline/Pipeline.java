@@ -1,4 +1,4 @@
-package org.medvqa.jobs;
+package org.medvqa.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,7 +34,7 @@ import org.medvqa.models.ModelKinds;
  * {@code metrics.json} where the answers are known, {@code provenance.json} (with the {@link
  * RunRecord}) and {@code report.html}.
  */
-final class Pipeline {
+public final class Pipeline {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final StageContext ctx;
@@ -43,11 +43,18 @@ final class Pipeline {
   private final StageRunner stages;
   private final HadoopFiles files;
   private final Path out;
+  private final Map<PipelineStage, StageCall> calls;
 
   /** A manifest folder and its fingerprint. */
   record Manifest(Path path, String fingerprint) {}
 
-  Pipeline(StageContext ctx, PipelineSettings settings) throws IOException {
+  /**
+   * @param calls how each stage is run (the jobs module passes its jobs), so that this module needs
+   *     none of them
+   */
+  public Pipeline(StageContext ctx, PipelineSettings settings, Map<PipelineStage, StageCall> calls)
+      throws IOException {
+    this.calls = Map.copyOf(calls);
     this.ctx = ctx;
     this.s = settings;
     this.cfg = ctx.config();
@@ -57,7 +64,7 @@ final class Pipeline {
   }
 
   /** Runs every stage switched on; returns the run's record (also written to its provenance). */
-  RunRecord run() throws Exception {
+  public RunRecord run() throws Exception {
     files.fs(out).mkdirs(out);
     ctx.say("run " + s.displayName() + " -> " + out);
     Manifest train = ingest(s.train(), new Path(out, "ingest-train"), cfg);
@@ -108,7 +115,7 @@ final class Pipeline {
     PipelineStage stage = PipelineStage.INGEST;
     Config sc = stage.configure(c, into, Map.of("release", given));
     return new Manifest(
-        into, stages.run(stage, into, sc, Map.of("release", stages.fingerprintOf(g))));
+        into, stages.run(stage, call(stage), into, sc, Map.of("release", stages.fingerprintOf(g))));
   }
 
   /** The test release's ingest: every split, nothing held out. */
@@ -143,7 +150,7 @@ final class Pipeline {
     Map<String, String> inputs = new LinkedHashMap<>(more);
     inputs.put("manifest", in.fingerprint());
     Config c = stage.configure(cfg, o, Map.of("manifest", in.path()));
-    return new Manifest(o, stages.run(stage, o, c, inputs));
+    return new Manifest(o, stages.run(stage, call(stage), o, c, inputs));
   }
 
   /** Whether the kind reads cached features (the fine-tuned classifier reads the images). */
@@ -170,8 +177,7 @@ final class Pipeline {
     manifests.add(test.path());
     PipelineStage stage = PipelineStage.EXTRACT_FEATURES;
     for (Path m : manifests) {
-      stage
-          .job()
+      call(stage)
           .run(ctx.derive(stage.id(), PipelineStage.with(base, "medvqa.features.manifest", m)));
     }
   }
@@ -198,7 +204,7 @@ final class Pipeline {
                 "manifest", train.path(),
                 "extra-manifests", extras.stream().map(Manifest::path).toList(),
                 "features", cache));
-    return stages.run(stage, model, c, inputs);
+    return stages.run(stage, call(stage), model, c, inputs);
   }
 
   /** Predicts the test split into {@code predictions/} and copies the submission beside it. */
@@ -220,7 +226,12 @@ final class Pipeline {
                   testSplit,
                   "features",
                   cache));
-      stages.run(stage, predictions, c, Map.of("model", model, "manifest", test.fingerprint()));
+      stages.run(
+          stage,
+          call(stage),
+          predictions,
+          c,
+          Map.of("model", model, "manifest", test.fingerprint()));
     } else {
       existing(predictions, "predict");
     }
@@ -261,7 +272,7 @@ final class Pipeline {
                 "vqa".equals(s.task()) ? "2019-test" : "vqg",
                 "submission",
                 new Path(out, "submission.txt")));
-    stage.job().run(ctx.derive(stage.id(), c));
+    call(stage).run(ctx.derive(stage.id(), c));
     JsonNode m = JSON.readTree(files.readAll(metrics));
     return String.format(
         Locale.ROOT,
@@ -305,10 +316,18 @@ final class Pipeline {
     }
     try {
       PipelineStage stage = PipelineStage.REPORT;
-      stage.job().run(ctx.derive(stage.id(), stage.configure(cfg, out, Map.of())));
+      call(stage).run(ctx.derive(stage.id(), stage.configure(cfg, out, Map.of())));
     } catch (Exception e) {
       ctx.say("report not written: " + e.getMessage());
     }
+  }
+
+  private StageCall call(PipelineStage stage) {
+    StageCall c = calls.get(stage);
+    if (c == null) {
+      throw new IllegalArgumentException("no call given for stage " + stage.id());
+    }
+    return c;
   }
 
   /** The fingerprint of a switched-off stage's output, which must exist complete. */

@@ -1,7 +1,8 @@
-package org.medvqa.jobs;
+package org.medvqa.pipeline;
 
 import com.typesafe.config.Config;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.stage.StageContext;
@@ -13,7 +14,7 @@ import org.medvqa.models.ModelKinds;
  * {@link Pipeline} on a new release plus what the current model of the {@link ModelRegistry} was
  * trained on (its {@link RunRecord}), judged on the evaluation release and promoted or kept.
  */
-final class Retraining {
+public final class Retraining {
   /** Settings that make a different candidate from the same release. */
   private static final List<String> CANDIDATE_SETTINGS =
       List.of(
@@ -29,7 +30,7 @@ final class Retraining {
   private Retraining() {}
 
   /** Decides (and, unless decided already, trains and judges) the candidate for this release. */
-  static void run(StageContext ctx) throws Exception {
+  public static void run(StageContext ctx, Map<PipelineStage, StageCall> calls) throws Exception {
     Config cfg = ctx.config();
     String release = ConfigCheck.requireString(cfg, "medvqa.retrain.release");
     String evaluation = ConfigCheck.requireString(cfg, "medvqa.retrain.evaluation");
@@ -75,7 +76,7 @@ final class Retraining {
             + release
             + (earlier.isEmpty() ? "" : " + " + earlier.size() + " earlier manifest(s)")
             + (current == null ? "; no current model" : "; current " + currentId));
-    train(ctx, registry.model(id), earlier);
+    train(ctx, calls, registry.model(id), earlier);
     ModelRegistry.Verdict v =
         registry.judge(
             id, current, evaluationFingerprint, metric, cfg.getDouble("medvqa.retrain.min-gain"));
@@ -100,7 +101,8 @@ final class Retraining {
   }
 
   /** The candidate's pipeline: the new release plus the earlier manifests, scored on evaluation. */
-  private static void train(StageContext ctx, Path candidate, List<String> earlier)
+  private static void train(
+      StageContext ctx, Map<PipelineStage, StageCall> calls, Path candidate, List<String> earlier)
       throws Exception {
     Config cfg = ctx.config();
     Config run =
@@ -111,7 +113,7 @@ final class Retraining {
         PipelineStage.with(
             run, "medvqa.run.test-split", cfg.getString("medvqa.retrain.evaluation-split"));
     run = PipelineStage.with(run, "medvqa.out", candidate);
-    new Pipeline(ctx.derive("pipeline", run), PipelineSettings.from(run)).run();
+    new Pipeline(ctx.derive("pipeline", run), PipelineSettings.from(run), calls).run();
     if (!ctx.files().exists(new Path(candidate, "metrics.json"))) {
       throw new StageFailure(
           "the evaluation release has no reference answers in its split, so the candidate cannot"

@@ -1,4 +1,4 @@
-package org.medvqa.jobs;
+package org.medvqa.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -40,12 +40,12 @@ import org.medvqa.core.stage.StageFailure;
  *       from its checkpoints, which live outside the model folder.
  * </ul>
  */
-final class StageRunner {
+public final class StageRunner {
   /** The typed provenance section a stage output made by a pipeline carries. */
-  static final String SECTION = "pipeline";
+  public static final String SECTION = "pipeline";
 
   /** What a pipeline stamps on a stage output: its fingerprint and what went into it. */
-  record Stamp(String fingerprint, String settingsSha256, Map<String, String> inputs) {}
+  public record Stamp(String fingerprint, String settingsSha256, Map<String, String> inputs) {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -53,7 +53,7 @@ final class StageRunner {
   private final List<String> ran = new ArrayList<>();
   private final List<String> skipped = new ArrayList<>();
 
-  StageRunner(StageContext ctx) {
+  public StageRunner(StageContext ctx) {
     this.ctx = ctx;
   }
 
@@ -71,11 +71,13 @@ final class StageRunner {
    * Runs {@code stage} into {@code out} unless it is complete already for these settings and
    * inputs.
    *
+   * @param call how the stage is run
    * @param c the stage's config (see {@link PipelineStage#configure})
    * @param inputs the stage's inputs by name: their fingerprints (see {@link #fingerprintOf})
    * @return the output's fingerprint
    */
-  String run(PipelineStage stage, Path out, Config c, Map<String, String> inputs) throws Exception {
+  String run(PipelineStage stage, StageCall call, Path out, Config c, Map<String, String> inputs)
+      throws Exception {
     String settingsHash = settingsHash(c, stage.settings());
     Stamp stamp =
         new Stamp(
@@ -92,7 +94,7 @@ final class StageRunner {
     for (Path t : ctx.files().removeLeftovers(out)) {
       ctx.say(stage.id() + ": removed the temporary output of an interrupted attempt: " + t);
     }
-    stage.job().run(ctx.derive(stage.id(), c).stamped(SECTION, stamp));
+    call.run(ctx.derive(stage.id(), c).stamped(SECTION, stamp));
     ran.add(out.getName());
     return stamp.fingerprint();
   }
@@ -152,7 +154,7 @@ final class StageRunner {
    * The fingerprint of a folder used as an input: its recorded one when a stage made it, else a
    * hash of its file listing (relative names, sizes, modification times).
    */
-  String fingerprintOf(Path dir) throws IOException {
+  public String fingerprintOf(Path dir) throws IOException {
     HadoopFiles files = ctx.files();
     Path provenance = new Path(dir, "provenance.json");
     if (files.exists(provenance)) {
@@ -184,7 +186,7 @@ final class StageRunner {
   }
 
   /** A hash of the given config subtrees (absent ones count as absent). */
-  static String settingsHash(Config c, List<String> settings) {
+  public static String settingsHash(Config c, List<String> settings) {
     MessageDigest md = sha256();
     for (String path : settings) {
       // Concise rendering sorts object keys, so the text is stable for equal settings.
@@ -247,7 +249,7 @@ final class StageRunner {
   }
 
   /** Hex SHA-256 of a text (UTF-8): ids and cache names made from settings. */
-  static String sha256Hex(String text) {
+  public static String sha256Hex(String text) {
     return ContentHash.sha256Hex(text.getBytes(StandardCharsets.UTF_8));
   }
 

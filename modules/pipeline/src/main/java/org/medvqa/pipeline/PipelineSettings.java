@@ -1,4 +1,4 @@
-package org.medvqa.jobs;
+package org.medvqa.pipeline;
 
 import com.typesafe.config.Config;
 import java.util.List;
@@ -22,7 +22,7 @@ import org.medvqa.models.ModelKinds;
  * @param workspace the folder shared feature caches live in
  * @param stages which stages are switched on
  */
-record PipelineSettings(
+public record PipelineSettings(
     String train,
     List<String> extraTrain,
     String test,
@@ -36,7 +36,7 @@ record PipelineSettings(
     String workspace,
     Stages stages) {
 
-  static PipelineSettings from(Config cfg) {
+  public static PipelineSettings from(Config cfg) {
     return new PipelineSettings(
         ConfigCheck.requireString(cfg, "medvqa.data.train"),
         cfg.getStringList("medvqa.data.extra-train"),

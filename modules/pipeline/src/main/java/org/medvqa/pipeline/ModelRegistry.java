@@ -1,4 +1,4 @@
-package org.medvqa.jobs;
+package org.medvqa.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,7 +16,7 @@ import org.medvqa.core.stage.StageFailure;
  * pipeline folder), {@code current} (the current model's id, replaced in one write) and {@code
  * decisions.jsonl} (every decision, promoted or not, with its reason).
  */
-final class ModelRegistry {
+public final class ModelRegistry {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HadoopFiles files;

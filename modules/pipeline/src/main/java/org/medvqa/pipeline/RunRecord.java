@@ -1,4 +1,4 @@
-package org.medvqa.jobs;
+package org.medvqa.pipeline;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -23,7 +23,7 @@ import org.medvqa.core.stage.StageFailure;
  * @param stagesRun the stage outputs made by this invocation
  * @param stagesSkipped the stage outputs found complete
  */
-record RunRecord(
+public record RunRecord(
     String modelKind,
     String testSplit,
     String featureCache,
@@ -32,7 +32,7 @@ record RunRecord(
     String testReleaseFingerprint,
     List<String> stagesRun,
     List<String> stagesSkipped) {
-  static final String SECTION = "run";
+  public static final String SECTION = "run";
 
   /** Every manifest the run trained on: the training manifest first, then the extras. */
   List<String> manifests() {
@@ -43,7 +43,7 @@ record RunRecord(
   }
 
   /** The record of the run in folder {@code run}. */
-  static RunRecord read(HadoopFiles files, Path run) throws IOException {
+  public static RunRecord read(HadoopFiles files, Path run) throws IOException {
     Path provenance = new Path(run, "provenance.json");
     RunRecord r = Provenance.section(files.readAll(provenance), SECTION, RunRecord.class);
     if (r == null) {

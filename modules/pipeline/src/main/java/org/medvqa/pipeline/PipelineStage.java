@@ -1,38 +1,35 @@
-package org.medvqa.jobs;
+package org.medvqa.pipeline;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.apache.hadoop.fs.Path;
 import org.medvqa.core.ManifestColumns;
 
 /**
- * The stages a pipeline walks, each declared once: the job that makes its output, the config
- * subtrees that decide that output (part of its fingerprint), the key its output folder is given
- * through, the keys its inputs are given through, and the settings the pipeline always fixes for
- * it. {@link Pipeline} and {@link StageRunner} read this table instead of setting keys by string
- * between calls.
+ * The stages a pipeline walks, each declared once: its name (the job that makes its output has the
+ * same name, and is given to the {@link Pipeline} as a {@link StageCall}), the config subtrees that
+ * decide that output (part of its fingerprint), the key its output folder is given through, the
+ * keys its inputs are given through, and the settings the pipeline always fixes for it. {@link
+ * Pipeline} and {@link StageRunner} read this table instead of setting keys by string between
+ * calls.
  */
-enum PipelineStage {
+public enum PipelineStage {
   INGEST(
       "ingest",
-      IngestJob::new,
       List.of("medvqa.ingest"),
       "medvqa.ingest.out",
       Map.of("release", "medvqa.ingest.release"),
       Map.of()),
   AUGMENT_IMAGES(
       "augment-images",
-      AugmentImagesJob::new,
       List.of("medvqa.augment.images"),
       "medvqa.augment.images.out",
       Map.of("manifest", "medvqa.augment.images.manifest"),
       Map.of()),
   AUGMENT_QUESTIONS(
       "augment-questions",
-      AugmentQuestionsJob::new,
       List.of("medvqa.augment.questions", "medvqa.vectors"),
       "medvqa.augment.questions.out",
       Map.of("manifest", "medvqa.augment.questions.manifest"),
@@ -40,7 +37,6 @@ enum PipelineStage {
   /** Into the shared cache: incremental, keyed by image content, so never fingerprinted. */
   EXTRACT_FEATURES(
       "extract-features",
-      ExtractFeaturesJob::new,
       List.of("medvqa.features"),
       "medvqa.features.out",
       Map.of("manifest", "medvqa.features.manifest"),
@@ -51,7 +47,6 @@ enum PipelineStage {
           ManifestColumns.IMAGE_SHA256)),
   TRAIN(
       "train",
-      TrainJob::new,
       List.of("medvqa.train", "medvqa.models", "medvqa.features"),
       "medvqa.train.out",
       Map.of(
@@ -61,7 +56,6 @@ enum PipelineStage {
       Map.of("medvqa.train.features-key", ManifestColumns.IMAGE_SHA256)),
   PREDICT(
       "predict",
-      PredictJob::new,
       List.of("medvqa.predict", "medvqa.models"),
       "medvqa.predict.out",
       Map.of(
@@ -73,7 +67,6 @@ enum PipelineStage {
   /** Cheap: always run, never skipped. */
   EVALUATE(
       "evaluate",
-      EvaluateJob::new,
       List.of("medvqa.eval"),
       "medvqa.eval.output",
       Map.of(
@@ -82,11 +75,9 @@ enum PipelineStage {
           "submission", "medvqa.eval.submission"),
       Map.of()),
   /** A view of finished results; a failure is reported and does not fail the run. */
-  REPORT(
-      "report", ReportJob::new, List.of("medvqa.report"), "medvqa.report.run", Map.of(), Map.of());
+  REPORT("report", List.of("medvqa.report"), "medvqa.report.run", Map.of(), Map.of());
 
   private final String id;
-  private final Supplier<Job> job;
   private final List<String> settings;
   private final String outKey;
   private final Map<String, String> inputKeys;
@@ -94,13 +85,11 @@ enum PipelineStage {
 
   PipelineStage(
       String id,
-      Supplier<Job> job,
       List<String> settings,
       String outKey,
       Map<String, String> inputKeys,
       Map<String, Object> fixed) {
     this.id = id;
-    this.job = job;
     this.settings = settings;
     this.outKey = outKey;
     this.inputKeys = inputKeys;
@@ -108,12 +97,8 @@ enum PipelineStage {
   }
 
   /** The stage's name: its job's command-line name and its switch in medvqa.pipeline.stages. */
-  String id() {
+  public String id() {
     return id;
-  }
-
-  Job job() {
-    return job.get();
   }
 
   /** The config subtrees whose values decide the output (beyond its inputs). */
@@ -140,7 +125,7 @@ enum PipelineStage {
   }
 
   /** {@code c} with {@code key} set to {@code value} (a path as its text, a list element-wise). */
-  static Config with(Config c, String key, Object value) {
+  public static Config with(Config c, String key, Object value) {
     Object v = value;
     if (value instanceof Path p) {
       v = p.toString();
