@@ -55,7 +55,7 @@ class IntegrityFaultsTest extends SparkTestBase {
     PipelineFaultsTest.synth(release, 12, 3, 3);
     tiny = dir.resolve("tiny.zip");
     ModelSerializer.writeModel(
-        ExtractFeaturesJobTest.tiny().init(), new File(tiny.toString()), false);
+        ExtractFeaturesJobTest.tinyNetwork(), new File(tiny.toString()), false);
   }
 
   /** A copy of the synthetic release's training folder, to damage. */

@@ -93,7 +93,7 @@ class PipelineFaultsTest extends SparkTestBase {
     expected = plant(release);
     tiny = dir.resolve("tiny.zip");
     ModelSerializer.writeModel(
-        ExtractFeaturesJobTest.tiny().init(), new File(tiny.toString()), false);
+        ExtractFeaturesJobTest.tinyNetwork(), new File(tiny.toString()), false);
   }
 
   static void synth(Path out, int train, int val, int test) {

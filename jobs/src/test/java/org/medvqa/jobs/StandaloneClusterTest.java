@@ -113,7 +113,7 @@ class StandaloneClusterTest {
     assertEquals(0, synth.code(), synth.toString());
     Path model = dir.resolve("tiny.zip");
     ModelSerializer.writeModel(
-        ExtractFeaturesJobTest.tiny().init(), new File(model.toString()), false);
+        ExtractFeaturesJobTest.tinyNetwork(), new File(model.toString()), false);
 
     Path sparkHome = sparkHome(sparkLib);
     Map<String, String> env = new TreeMap<>();
