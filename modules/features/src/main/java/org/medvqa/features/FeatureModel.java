@@ -2,6 +2,7 @@ package org.medvqa.features;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.medvqa.core.config.ConfigProblem;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
@@ -14,11 +15,11 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 public final class FeatureModel {
   private final FeatureSettings settings;
   private final ResNet50 network;
-  private final GemmEngine engine;
+  private final ForwardPass engine;
   private final ThreadLocal<ComputationGraph> perThread;
 
   private FeatureModel(
-      FeatureSettings settings, ResNet50 network, ComputationGraph shared, GemmEngine engine) {
+      FeatureSettings settings, ResNet50 network, ComputationGraph shared, ForwardPass engine) {
     this.settings = settings;
     this.network = network;
     this.engine = engine;
@@ -31,15 +32,73 @@ public final class FeatureModel {
             });
   }
 
-  /** Builds the configured graph and copies {@code weights} into it by layer name. */
+  /**
+   * Builds the configured engine: the gemm or oneDNN forward pass over {@code weights}, or the
+   * graph with {@code weights} copied into it by layer name.
+   *
+   * @throws ConfigProblem naming the key when the engine or precision cannot run here
+   */
   public static FeatureModel build(FeatureSettings settings, WeightSet weights) {
     ResNet50 network = network(settings, weights);
-    if (settings.engine().equals("gemm")) {
+    String engine = engineHere(settings, Nd4j.getBackend().getClass().getName());
+    if (engine.equals("gemm")) {
       return new FeatureModel(settings, network, null, new GemmEngine(network, weights));
+    }
+    if (engine.equals("onednn")) {
+      boolean bf16 = settings.precision().equals("bf16");
+      return new FeatureModel(settings, network, null, new OneDnnEngine(network, weights, bf16));
     }
     ComputationGraph g = network.init();
     weights.applyTo(g);
     return new FeatureModel(settings, network, g, null);
+  }
+
+  /**
+   * The engine that runs {@code settings} in this JVM: the configured one, or gemm in place of an
+   * fp32 onednn whose native library cannot load here (a one-line notice; same features, same cache
+   * signature).
+   *
+   * @param backend the class name of ND4J's backend: the gemm and onednn engines compute on the CPU
+   *     with ND4J's CPU arrays, so another backend (CUDA) is refused rather than run wrongly
+   * @throws ConfigProblem naming {@code medvqa.features.engine} or {@code precision}
+   */
+  static String engineHere(FeatureSettings settings, String backend) {
+    String engine = settings.engine();
+    if (engine.equals("dl4j")) {
+      return engine;
+    }
+    if (!backend.contains(".cpu.")) {
+      throw new ConfigProblem(
+          "config key '"
+              + FeatureSettings.PATH
+              + ".engine' is '"
+              + engine
+              + "', which runs on ND4J's CPU backend only, and this JVM has "
+              + backend
+              + ": use engine = dl4j on GPU executors");
+    }
+    boolean bf16 = settings.precision().equals("bf16");
+    if (engine.equals("onednn") && OneDnnRuntime.problem() != null) {
+      if (bf16) {
+        throw new ConfigProblem(
+            "config key '"
+                + FeatureSettings.PATH
+                + ".precision' is 'bf16', which needs engine onednn, and "
+                + OneDnnRuntime.problem());
+      }
+      System.err.println(
+          "medvqa.features.engine = onednn: " + OneDnnRuntime.problem() + "; using gemm");
+      return "gemm";
+    }
+    if (bf16 && !OneDnnRuntime.hasBf16()) {
+      throw new ConfigProblem(
+          "config key '"
+              + FeatureSettings.PATH
+              + ".precision' is 'bf16', but this CPU has no avx512_bf16 (oneDNN's instruction set: "
+              + OneDnnRuntime.isa()
+              + "): use fp32");
+    }
+    return engine;
   }
 
   /**
@@ -102,7 +161,7 @@ public final class FeatureModel {
   /** This thread's graph (engine dl4j). */
   public ComputationGraph graph() {
     if (engine != null) {
-      throw new IllegalStateException("the gemm engine has no DL4J graph");
+      throw new IllegalStateException("the " + settings.engine() + " engine has no DL4J graph");
     }
     return perThread.get();
   }

@@ -26,8 +26,10 @@ import org.medvqa.core.config.ConfigProblem;
  * @param foldBatchNorm batch norms folded into the convolutions
  * @param threads OpenMP threads per task, 0 = automatic
  * @param prefetch decode the next batch while the network runs
- * @param engine {@code gemm} (the forward pass as SGEMMs, NHWC, batch norms folded) or {@code dl4j}
- *     (the DL4J graph, laid out by {@code nhwc} and {@code foldBatchNorm})
+ * @param engine {@code gemm} (the forward pass as SGEMMs, NHWC, batch norms folded), {@code onednn}
+ *     (oneDNN convolution primitives, see {@link OneDnnEngine}) or {@code dl4j} (the DL4J graph,
+ *     laid out by {@code nhwc} and {@code foldBatchNorm})
+ * @param precision {@code fp32} or {@code bf16} (engine {@code onednn} only, on a CPU with bf16)
  * @param extraction the stage's input, output and limits
  */
 public record FeatureSettings(
@@ -44,6 +46,7 @@ public record FeatureSettings(
     int threads,
     boolean prefetch,
     String engine,
+    String precision,
     Extraction extraction)
     implements Serializable {
 
@@ -70,7 +73,17 @@ public record FeatureSettings(
     }
     check(batchSize >= 1 && batchSize <= 1024, "batch-size", batchSize, "1..1024");
     check(threads >= 0 && threads <= 1024, "threads", threads, "0 (automatic) .. 1024");
-    check(List.of("gemm", "dl4j").contains(engine), "engine", engine, "gemm or dl4j");
+    check(
+        List.of("gemm", "onednn", "dl4j").contains(engine),
+        "engine",
+        engine,
+        "gemm, onednn or dl4j");
+    check(List.of("fp32", "bf16").contains(precision), "precision", precision, "fp32 or bf16");
+    check(
+        precision.equals("fp32") || engine.equals("onednn"),
+        "precision",
+        precision,
+        "fp32 with engine " + engine + " (bf16 needs medvqa.features.engine = onednn)");
   }
 
   /**
@@ -133,7 +146,7 @@ public record FeatureSettings(
   /** The key that says what an image changed since its hash was recorded does. */
   public static final String HASH_MISMATCH = "medvqa.images.hash-mismatch";
 
-  /** The model and preprocessing settings, with the stage's settings at their defaults. */
+  /** The model and preprocessing settings in fp32, with the stage's settings at their defaults. */
   public FeatureSettings(
       String modelSource,
       String modelFile,
@@ -162,12 +175,13 @@ public record FeatureSettings(
         threads,
         prefetch,
         engine,
+        "fp32",
         Extraction.reference());
   }
 
-  /** Whether the network takes channels-last input (the gemm engine always does). */
+  /** Whether the network takes channels-last input (the gemm and onednn engines always do). */
   public boolean inputNhwc() {
-    return nhwc || engine.equals("gemm");
+    return nhwc || !engine.equals("dl4j");
   }
 
   /**
@@ -206,6 +220,7 @@ public record FeatureSettings(
             c.getInt("threads"),
             c.getBoolean("prefetch"),
             c.getString("engine"),
+            c.getString("precision"),
             null);
     return model.withExtraction(Extraction.read(config));
   }
@@ -226,6 +241,7 @@ public record FeatureSettings(
         threads,
         prefetch,
         engine,
+        precision,
         x);
   }
 
@@ -245,6 +261,7 @@ public record FeatureSettings(
         threads,
         prefetch,
         engine,
+        precision,
         extraction);
   }
 
@@ -264,6 +281,27 @@ public record FeatureSettings(
         n,
         prefetch,
         engine,
+        precision,
+        extraction);
+  }
+
+  /** The same settings with another engine and precision (tests and benchmarks). */
+  public FeatureSettings withEngine(String otherEngine, String otherPrecision) {
+    return new FeatureSettings(
+        modelSource,
+        modelFile,
+        imageSize,
+        resize,
+        preprocessing,
+        maxSide,
+        keepMap,
+        batchSize,
+        nhwc,
+        foldBatchNorm,
+        threads,
+        prefetch,
+        otherEngine,
+        otherPrecision,
         extraction);
   }
 
@@ -275,6 +313,7 @@ public record FeatureSettings(
         modelFile,
         String.valueOf(imageSize),
         engine,
+        precision,
         String.valueOf(nhwc),
         String.valueOf(foldBatchNorm),
         String.valueOf(keepMap));

@@ -257,9 +257,11 @@ public final class FeatureStage {
         p.already(),
         p.out(),
         s.modelSource().equals("zoo") ? "DL4J zoo ResNet50" : s.modelFile(),
-        s.engine().equals("gemm")
-            ? "gemm"
-            : "dl4j " + (s.nhwc() ? "NHWC" : "NCHW") + (s.foldBatchNorm() ? " folded" : ""),
+        switch (s.engine()) {
+          case "gemm" -> "gemm";
+          case "onednn" -> "onednn " + s.precision();
+          default -> "dl4j " + (s.nhwc() ? "NHWC" : "NCHW") + (s.foldBatchNorm() ? " folded" : "");
+        },
         s.batchSize(),
         s.threads());
   }

@@ -116,17 +116,22 @@ public final class FeatureTable {
   }
 
   /**
-   * What must not change between the runs of one output: the model and the preprocessing. Its
-   * SHA-256 names the shared cache of run/pipeline, so the text must stay as it is.
+   * What must not change between the runs of one output: the model, the preprocessing and the
+   * precision. Its SHA-256 names the shared cache of run/pipeline, so the text must stay as it is
+   * for the fp32 engines (gemm, onednn and dl4j give the same features within float tolerance, and
+   * caches made before the precision existed stay valid); bf16 features are close but not equal, so
+   * they add {@code precision=bf16} and never share a table with fp32 ones.
    */
   public static String signature(FeatureSettings s) {
-    return String.join(
-        " ",
-        "model=" + (s.modelSource().equals("zoo") ? "zoo" : s.modelFile()),
-        "size=" + s.imageSize(),
-        "resize=" + s.resize(),
-        "preprocessing=" + s.preprocessing(),
-        "map=" + s.keepMap());
+    String fp32 =
+        String.join(
+            " ",
+            "model=" + (s.modelSource().equals("zoo") ? "zoo" : s.modelFile()),
+            "size=" + s.imageSize(),
+            "resize=" + s.resize(),
+            "preprocessing=" + s.preprocessing(),
+            "map=" + s.keepMap());
+    return s.precision().equals("fp32") ? fp32 : fp32 + " precision=" + s.precision();
   }
 
   /**

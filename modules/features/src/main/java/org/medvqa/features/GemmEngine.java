@@ -23,13 +23,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * measured 16-23 GFLOP/s here against 90-140 for SGEMM on the same shapes. The graph stays the
  * reference: tests check that both give the same features.
  */
-final class GemmEngine {
+final class GemmEngine implements ForwardPass {
   /** One convolution: gemm weights [k*k*in, out] (rows in dy, dx, channel order) and bias. */
   private record Conv(
       String name, int k, int stride, int pad, INDArray w, INDArray b, boolean relu) {}
-
-  /** One bottleneck block. */
-  private record Block(Conv a, Conv b, Conv c, Conv shortcut) {}
 
   /** Time spent per kind of work (nanoseconds), for the benchmark's profile. */
   static final java.util.concurrent.atomic.AtomicLongArray PROFILE =
@@ -41,35 +38,30 @@ final class GemmEngine {
   };
 
   private final Conv conv1;
-  private final List<Block> blocks = new ArrayList<>();
+  private final List<ResNet50.Bottleneck<Conv>> blocks = new ArrayList<>();
   private final int imageSize;
 
   GemmEngine(ResNet50 network, WeightSet weights) {
     this.imageSize = network.imageSize();
-    conv1 = conv(weights, "conv1", 7, 2, 3, true);
-    int[] perStage = network.blocks();
-    for (int stage = 2; stage <= 5; stage++) {
-      for (int i = 0; i < perStage[stage - 2]; i++) {
-        String base = ResNet50.blockName(stage, i) + "_branch";
-        int stride = stage > 2 && i == 0 ? 2 : 1;
-        blocks.add(
-            new Block(
-                conv(weights, base + "2a", 1, stride, 0, true),
-                conv(weights, base + "2b", 3, 1, 1, true),
-                conv(weights, base + "2c", 1, 1, 0, false),
-                i == 0 ? conv(weights, base + "1", 1, stride, 0, false) : null));
-      }
+    conv1 = conv(weights, ResNet50.CONV1);
+    for (ResNet50.Bottleneck<ResNet50.ConvSpec> b : network.bottlenecks()) {
+      blocks.add(b.map(spec -> conv(weights, spec)));
     }
   }
 
-  private static Conv conv(
-      WeightSet weights, String name, int k, int stride, int pad, boolean relu) {
-    INDArray[] f = weights.folded(name);
+  private static Conv conv(WeightSet weights, ResNet50.ConvSpec spec) {
+    INDArray[] f = weights.folded(spec.name());
     long out = f[0].size(0);
     // [out, in, kh, kw] -> [kh, kw, in, out] -> [kh*kw*in, out]
     INDArray w = f[0].permute(2, 3, 1, 0).dup('c').reshape('c', -1, out).castTo(DataType.FLOAT);
     return new Conv(
-        name, k, stride, pad, w, f[1].reshape(1, out).castTo(DataType.FLOAT).dup('c'), relu);
+        spec.name(),
+        spec.kernel(),
+        spec.stride(),
+        spec.pad(),
+        w,
+        f[1].reshape(1, out).castTo(DataType.FLOAT).dup('c'),
+        spec.relu());
   }
 
   /**
@@ -78,7 +70,8 @@ final class GemmEngine {
    * @param input {@code n} images NHWC, caffe-preprocessed
    * @return the pooled features [n, width] and, when asked, the last map [n, h, w, c]
    */
-  INDArray[] run(float[] input, int n, boolean keepMap) {
+  @Override
+  public INDArray[] run(float[] input, int n, boolean keepMap) {
     ARENA.get().start(n);
     INDArray x = Nd4j.create(input, new long[] {n, imageSize, imageSize, 3}, 'c');
     INDArray y = apply(conv1, x);
@@ -87,7 +80,7 @@ final class GemmEngine {
     x = maxPool(y);
     release(y);
     PROFILE.addAndGet(3, System.nanoTime() - t0);
-    for (Block b : blocks) {
+    for (ResNet50.Bottleneck<Conv> b : blocks) {
       INDArray a = apply(b.a(), x);
       INDArray m = apply(b.b(), a);
       release(a);

@@ -217,6 +217,52 @@ public final class ResNet50 {
     return "res" + stage + (char) ('a' + index);
   }
 
+  /**
+   * One convolution as the inference engines run it, its batch norm folded in: Keras pads conv1 by
+   * 3 and the 3x3 convolutions "same" (pad 1); the 1x1 convolutions have no padding.
+   *
+   * @param relu whether a ReLU follows directly (the last 1x1 of a block gets its ReLU after the
+   *     residual sum)
+   */
+  record ConvSpec(String name, int kernel, int stride, int pad, boolean relu) {}
+
+  /**
+   * One bottleneck block of the inference engines: the 1x1, 3x3 and 1x1 convolutions and, in the
+   * first block of a stage, the 1x1 projection shortcut (null: the identity). {@code C} is what an
+   * engine keeps per convolution ({@link ConvSpec} here, its prepared weights in an engine).
+   */
+  record Bottleneck<C>(C a, C b, C c, C shortcut) {
+    /** The same block with {@code f} applied to each convolution. */
+    <D> Bottleneck<D> map(java.util.function.Function<C, D> f) {
+      return new Bottleneck<>(
+          f.apply(a), f.apply(b), f.apply(c), shortcut == null ? null : f.apply(shortcut));
+    }
+  }
+
+  /** The stem convolution (7x7, stride 2, pad 3, ReLU); a 3x3 stride-2 max pool follows. */
+  static final ConvSpec CONV1 = new ConvSpec("conv1", 7, 2, 3, true);
+
+  /**
+   * The bottleneck blocks in order, as {@link #configuration()} builds them: stride 2 in the first
+   * 1x1 of stages 3 to 5, as in Keras.
+   */
+  List<Bottleneck<ConvSpec>> bottlenecks() {
+    List<Bottleneck<ConvSpec>> out = new ArrayList<>();
+    for (int stage = 2; stage <= 5; stage++) {
+      for (int i = 0; i < blocks[stage - 2]; i++) {
+        String base = blockName(stage, i) + "_branch";
+        int stride = stage > 2 && i == 0 ? 2 : 1;
+        out.add(
+            new Bottleneck<>(
+                new ConvSpec(base + "2a", 1, stride, 0, true),
+                new ConvSpec(base + "2b", 3, 1, 1, true),
+                new ConvSpec(base + "2c", 1, 1, 0, false),
+                i == 0 ? new ConvSpec(base + "1", 1, stride, 0, false) : null));
+      }
+    }
+    return out;
+  }
+
   /** A freshly initialised graph (random weights). */
   public ComputationGraph init() {
     ComputationGraph g = new ComputationGraph(configuration());

@@ -187,6 +187,10 @@ class ModelLoaderTest {
             "gemm");
     compare(a, extract(other, ids, new AtomicLong()), ids);
     compare(a, extract(gemm, ids, new AtomicLong()), ids);
+    if (OneDnnRuntime.problem() == null) {
+      // Batch 2 with prefetch off: the last batch is padded, and the map comes back h-w-c.
+      compare(a, extract(gemm.withEngine("onednn", "fp32"), ids, new AtomicLong()), ids);
+    }
   }
 
   static void compare(

@@ -83,33 +83,88 @@ class RealWeightsTest {
   }
 
   @Test
-  void theFastLayoutGivesTheSameFeatures() throws Exception {
+  void theFastEnginesGiveTheGraphsFeatures() throws Exception {
     WeightSet w = WeightSet.of(graph);
-    float[][] pooled = new float[2][];
-    int i = 0;
-    for (boolean fast : new boolean[] {false, true}) {
-      FeatureSettings s =
-          new FeatureSettings(
-              "file",
-              WEIGHTS.toString(),
-              224,
-              "stretch",
-              "caffe",
-              20000,
-              false,
-              1,
-              false,
-              false,
-              0,
-              false,
-              fast ? "gemm" : "dl4j");
-      FeatureModel m = FeatureModel.build(s, w);
-      float[] x = new float[3 * 224 * 224];
-      new ImagePreprocessor(s).prepare(photo, x, 0);
-      pooled[i++] = m.run(x, 1)[0][0];
-    }
-    assertEquals(ResNet50.FEATURES, pooled[0].length);
+    // The graph as imported: NCHW, batch norms kept (realFeatures asks for neither NHWC nor
+    // folding).
+    float[] reference = realFeatures(w, "dl4j", "fp32", List.of(photo))[0];
+    assertEquals(ResNet50.FEATURES, reference.length);
     ModelLoaderTest.assertClose(
-        pooled[0], pooled[1], "the DL4J graph (NCHW, batch norms kept) vs the gemm engine");
+        reference,
+        realFeatures(w, "gemm", "fp32", List.of(photo))[0],
+        "the DL4J graph (NCHW, batch norms kept) vs the gemm engine");
+    Requirements.require(OneDnnRuntime.problem() == null, String.valueOf(OneDnnRuntime.problem()));
+    ModelLoaderTest.assertClose(
+        reference,
+        realFeatures(w, "onednn", "fp32", List.of(photo))[0],
+        "the DL4J graph vs the onednn engine (fp32)");
+  }
+
+  @Test
+  void bf16StaysWithinCosine0999OfFp32OnRealWeights() throws Exception {
+    Requirements.require(OneDnnRuntime.problem() == null, String.valueOf(OneDnnRuntime.problem()));
+    Requirements.require(OneDnnRuntime.hasBf16(), "no bf16 on this CPU (" + OneDnnRuntime.isa());
+    WeightSet w = WeightSet.of(graph);
+    List<byte[]> images = new java.util.ArrayList<>(List.of(photo));
+    images.addAll(vqaMedImages(7));
+    float[][] fp32 = realFeatures(w, "onednn", "fp32", images);
+    float[][] bf16 = realFeatures(w, "onednn", "bf16", images);
+    for (int i = 0; i < images.size(); i++) {
+      double c = OneDnnEngineTest.cosine(fp32[i], bf16[i]);
+      System.out.printf("real weights, image %d: cosine bf16/fp32 %.6f%n", i, c);
+      assertTrue(c >= 0.999, "image " + i + ": cosine " + c);
+    }
+  }
+
+  /** Up to {@code n} VQA-Med 2019 training images, when the shared data is here (else none). */
+  static List<byte[]> vqaMedImages(int n) throws Exception {
+    Path dir =
+        Path.of(
+            System.getProperty("medvqa.shared.data", "../../../shared/data"),
+            "vqa-med-2019/ImageClef_2019_Training/Train_images");
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<byte[]> out = new java.util.ArrayList<>();
+    try (var files = Files.list(dir)) {
+      for (Path f : files.sorted().limit(n).toList()) {
+        out.add(Files.readAllBytes(f));
+      }
+    }
+    return out;
+  }
+
+  /** The pooled features of {@code images} (at most 8) through one engine, as one batch. */
+  static float[][] realFeatures(WeightSet w, String engine, String precision, List<byte[]> images)
+      throws Exception {
+    FeatureSettings s =
+        new FeatureSettings(
+                "file",
+                WEIGHTS.toString(),
+                224,
+                "stretch",
+                "caffe",
+                20000,
+                false,
+                8,
+                true,
+                true,
+                0,
+                false,
+                engine)
+            .withEngine(engine, precision);
+    float[] x = new float[8 * 3 * 224 * 224];
+    ImagePreprocessor prep = new ImagePreprocessor(s);
+    for (int i = 0; i < images.size(); i++) {
+      prep.prepare(images.get(i), x, i);
+    }
+    // Exactly the images: the graph takes them as they are, the fast engines pad to the batch.
+    float[] exact = java.util.Arrays.copyOf(x, images.size() * 3 * 224 * 224);
+    float[][][] out = FeatureModel.build(s, w).run(exact, images.size());
+    float[][] pooled = new float[images.size()][];
+    for (int i = 0; i < pooled.length; i++) {
+      pooled[i] = out[i][0];
+    }
+    return pooled;
   }
 }

@@ -1,0 +1,137 @@
+package org.medvqa.features;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Locale;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.medvqa.core.Requirements;
+import org.medvqa.core.config.ConfigProblem;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The onednn engine against the DL4J graph on a tiny random network (batch norms with non-trivial
+ * statistics, so folding is tested): fp32 within float tolerance, bf16 within cosine 0.999; and the
+ * settings around it.
+ */
+class OneDnnEngineTest {
+  static final String CPU = "org.nd4j.linalg.cpu.nativecpu.CpuBackend";
+
+  static FeatureSettings settings(String engine, String precision, int batch, boolean map) {
+    return new FeatureSettings(
+            "file",
+            "tiny.zip",
+            TinyNets.SIZE,
+            "stretch",
+            "caffe",
+            20000,
+            map,
+            batch,
+            true,
+            true,
+            1,
+            false,
+            engine)
+        .withEngine(engine, precision);
+  }
+
+  /** Pooled features and maps of {@code n} random images through an engine, rows per image. */
+  static float[][][] run(FeatureModel m, int n) {
+    INDArray x = TinyNets.input(n, CNN2DFormat.NHWC, 5);
+    return m.run(x.data().asFloat(), n);
+  }
+
+  static double cosine(float[] a, float[] b) {
+    double ab = 0;
+    double aa = 0;
+    double bb = 0;
+    for (int i = 0; i < a.length; i++) {
+      ab += (double) a[i] * b[i];
+      aa += (double) a[i] * a[i];
+      bb += (double) b[i] * b[i];
+    }
+    return ab / Math.sqrt(aa * bb);
+  }
+
+  @Test
+  void fp32GivesTheGraphsFeaturesAndMap() {
+    Requirements.require(OneDnnRuntime.problem() == null, String.valueOf(OneDnnRuntime.problem()));
+    ComputationGraph reference = TinyNets.randomWithStatistics(3);
+    WeightSet w = WeightSet.of(reference);
+    float[][][] graph = run(FeatureModel.build(settings("dl4j", "fp32", 4, true), w), 3);
+    // Batch 4 for 3 images: FeatureModel pads, as BatchExtraction's last batch does.
+    float[][][] onednn = run(FeatureModel.build(settings("onednn", "fp32", 4, true), w), 3);
+    for (int i = 0; i < 3; i++) {
+      ModelLoaderTest.assertClose(graph[i][0], onednn[i][0], "image " + i + " pooled");
+      ModelLoaderTest.assertClose(graph[i][1], onednn[i][1], "image " + i + " map (h, w, c)");
+    }
+  }
+
+  @Test
+  void bf16StaysWithinCosine0999OfFp32() {
+    Requirements.require(OneDnnRuntime.problem() == null, String.valueOf(OneDnnRuntime.problem()));
+    Requirements.require(OneDnnRuntime.hasBf16(), "no bf16 on this CPU (" + OneDnnRuntime.isa());
+    WeightSet w = WeightSet.of(TinyNets.randomWithStatistics(4));
+    float[][][] fp32 = run(FeatureModel.build(settings("onednn", "fp32", 4, false), w), 4);
+    float[][][] bf16 = run(FeatureModel.build(settings("onednn", "bf16", 4, false), w), 4);
+    for (int i = 0; i < 4; i++) {
+      double c = cosine(fp32[i][0], bf16[i][0]);
+      System.out.printf(Locale.ROOT, "tiny network, image %d: cosine bf16/fp32 %.6f%n", i, c);
+      assertTrue(c >= 0.999, "image " + i + ": cosine " + c);
+    }
+  }
+
+  @Test
+  void cpuOnlyEnginesAreRefusedOnAnotherBackendNamingTheKey() {
+    String cuda = "org.nd4j.linalg.jcublas.JCublasBackend";
+    for (String engine : new String[] {"gemm", "onednn"}) {
+      ConfigProblem e =
+          assertThrows(
+              ConfigProblem.class,
+              () -> FeatureModel.engineHere(settings(engine, "fp32", 2, false), cuda));
+      assertTrue(e.getMessage().contains("medvqa.features.engine"), e.getMessage());
+      assertTrue(e.getMessage().contains("engine = dl4j"), e.getMessage());
+    }
+    assertEquals("dl4j", FeatureModel.engineHere(settings("dl4j", "fp32", 2, false), cuda));
+  }
+
+  @Test
+  void bf16NeedsTheOnednnEngineAndACpuWithBf16() {
+    ConfigProblem e = assertThrows(ConfigProblem.class, () -> settings("gemm", "bf16", 2, false));
+    assertTrue(e.getMessage().contains("medvqa.features.precision"), e.getMessage());
+    if (!OneDnnRuntime.hasBf16()) {
+      e =
+          assertThrows(
+              ConfigProblem.class,
+              () -> FeatureModel.engineHere(settings("onednn", "bf16", 2, false), CPU));
+      assertTrue(e.getMessage().contains("medvqa.features.precision"), e.getMessage());
+    }
+  }
+
+  @Test
+  void onlyBf16ChangesTheCacheSignature() {
+    String gemm = FeatureTable.signature(settings("gemm", "fp32", 2, false));
+    assertEquals(gemm, FeatureTable.signature(settings("dl4j", "fp32", 2, false)));
+    assertEquals(gemm, FeatureTable.signature(settings("onednn", "fp32", 2, false)));
+    // The text that existing caches were named by (work/features/): unchanged for fp32.
+    assertEquals("model=tiny.zip size=64 resize=stretch preprocessing=caffe map=false", gemm);
+    String bf16 = FeatureTable.signature(settings("onednn", "bf16", 2, false));
+    assertNotEquals(gemm, bf16);
+    assertTrue(bf16.endsWith(" precision=bf16"), bf16);
+  }
+
+  @Test
+  void loadsBesideNd4jSharingItsOpenMpRuntime() {
+    org.nd4j.linalg.factory.Nd4j.create(1);
+    assertNull(OneDnnRuntime.problem(), "oneDNN loads on linux-x86_64");
+    System.out.println(
+        "oneDNN ISA " + OneDnnRuntime.isa() + ", OpenMP " + OneDnnRuntime.openMpLibraries());
+    // One runtime: ND4J's thread setting (omp_set_num_threads) is oneDNN's too.
+    assertEquals(1, OneDnnRuntime.openMpLibraries().size(), "" + OneDnnRuntime.openMpLibraries());
+  }
+}
