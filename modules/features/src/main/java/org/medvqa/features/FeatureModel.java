@@ -149,6 +149,11 @@ public final class FeatureModel {
     return b.toString();
   }
 
+  /** The oneDNN kernels this thread's plan uses (engine onednn; else ""), for benchmarks. */
+  public String kernels() {
+    return engine instanceof OneDnnEngine o ? o.kernels() : "";
+  }
+
   public FeatureSettings settings() {
     return settings;
   }

@@ -135,6 +135,16 @@ final class OneDnnEngine implements ForwardPass {
     return new INDArray[] {features, Nd4j.create(map, new long[] {n, side, side, c}, 'c')};
   }
 
+  /**
+   * The kernels oneDNN chose for this thread's primitives, with counts (e.g. {@code conv
+   * brgconv:avx512_core_amx=52}), and any reorders it needed; empty before the first batch. For
+   * benchmarks: a {@code ref} kernel would be a slow path.
+   */
+  String kernels() {
+    Plan p = plans.get();
+    return p == null ? "" : p.kernels.toString();
+  }
+
   /** What one thread runs for one batch size: the primitives in order and their arguments. */
   private static final class Plan implements AutoCloseable {
     final int batch;
@@ -144,6 +154,7 @@ final class OneDnnEngine implements ForwardPass {
     final List<List<memory>> bound = new ArrayList<>();
     final long[] need = new long[EXTRA + 1];
     final List<Pointer> owned = new ArrayList<>();
+    final java.util.SortedMap<String, Integer> kernels = new java.util.TreeMap<>();
     FloatPointer in;
     FloatPointer out;
     long outC;
@@ -280,6 +291,7 @@ final class OneDnnEngine implements ForwardPass {
                 new LongPointer(pad)),
             attr,
             OneDnnRuntime.engine());
+    p.kernels.merge("conv " + pd.impl_info_str().getString(), 1, Integer::sum);
     memory from = reorderIfNeeded(p, src.m(), pd.src_desc());
     memory to = sum != null ? sum.m() : p.buffer(pd.dst_desc(), role);
     p.step(
@@ -313,6 +325,7 @@ final class OneDnnEngine implements ForwardPass {
                 new LongPointer(one),
                 new LongPointer(one)),
             OneDnnRuntime.engine());
+    p.kernels.merge("pool " + pd.impl_info_str().getString(), 1, Integer::sum);
     memory y = p.buffer(pd.dst_desc(), role);
     p.step(new pooling_forward(pd), dnnl.DNNL_ARG_SRC, x.m(), dnnl.DNNL_ARG_DST, y);
     return new Act(y, x.c(), oh, ow);
@@ -326,6 +339,8 @@ final class OneDnnEngine implements ForwardPass {
     if (m.get_desc().equals(wanted)) {
       return m;
     }
+    p.kernels.merge(
+        p.steps.isEmpty() ? "reorder input" : "reorder between layers", 1, Integer::sum);
     memory r = p.buffer(wanted, p.steps.isEmpty() ? MID_1 : EXTRA);
     p.step(
         new reorder(new reorder.primitive_desc(m, r)), dnnl.DNNL_ARG_FROM, m, dnnl.DNNL_ARG_TO, r);

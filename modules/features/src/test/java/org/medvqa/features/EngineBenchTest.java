@@ -98,6 +98,12 @@ class EngineBenchTest {
           x.length,
           Arrays.stream(cores.get(c)).sorted().toArray()[x.length / 2]);
     }
+    for (Config c : configs) {
+      if (c.engine().equals("onednn") && c.tasks() == 1) {
+        String k = TASKS.get(0).submit(models.get(c)::kernels).get();
+        System.out.println("bench: " + c.name() + " kernels " + k);
+      }
+    }
     System.out.println("bench: load after " + load());
     TASKS.forEach(ExecutorService::shutdown);
   }

@@ -126,6 +126,46 @@ class OneDnnEngineTest {
   }
 
   @Test
+  void theThreadCountIsPerTaskThread() throws Exception {
+    // Two tasks of one JVM applying different counts do not overwrite each other: OpenMP keeps
+    // the count per calling thread, and oneDNN reads it from the thread that builds its plan.
+    var ops = org.nd4j.nativeblas.NativeOpsHolder.getInstance().getDeviceNativeOps();
+    int[] seen = new int[2];
+    java.util.concurrent.CountDownLatch firstSet = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch secondSet = new java.util.concurrent.CountDownLatch(1);
+    Thread one =
+        new Thread(
+            () -> {
+              ops.setOmpNumThreads(1);
+              firstSet.countDown();
+              awaitQuietly(secondSet);
+              seen[0] = ops.ompGetMaxThreads();
+            });
+    Thread two =
+        new Thread(
+            () -> {
+              awaitQuietly(firstSet);
+              ops.setOmpNumThreads(2);
+              seen[1] = ops.ompGetMaxThreads();
+              secondSet.countDown();
+            });
+    one.start();
+    two.start();
+    one.join();
+    two.join();
+    assertEquals(1, seen[0], "the first task's count after the second set its own");
+    assertEquals(2, seen[1]);
+  }
+
+  static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
   void loadsBesideNd4jSharingItsOpenMpRuntime() {
     org.nd4j.linalg.factory.Nd4j.create(1);
     assertNull(OneDnnRuntime.problem(), "oneDNN loads on linux-x86_64");
