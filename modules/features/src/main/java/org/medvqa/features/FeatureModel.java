@@ -40,7 +40,14 @@ public final class FeatureModel {
    */
   public static FeatureModel build(FeatureSettings settings, WeightSet weights) {
     ResNet50 network = network(settings, weights);
-    String engine = engineHere(settings, Nd4j.getBackend().getClass().getName());
+    // oneDNN's library is loaded only for the engine that uses it.
+    boolean onednn = settings.engine().equals("onednn");
+    String engine =
+        engineHere(
+            settings,
+            Nd4j.getBackend().getClass().getName(),
+            onednn ? OneDnnRuntime.problem() : null,
+            onednn && OneDnnRuntime.hasBf16());
     if (engine.equals("gemm")) {
       return new FeatureModel(settings, network, null, new GemmEngine(network, weights));
     }
@@ -60,9 +67,12 @@ public final class FeatureModel {
    *
    * @param backend the class name of ND4J's backend: the gemm and onednn engines compute on the CPU
    *     with ND4J's CPU arrays, so another backend (CUDA) is refused rather than run wrongly
+   * @param oneDnnProblem why oneDNN cannot load here ({@link OneDnnRuntime#problem()}), or null
+   * @param bf16Cpu whether the CPU runs bf16 ({@link OneDnnRuntime#hasBf16()})
    * @throws ConfigProblem naming {@code medvqa.features.engine} or {@code precision}
    */
-  static String engineHere(FeatureSettings settings, String backend) {
+  static String engineHere(
+      FeatureSettings settings, String backend, String oneDnnProblem, boolean bf16Cpu) {
     String engine = settings.engine();
     if (engine.equals("dl4j")) {
       return engine;
@@ -78,19 +88,18 @@ public final class FeatureModel {
               + ": use engine = dl4j on GPU executors");
     }
     boolean bf16 = settings.precision().equals("bf16");
-    if (engine.equals("onednn") && OneDnnRuntime.problem() != null) {
+    if (engine.equals("onednn") && oneDnnProblem != null) {
       if (bf16) {
         throw new ConfigProblem(
             "config key '"
                 + FeatureSettings.PATH
                 + ".precision' is 'bf16', which needs engine onednn, and "
-                + OneDnnRuntime.problem());
+                + oneDnnProblem);
       }
-      System.err.println(
-          "medvqa.features.engine = onednn: " + OneDnnRuntime.problem() + "; using gemm");
+      System.err.println("medvqa.features.engine = onednn: " + oneDnnProblem + "; using gemm");
       return "gemm";
     }
-    if (bf16 && !OneDnnRuntime.hasBf16()) {
+    if (bf16 && !bf16Cpu) {
       throw new ConfigProblem(
           "config key '"
               + FeatureSettings.PATH

@@ -93,24 +93,40 @@ class OneDnnEngineTest {
       ConfigProblem e =
           assertThrows(
               ConfigProblem.class,
-              () -> FeatureModel.engineHere(settings(engine, "fp32", 2, false), cuda));
+              () -> FeatureModel.engineHere(settings(engine, "fp32", 2, false), cuda, null, true));
       assertTrue(e.getMessage().contains("medvqa.features.engine"), e.getMessage());
       assertTrue(e.getMessage().contains("engine = dl4j"), e.getMessage());
     }
-    assertEquals("dl4j", FeatureModel.engineHere(settings("dl4j", "fp32", 2, false), cuda));
+    assertEquals(
+        "dl4j", FeatureModel.engineHere(settings("dl4j", "fp32", 2, false), cuda, null, true));
+  }
+
+  @Test
+  void fp32FallsBackToGemmWhereOnednnCannotLoadAndBf16IsRefused() {
+    String problem = "oneDNN (org.bytedeco:dnnl) could not load: no libdnnl for this platform";
+    assertEquals(
+        "gemm", FeatureModel.engineHere(settings("onednn", "fp32", 2, false), CPU, problem, true));
+    ConfigProblem e =
+        assertThrows(
+            ConfigProblem.class,
+            () ->
+                FeatureModel.engineHere(settings("onednn", "bf16", 2, false), CPU, problem, true));
+    assertTrue(e.getMessage().contains("medvqa.features.precision"), e.getMessage());
+    assertTrue(e.getMessage().contains("could not load"), e.getMessage());
   }
 
   @Test
   void bf16NeedsTheOnednnEngineAndACpuWithBf16() {
     ConfigProblem e = assertThrows(ConfigProblem.class, () -> settings("gemm", "bf16", 2, false));
     assertTrue(e.getMessage().contains("medvqa.features.precision"), e.getMessage());
-    if (!OneDnnRuntime.hasBf16()) {
-      e =
-          assertThrows(
-              ConfigProblem.class,
-              () -> FeatureModel.engineHere(settings("onednn", "bf16", 2, false), CPU));
-      assertTrue(e.getMessage().contains("medvqa.features.precision"), e.getMessage());
-    }
+    e =
+        assertThrows(
+            ConfigProblem.class,
+            () -> FeatureModel.engineHere(settings("onednn", "bf16", 2, false), CPU, null, false));
+    assertTrue(e.getMessage().contains("medvqa.features.precision"), e.getMessage());
+    assertTrue(e.getMessage().contains("avx512_bf16"), e.getMessage());
+    assertEquals(
+        "onednn", FeatureModel.engineHere(settings("onednn", "bf16", 2, false), CPU, null, true));
   }
 
   @Test
