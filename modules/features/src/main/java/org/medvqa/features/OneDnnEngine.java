@@ -112,7 +112,7 @@ final class OneDnnEngine implements ForwardPass {
     }
     p.stream._wait();
     int c = (int) p.outC;
-    int hw = (int) p.outHw;
+    int hw = (int) (p.outH * p.outW);
     float[] map = new float[n * hw * c];
     p.out.get(map, 0, map.length);
     float[] pooled = new float[n * c];
@@ -131,8 +131,7 @@ final class OneDnnEngine implements ForwardPass {
     if (!keepMap) {
       return new INDArray[] {features};
     }
-    long side = (long) Math.sqrt(hw);
-    return new INDArray[] {features, Nd4j.create(map, new long[] {n, side, side, c}, 'c')};
+    return new INDArray[] {features, Nd4j.create(map, new long[] {n, p.outH, p.outW, c}, 'c')};
   }
 
   /**
@@ -158,7 +157,8 @@ final class OneDnnEngine implements ForwardPass {
     FloatPointer in;
     FloatPointer out;
     long outC;
-    long outHw;
+    long outH;
+    long outW;
 
     Plan(int batch) {
       this.batch = batch;
@@ -240,7 +240,8 @@ final class OneDnnEngine implements ForwardPass {
       xRole = sumRole;
     }
     p.outC = x.c();
-    p.outHw = x.h() * x.w();
+    p.outH = x.h();
+    p.outW = x.w();
     p.out = new FloatPointer(n * x.c() * x.h() * x.w());
     memory userOut =
         new memory(
