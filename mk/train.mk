@@ -21,9 +21,11 @@
 #   make bench-train   classifier training samples/s on those cached features, local[1] and
 #                      local[2], beside the same head in Debian's PyTorch, in the same run
 #   make bench-vae     VAE VQA training samples/s (paper run 3's settings) on the cached features
-#                      of the vqa-run1 run (the shared ingest), local[1] and local[2], beside the same network in
-#                      Debian's PyTorch, in the same run; BENCH_VAE_EPOCHS per Java run (the first
-#                      untimed), BENCH_VAE_PEER_BATCHES cuts the peer's epochs (0 = whole epochs)
+#                      of the vqa-run1 run (the shared ingest), local[1] and local[2] with 1 thread per
+#                      task, beside the same network in Debian's PyTorch (1 and 2 threads, the faster
+#                      kept), in the same run; BENCH_VAE_REPS repetitions (medians), BENCH_VAE_EPOCHS
+#                      per Java run (the first untimed), BENCH_VAE_EMBEDDING/HIDDEN (the paper: 512),
+#                      BENCH_VAE_PEER_BATCHES cuts the peer's epochs (0 = whole epochs)
 RUNS_2019 ?= vqa-majority vqa-run5 vqa-qaware
 TRAIN_2019 := $(SHARED_DATA)/vqa-med-2019/ImageClef_2019_Training
 VAE_RUNS_2019 ?= vqa-run1 vqa-run3 vqa-run4 vqg-run1 vqg-run2 vqg-run3
@@ -36,7 +38,10 @@ VQG_2019_EPOCHS ?= 8
 VQG_RAD_EPOCHS ?= 15
 BENCH_TRAIN_RUN ?= $(WORK)/runs-2019/vqa-run5
 BENCH_VAE_RUN ?= $(WORK)/runs-2019/vqa-run1
-BENCH_VAE_EPOCHS ?= 3
+BENCH_VAE_EPOCHS ?= 2
+BENCH_VAE_REPS ?= 3
+BENCH_VAE_EMBEDDING ?= 128
+BENCH_VAE_HIDDEN ?= 128
 BENCH_VAE_PEER_BATCHES ?= 0
 
 .PHONY: runs-2019 runs-2019-best runs-rad runs-2019-vae runs-rad-vqg vqa-run2-2019 vqg-baseline-2019 \
@@ -156,4 +161,5 @@ bench-vae: torch-deps
 	$(MVN) $(MVN_FLAGS) -pl jobs -am install -DskipTests
 	$(SYSTEM_PYTHON) scripts/bench_vae_torch.py --manifest $(BENCH_VAE_RUN)/ingest-train \
 	  --features $$(python3 -c "import json,sys; p=json.load(open('$(BENCH_VAE_RUN)/provenance.json')); print((p.get('run') or p['notes'])['feature_cache'])") \
-	  --epochs $(BENCH_VAE_EPOCHS) --peer-batches $(BENCH_VAE_PEER_BATCHES)
+	  --epochs $(BENCH_VAE_EPOCHS) --reps $(BENCH_VAE_REPS) --embedding $(BENCH_VAE_EMBEDDING) \
+	  --hidden $(BENCH_VAE_HIDDEN) --peer-batches $(BENCH_VAE_PEER_BATCHES)

@@ -6,15 +6,19 @@ cache it trains on), or by hand after `mvn -pl jobs -am install -DskipTests`:
 
     /usr/bin/python3 scripts/bench_train_torch.py --manifest RUN/ingest-train --features CACHE
 
-1. The Java side (org.medvqa.jobs.TrainBenchTest, run by Maven Surefire) runs the `train` job
-   (kind classifier: a softmax over the training answers on the 2048-d ResNet50 feature, Adam 1e-4,
-   batch 32, parameter averaging every 5 minibatches) under local[1] and local[2], and takes the
-   samples/s and epoch time of epochs 2.. from the model's metrics.jsonl. Its epochs include what
-   Spark training costs: reading the minibatch files, scheduling, averaging, and the validation.
-   It also writes the same training examples as a flat file.
-2. This script trains the same head in PyTorch (Debian python3-torch) on that file: nn.Linear +
-   cross-entropy, Adam 1e-4, batch 32, shuffled, 2 threads, one warm-up epoch then 3 timed ones.
-3. It prints the table and `bench-train: ours=<samples/s> peer=<samples/s> ratio=<x> speedup=<x>`.
+1. The Java side (org.medvqa.jobs.TrainBenchTest, run by Maven Surefire) runs the `train` job with
+   conf/runs/vqa-run5.conf's settings (a softmax over the training answers on the 2048-d ResNet50
+   feature, Adam 1e-4, batch 32, parameter averaging) under local[1] and local[2], one native
+   thread per task in both, REPS times each, interleaved. A run's rate is the mean of epochs 2..
+   of its metrics.jsonl, which time the fit alone: reading the minibatch files, scheduling and the
+   averaging rounds are in it, validation and checkpoints are not. A last local[2] run collects
+   dl4j-spark's statistics (where the time of an averaging round goes). It also writes the
+   examples the runs trained on (the split less the trainer's validation images) as a flat file.
+2. This script trains the same head in PyTorch (Debian python3-torch) on exactly those rows:
+   nn.Linear + cross-entropy, Adam 1e-4, batch 32, shuffled; with 1 and with 2 threads, REPS timed
+   epochs each after a warm-up epoch, and keeps the faster setting (the peer's best here).
+3. It prints medians with their spread (min-max), the load average before and after, and
+   `bench-train: ours=<samples/s> peer=<samples/s> ratio=<x> speedup=<x>`.
 """
 
 import argparse
@@ -32,6 +36,8 @@ except ImportError:
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("bench-train needs python3-torch (Debian); run with /usr/bin/python3")
 
+from benchstats import load_average, median, rounds, spread  # noqa: E402 (after the torch check)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -40,7 +46,7 @@ def local(path):
     return os.path.abspath(path[len("file:"):] if path.startswith("file:") else path)
 
 
-def java_side(manifest, features, epochs):
+def java_side(manifest, features, epochs, reps):
     out = os.path.join(ROOT, "jobs", "target", "bench-train.json")
     if os.path.exists(out):
         os.remove(out)
@@ -49,7 +55,8 @@ def java_side(manifest, features, epochs):
            "-Dmedvqa.bench.train.out=" + out,
            "-Dmedvqa.bench.train.manifest=" + local(manifest),
            "-Dmedvqa.bench.train.features=" + local(features),
-           "-Dmedvqa.bench.train.epochs=%d" % epochs]
+           "-Dmedvqa.bench.train.epochs=%d" % epochs,
+           "-Dmedvqa.bench.train.reps=%d" % reps]
     log = os.path.join(ROOT, "jobs", "target", "bench-train.log")
     with open(log, "w") as f:
         r = subprocess.run(cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
@@ -63,8 +70,9 @@ def java_side(manifest, features, epochs):
         return json.load(f)
 
 
-def peer(path, epochs=3, batch=32):
-    torch.set_num_threads(2)
+def peer(path, threads, reps, batch=32):
+    """Samples/s of `reps` timed epochs (after one warm-up epoch) of the head with `threads`."""
+    torch.set_num_threads(threads)
     torch.manual_seed(42)
     header = np.fromfile(path, dtype="<i4", count=3)
     n, dim, classes = (int(v) for v in header)
@@ -88,36 +96,57 @@ def peer(path, epochs=3, batch=32):
         return total / n
 
     epoch()  # warm-up
-    t = time.perf_counter()
-    for _ in range(epochs):
+    rates = []
+    for _ in range(reps):
+        t = time.perf_counter()
         loss = epoch()
-    seconds = (time.perf_counter() - t) / epochs
-    return n / seconds, seconds, n, loss
+        rates.append(n / (time.perf_counter() - t))
+    return rates, n, loss
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--manifest", required=True, help="an ingest output folder (split train)")
     ap.add_argument("--features", required=True, help="its feature table (key image_sha256)")
-    ap.add_argument("--epochs", type=int, default=4, help="epochs per Java run (the first is not timed)")
+    ap.add_argument("--epochs", type=int, default=3, help="epochs per Java run (the first is not timed)")
+    ap.add_argument("--reps", type=int, default=3, help="repetitions per configuration (>= 3)")
     a = ap.parse_args()
-    load_before = os.getloadavg()[0]
-    j = java_side(a.manifest, a.features, a.epochs)
-    p_rate, p_seconds, p_n, p_loss = peer(j["peer_data"])
-    load_after = os.getloadavg()[0]
-    ours, ours1 = j["local2"]["samples_per_second"], j["local1"]["samples_per_second"]
+    load_before = load_average()
+    j = java_side(a.manifest, a.features, a.epochs, a.reps)
+    peers = {t: peer(j["peer_data"], t, a.reps) for t in (1, 2)}
+    load_after = load_average()
+    best = max(peers, key=lambda t: median(peers[t][0]))
+    p_rates, p_n, p_loss = peers[best]
+    ours_n = j["local2"][0]["examples"]
+    if p_n != ours_n:
+        sys.exit("the peer's rows (%d) are not ours (%d)" % (p_n, ours_n))
+    r1 = [o["samples_per_second"] for o in j["local1"]]
+    r2 = [o["samples_per_second"] for o in j["local2"]]
+    ours, ours1, p_rate = median(r2), median(r1), median(p_rates)
     print()
-    print("bench-train: classifier head (2048 -> %d answers), Adam 1e-4, batch 32, same run" % j["peer_classes"])
-    print("machine: %d cores, load average %.1f before and %.1f after" % (os.cpu_count(), load_before, load_after))
-    print("%-60s %12s %12s %10s" % ("what", "samples/s", "epoch s", "examples"))
-    for k, label in (("local1", "ours: train on Spark local[1], parameter averaging"),
-                     ("local2", "ours: train on Spark local[2], parameter averaging")):
-        print("%-60s %12.0f %12.2f %10d" % (label, j[k]["samples_per_second"], j[k]["epoch_seconds"], j[k]["examples"]))
-    print("%-60s %12.0f %12.2f %10d" % ("peer: PyTorch nn.Linear, 2 threads, no Spark", p_rate, p_seconds, p_n))
-    print("%-60s %12.2f" % ("ratio ours(local[2])/peer", ours / p_rate))
-    print("%-60s %12.2f" % ("speed-up local[2]/local[1] (target >= 1.6)", ours / ours1))
-    print("validation accuracy after %d epochs: local[1] %.4f, local[2] %.4f; peer final training loss %.3f"
-          % (a.epochs, j["local1"]["validation_accuracy"], j["local2"]["validation_accuracy"], p_loss))
+    print("bench-train: classifier head (2048 -> %d answers), Adam 1e-4, batch 32, %d examples, "
+          "averaging every %d minibatches, same run" % (j["peer_classes"], ours_n, j["averaging_frequency"]))
+    print("machine: %d cores, load average (1/5/15 min) %s before and %s after"
+          % (os.cpu_count(), load_before, load_after))
+    print("%-62s %10s %12s %8s" % ("what (median of %d, spread)" % a.reps, "samples/s", "spread", "epoch s"))
+    for label, rates in (("ours: train on Spark local[1], 1 thread per task", r1),
+                         ("ours: train on Spark local[2], 1 thread per task", r2)):
+        print("%-62s %10.0f %12s %8.2f" % (label, median(rates), spread(rates), ours_n / median(rates)))
+    for t in (1, 2):
+        rates = peers[t][0]
+        print("%-62s %10.0f %12s %8.2f" % ("peer: PyTorch nn.Linear, %d thread(s), no Spark%s"
+                                           % (t, " (best)" if t == best else ""),
+                                           median(rates), spread(rates), p_n / median(rates)))
+    print("%-62s %10.2f" % ("ratio ours(local[2])/peer(best)", ours / p_rate))
+    print("%-62s %10.2f" % ("speed-up local[2]/local[1], 1 thread per task (target >= 1.6)", ours / ours1))
+    print("validation accuracy after %d epochs: local[1] %s, local[2] %s; peer final training loss %.3f"
+          % (a.epochs, " ".join("%.4f" % o["validation_score"] for o in j["local1"]),
+             " ".join("%.4f" % o["validation_score"] for o in j["local2"]), p_loss))
+    print("where a local[2] epoch goes (dl4j-spark statistics, a run of its own, epoch 1 the warm-up;"
+          " %s averaging rounds per epoch; steps overlap, worker steps are summed over both workers):"
+          % rounds(j["stats"].get("breakdown", [])))
+    for line in j["stats"].get("breakdown", []):
+        print("  " + line)
     print("bench-train: ours=%.0f peer=%.0f ratio=%.3f speedup=%.2f" % (ours, p_rate, ours / p_rate, ours / ours1))
 
 

@@ -9,18 +9,27 @@ cache it trains on), or by hand after `mvn -pl jobs -am install -DskipTests`:
 1. The Java side (org.medvqa.jobs.VaeBenchTest, run by Maven Surefire) runs the `train` job (kind
    vae-vqa: embedding and hidden 128 by default (--embedding, --hidden; the paper's 512 makes an
    epoch several minutes on 2 cores), z 100, both reconstructions, questions of 16 tokens, answers
-   of 4 words; Adam 1e-4, batch 32, parameter averaging every 5 minibatches) under local[1] and
-   local[2], and takes the samples/s and epoch time of epochs 2.. from the model's metrics.jsonl.
-   An epoch's time is its fit on Spark: reading the minibatch files (with fresh noise), scheduling,
-   the workers' steps and the averaging; not the validation that follows it.
-   It then writes the job's training examples, as the trained model's own batch method encodes them
-   (left-padded question ids, decoder inputs and targets, image features), as flat little-endian
-   files with a header.json.
-2. This script trains the same network in PyTorch (Debian python3-torch) on those files, Adam 1e-4,
-   batch 32, shuffled, 2 threads, one warm-up epoch then as many timed epochs as the Java side timed
-   (`--peer-batches N` cuts each to its first N minibatches: Debian's torch calls whatever
-   libblas.so.3 is installed, and with the reference BLAS an epoch of run 3 takes many minutes).
-3. It prints the table and `bench-vae: ours=<samples/s> peer=<samples/s> ratio=<x> speedup=<x>`.
+   of 4 words; Adam 1e-4, batch 32, parameter averaging) under local[1] and local[2], one native
+   thread per task in both (medvqa.train.threads=1), REPS times each, interleaved, EPOCHS epochs
+   per run. A run's rate is the mean of epochs 2.. of its metrics.jsonl (epoch 1 is the warm-up),
+   which time the fit alone: reading the minibatch files (with fresh noise), scheduling, the
+   workers' steps and the averaging rounds are in it; JVM and Spark start-up, the fitting of the
+   vocabularies, the export of the minibatches, validation and checkpoints are not. A last local[2]
+   run of 2 epochs collects dl4j-spark's statistics (where the time of an epoch goes, per step).
+   It then writes the examples the runs trained on (the split less the trainer's validation images,
+   by its own rule; the Java side fails when their count is not the job's), as the trained model's
+   own batch method encodes them (left-padded question ids, decoder inputs and targets, image
+   features), as flat little-endian files with a header.json.
+2. This script trains the same network in PyTorch (Debian python3-torch) on exactly those rows,
+   Adam 1e-4, batch 32, shuffled; with 1 and with 2 threads, REPS timed epochs each after one
+   warm-up epoch, and keeps the faster setting as the peer's best on this machine (`--peer-batches
+   N` cuts the warm-up and each timed epoch to their first N minibatches: Debian's torch calls
+   whatever libblas.so.3 is installed, and with the reference BLAS an epoch of run 3 takes many
+   minutes). Only the epochs are timed, not loading the files or building the network.
+3. It prints medians with their spread (min-max), the load average (1/5/15 min) before and after,
+   the statistics run's breakdown, and last
+   `bench-vae: ours=<samples/s> peer=<samples/s> ratio=<x> speedup=<x>`: ours is the median of
+   local[2], peer the median of its best thread count, speedup median local[2] / median local[1].
 
 `--peer-only FOLDER` trains only the peer on an existing export (jobs/target/bench-vae-peer).
 """
@@ -41,6 +50,8 @@ except ImportError:
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("bench-vae needs python3-torch (Debian); run with /usr/bin/python3")
 
+from benchstats import load_average, median, rounds, spread  # noqa: E402 (after the torch check)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -49,7 +60,7 @@ def local(path):
     return os.path.abspath(path[len("file:"):] if path.startswith("file:") else path)
 
 
-def java_side(manifest, features, epochs, embedding, hidden):
+def java_side(manifest, features, epochs, reps, embedding, hidden):
     out = os.path.join(ROOT, "jobs", "target", "bench-vae.json")
     if os.path.exists(out):
         os.remove(out)
@@ -59,6 +70,7 @@ def java_side(manifest, features, epochs, embedding, hidden):
            "-Dmedvqa.bench.vae.manifest=" + local(manifest),
            "-Dmedvqa.bench.vae.features=" + local(features),
            "-Dmedvqa.bench.vae.epochs=%d" % epochs,
+           "-Dmedvqa.bench.vae.reps=%d" % reps,
            "-Dmedvqa.bench.vae.embedding=%d" % embedding,
            "-Dmedvqa.bench.vae.hidden=%d" % hidden]
     log = os.path.join(ROOT, "jobs", "target", "bench-vae.log")
@@ -152,10 +164,12 @@ class VaeVqa(nn.Module):
         return loss
 
 
-def peer(folder, epochs, max_batches=0, batch=32):
-    torch.set_num_threads(2)
+def peer(data, threads, reps, max_batches=0, batch=32):
+    """Samples/s of `reps` timed epochs (after one warm-up epoch) with `threads` torch threads,
+    the seconds of a whole epoch (extrapolated when cut to `max_batches`), the final loss."""
+    torch.set_num_threads(threads)
     torch.manual_seed(42)
-    h, (x, q, a_in, a_out) = load(folder)
+    h, (x, q, a_in, a_out) = data
     n = h["examples"]
     per_epoch = n if max_batches <= 0 else min(n, max_batches * batch)
     net = VaeVqa(h)
@@ -175,11 +189,22 @@ def peer(folder, epochs, max_batches=0, batch=32):
         return total / per_epoch
 
     epoch()  # warm-up
-    t = time.perf_counter()
-    for _ in range(epochs):
+    rates = []
+    loss = float("nan")
+    for _ in range(reps):
+        t = time.perf_counter()
         loss = epoch()
-    seconds = (time.perf_counter() - t) / epochs
-    return per_epoch / seconds, seconds * n / per_epoch, n, loss, h
+        rates.append(per_epoch / (time.perf_counter() - t))
+    return rates, n / median(rates), loss
+
+
+def peers(folder, reps, max_batches):
+    """The peer with 1 and with 2 threads on the same export: {threads: (rates, epoch s, final
+    loss)}, the thread count with the higher median rate, and the export's header."""
+    data = load(folder)
+    runs = {t: peer(data, t, reps, max_batches) for t in (1, 2)}
+    best = max(runs, key=lambda t: median(runs[t][0]))
+    return runs, best, data[0]
 
 
 def blas():
@@ -188,11 +213,21 @@ def blas():
     return os.path.realpath(link) if os.path.exists(link) else "unknown"
 
 
+def print_peers(runs, best, n):
+    for t in (1, 2):
+        rates, seconds, _ = runs[t]
+        print("%-62s %10.1f %12s %8.2f %8d"
+              % ("peer: PyTorch, %d thread(s), no Spark%s" % (t, " (best)" if t == best else ""),
+                 median(rates), spread(rates, 1), seconds, n))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--manifest", help="an ingest output folder (split train)")
     ap.add_argument("--features", help="its feature table (key image_sha256)")
-    ap.add_argument("--epochs", type=int, default=3, help="epochs per Java run (the first is not timed)")
+    ap.add_argument("--epochs", type=int, default=2, help="epochs per Java run (the first is not timed)")
+    ap.add_argument("--reps", type=int, default=3,
+                    help="repetitions per configuration (>= 3): Java runs, and the peer's timed epochs")
     ap.add_argument("--embedding", type=int, default=128,
                     help="word embedding size (the paper's is 512; 128 is the README's CPU runs')")
     ap.add_argument("--hidden", type=int, default=128, help="hidden size (paper: 512)")
@@ -202,42 +237,72 @@ def main():
     a = ap.parse_args()
     if a.epochs < 2:
         ap.error("--epochs must be at least 2 (the first is not timed)")
+    if a.reps < 1:
+        ap.error("--reps must be at least 1 (3 or more for a median worth reading)")
     if a.peer_only:
-        p_rate, p_seconds, p_n, p_loss, h = peer(a.peer_only, a.epochs - 1, a.peer_batches)
-        print("peer: %.1f samples/s, %.2f s/epoch, %d examples, final training loss %.3f; libblas.so.3 -> %s"
-              % (p_rate, p_seconds, p_n, p_loss, blas()))
+        load_before = load_average()
+        runs, best, h = peers(a.peer_only, a.reps, a.peer_batches)
+        load_after = load_average()
+        print("machine: %d cores, load average (1/5/15 min) %s before and %s after"
+              % (os.cpu_count(), load_before, load_after))
+        print("peer: torch %s, libblas.so.3 -> %s" % (torch.__version__, blas()))
+        print("%-62s %10s %12s %8s %8s" % ("what (median of %d, spread)" % a.reps, "samples/s", "spread",
+                                           "epoch s", "examples"))
+        print_peers(runs, best, h["examples"])
+        print("peer: best %d thread(s), final training loss %.3f" % (best, runs[best][2]))
         return
     if not a.manifest or not a.features:
         ap.error("--manifest and --features are required (or --peer-only FOLDER)")
-    load_before = os.getloadavg()[0]
-    j = java_side(a.manifest, a.features, a.epochs, a.embedding, a.hidden)
-    p_rate, p_seconds, p_n, p_loss, h = peer(j["peer_data"], a.epochs - 1, a.peer_batches)
-    load_after = os.getloadavg()[0]
-    ours, ours1 = j["local2"]["samples_per_second"], j["local1"]["samples_per_second"]
+    load_before = load_average()
+    j = java_side(a.manifest, a.features, a.epochs, a.reps, a.embedding, a.hidden)
+    runs, best, h = peers(j["peer_data"], a.reps, a.peer_batches)
+    load_after = load_average()
+    p_rates, _, p_loss = runs[best]
+    p_n = h["examples"]
+    ours_n = j["local2"][0]["examples"]
+    if p_n != ours_n:
+        sys.exit("the peer's rows (%d) are not ours (%d)" % (p_n, ours_n))
+    r1 = [o["samples_per_second"] for o in j["local1"]]
+    r2 = [o["samples_per_second"] for o in j["local2"]]
+    ours, ours1, p_rate = median(r2), median(r1), median(p_rates)
     s = h["spec"]
     print()
     print("bench-vae: VAE VQA (embedding %d, hidden %d, z %d; question %d tokens, answer %d steps; "
-          "%d question words, %d answer words), Adam 1e-4, batch 32, same run"
+          "%d question words, %d answer words), Adam 1e-4, batch 32, %d examples, averaging every %s "
+          "minibatches, same run"
           % (s["embedding"], s["hidden"], s["z"], h["question_length"], h["output_length"],
-             h["question_words"], h["answer_words"]))
-    print("machine: %d cores, load average %.1f before and %.1f after" % (os.cpu_count(), load_before, load_after))
-    print("peer: torch %s, libblas.so.3 -> %s%s" % (torch.__version__, blas(), "" if a.peer_batches <= 0 else
-          ", epochs cut to %d minibatches (epoch s extrapolated to all examples)" % a.peer_batches))
+             h["question_words"], h["answer_words"], ours_n, j.get("averaging_frequency", "?")))
+    print("machine: %d cores, load average (1/5/15 min) %s before and %s after"
+          % (os.cpu_count(), load_before, load_after))
+    print("ours: %d epochs per run, epoch 1 the warm-up, the rate of a run %s (the fit alone: no validation, "
+          "checkpoints or start-up)"
+          % (a.epochs, "epoch 2's" if a.epochs == 2 else "the mean of epochs 2..%d" % a.epochs))
+    print("peer: torch %s, libblas.so.3 -> %s; 1 and 2 threads tried, %d timed epochs each after a warm-up "
+          "epoch; best: %d thread(s)%s"
+          % (torch.__version__, blas(), a.reps, best, "" if a.peer_batches <= 0 else
+             "; epochs cut to %d minibatches (epoch s extrapolated to all examples)" % a.peer_batches))
     if h["masked"]:
         print("note: the model's minibatches carry masks (%s); the peer applies none" % ", ".join(h["masked"]))
-    print("%-60s %12s %12s %10s %10s" % ("what", "samples/s", "epoch s", "examples", "ratio"))
-    for k, label in (("local1", "ours: train on Spark local[1], parameter averaging"),
-                     ("local2", "ours: train on Spark local[2], parameter averaging")):
-        r = j[k]
-        print("%-60s %12.1f %12.2f %10d %10.3f"
-              % (label, r["samples_per_second"], r["epoch_seconds"], r["examples"], r["samples_per_second"] / p_rate))
-    print("%-60s %12.1f %12.2f %10d %10.3f" % ("peer: PyTorch, 2 threads, no Spark", p_rate, p_seconds, p_n, 1.0))
-    print("%-60s %12.2f" % ("ratio ours(local[2])/peer", ours / p_rate))
-    print("%-60s %12.2f" % ("speed-up local[2]/local[1] (target >= 1.6)", ours / ours1))
-    print("after %d epochs: training loss local[1] %.3f, local[2] %.3f, peer %.3f (peer: mean over its last "
-          "epoch; ours: the training master's last score); validation %s local[1] %.4f, local[2] %.4f"
-          % (a.epochs, j["local1"]["train_loss"], j["local2"]["train_loss"], p_loss,
-             j["local2"]["validation_metric"], j["local1"]["validation_score"], j["local2"]["validation_score"]))
+    print("%-62s %10s %12s %8s %8s" % ("what (median of %d, spread)" % a.reps, "samples/s", "spread",
+                                       "epoch s", "examples"))
+    for label, rates in (("ours: train on Spark local[1], 1 thread per task", r1),
+                         ("ours: train on Spark local[2], 1 thread per task", r2)):
+        print("%-62s %10.1f %12s %8.2f %8d" % (label, median(rates), spread(rates, 1), ours_n / median(rates), ours_n))
+    print_peers(runs, best, p_n)
+    print("%-62s %10.2f" % ("ratio ours(local[2])/peer(best)", ours / p_rate))
+    print("%-62s %10.2f" % ("speed-up local[2]/local[1], 1 thread per task (target >= 1.6)", ours / ours1))
+    print("after %d epochs: training loss local[1] %s, local[2] %s (the training master's last score); "
+          "peer (best) %.3f (mean over its last epoch); validation %s local[1] %s, local[2] %s"
+          % (a.epochs, " ".join("%.3f" % o["train_loss"] for o in j["local1"]),
+             " ".join("%.3f" % o["train_loss"] for o in j["local2"]), p_loss,
+             j["local2"][0]["validation_metric"],
+             " ".join("%.4f" % o["validation_score"] for o in j["local1"]),
+             " ".join("%.4f" % o["validation_score"] for o in j["local2"])))
+    per_epoch = "%s averaging rounds per epoch" % rounds(j["stats"].get("breakdown", []))
+    print("where a local[2] epoch goes (dl4j-spark statistics, a run of its own, epoch 1 the warm-up; %s;"
+          " steps overlap, worker steps are summed over both workers):" % per_epoch)
+    for line in j["stats"].get("breakdown", []):
+        print("  " + line)
     print("bench-vae: ours=%.1f peer=%.1f ratio=%.3f speedup=%.2f" % (ours, p_rate, ours / p_rate, ours / ours1))
 
 

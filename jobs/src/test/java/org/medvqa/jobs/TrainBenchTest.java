@@ -2,7 +2,6 @@ package org.medvqa.jobs;
 
 import static org.apache.spark.sql.functions.col;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedOutputStream;
@@ -20,9 +19,11 @@ import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.core.ImageSplit;
 import org.medvqa.core.ManifestColumns;
 import org.medvqa.training.Examples;
 
@@ -31,11 +32,14 @@ import org.medvqa.training.Examples;
  * peer, and prints the table). Not a timed test: it runs only with {@code
  * -Dmedvqa.bench.train.out=FILE}.
  *
- * <p>Runs the {@code train} job (kind {@code classifier}, paper run 5's head) on a real manifest
- * and its cached features under local[1] and then local[2], and reads the samples/s and epoch times
- * of epochs 2.. from the model's {@code metrics.jsonl} (epoch 1 carries the JIT warm-up). Then
- * writes the same training examples (feature, answer class) as a flat little-endian file for the
- * peer.
+ * <p>Runs the {@code train} job with paper run 5's run file (kind {@code classifier}, its training
+ * settings) on a real manifest and its cached features, {@code reps} times each under local[1] and
+ * local[2], interleaved, with one native thread per task in both, so that the speed-up compares one
+ * core with two. Each run's rate is the mean of epochs 2.. from the model's {@code metrics.jsonl}:
+ * the fit alone (epoch 1 carries the JIT warm-up; validation and checkpoints are outside the timed
+ * fit). A last local[2] run collects dl4j-spark's statistics and prints where an epoch's time went
+ * per averaging round. Then writes the examples the runs trained on (the split less the validation
+ * images, by the trainer's own rule) as a flat little-endian file for the peer.
  */
 @EnabledIfSystemProperty(named = "medvqa.bench.train.out", matches = ".+")
 class TrainBenchTest {
@@ -46,84 +50,48 @@ class TrainBenchTest {
     Path out = Path.of(System.getProperty("medvqa.bench.train.out"));
     String manifest = System.getProperty("medvqa.bench.train.manifest");
     String features = System.getProperty("medvqa.bench.train.features");
-    int epochs = Integer.parseInt(System.getProperty("medvqa.bench.train.epochs", "4"));
-    ObjectNode result = JSON.createObjectNode();
-    for (int threads : new int[] {1, 2}) {
-      SparkSession spark =
-          SparkSession.builder()
-              .master("local[" + threads + "]")
-              .appName("bench-train")
-              .config("spark.ui.enabled", "false")
-              .config("spark.sql.shuffle.partitions", "4")
-              .getOrCreate();
-      try {
-        Path model = dir.resolve("model-" + threads);
-        SparkTestBase.Run r =
-            SparkTestBase.medvqa(
-                "train",
-                "--set",
-                "medvqa.train.model=classifier",
-                "--set",
-                "medvqa.train.manifest=" + manifest,
-                "--set",
-                "medvqa.train.features=" + features,
-                "--set",
-                "medvqa.train.features-key=" + ManifestColumns.IMAGE_SHA256,
-                "--set",
-                "medvqa.train.out=" + model,
-                "--set",
-                "medvqa.train.epochs=" + epochs);
-        System.out.println("bench: local[" + threads + "] " + lastLine(r.out()));
-        if (r.code() != 0) {
-          throw new AssertionError(r.toString());
-        }
-        List<String> lines = Files.readAllLines(model.resolve("metrics.jsonl"));
-        double rate = 0;
-        double seconds = 0;
-        for (String line : lines.subList(1, lines.size())) {
-          JsonNode m = JSON.readTree(line);
-          rate += m.get("samples_per_second").asDouble();
-          seconds += m.get("seconds").asDouble();
-        }
-        int n = lines.size() - 1;
-        JsonNode training = JSON.readTree(model.resolve("training.json").toFile());
-        ObjectNode o = result.putObject("local" + threads);
-        o.put("samples_per_second", rate / n);
-        o.put("epoch_seconds", seconds / n);
-        o.put("examples", training.get("training_examples").asLong());
-        o.put("validation_accuracy", training.get("validation_accuracy").asDouble());
-        if (threads == 2) {
-          writePeerData(spark, manifest, features, dir.resolve("peer.bin"), result);
-        }
-      } finally {
-        spark.stop();
-      }
+    int epochs = Integer.parseInt(System.getProperty("medvqa.bench.train.epochs", "3"));
+    int reps = Integer.parseInt(System.getProperty("medvqa.bench.train.reps", "3"));
+    String[] common = {
+      "--config",
+      Path.of("../conf/runs/vqa-run5.conf").toAbsolutePath().toString(),
+      "--set",
+      "medvqa.train.manifest=" + manifest,
+      "--set",
+      "medvqa.train.features=" + features,
+      "--set",
+      "medvqa.train.features-key=" + ManifestColumns.IMAGE_SHA256
+    };
+    ObjectNode result = TrainBenchRuns.interleaved("bench-train", common, dir, epochs, reps);
+    SparkSession spark = TrainBenchRuns.session("bench-train", 2);
+    try {
+      writePeerData(spark, manifest, features, dir.resolve("peer.bin"), result);
+    } finally {
+      spark.stop();
     }
+    TrainBenchRuns.requireExamples(
+        result, result.get("peer_examples").asLong(), " (see GraphTraining.rows())");
     Path peer = out.resolveSibling("bench-train-peer.bin");
     Files.move(dir.resolve("peer.bin"), peer, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     result.put("peer_data", peer.toString());
     Files.writeString(out, result.toPrettyString());
   }
 
-  private static String lastLine(String s) {
-    String[] lines = s.strip().split("\n");
-    for (int i = lines.length - 1; i >= 0; i--) {
-      if (lines[i].startsWith("train: summary")) {
-        return lines[i];
-      }
-    }
-    return lines[lines.length - 1];
-  }
-
   /** int32 n, dim, classes; n x dim float32; n int32 labels; little-endian. */
   private static void writePeerData(
       SparkSession spark, String manifest, String features, Path file, ObjectNode result)
       throws Exception {
+    // The rows the trainer fits: VQA rows with an answer, of split train, less the validation
+    // images drawn by the trainer's rule (seed 42, 10%).
     Dataset<Row> m =
         spark
             .read()
             .parquet(manifest + "/manifest")
-            .filter(col(ManifestColumns.SPLIT).equalTo("train"));
+            .filter(col(ManifestColumns.SPLIT).equalTo("train"))
+            .filter(col(ManifestColumns.TASK).equalTo("vqa"))
+            .filter(functions.size(col(ManifestColumns.ANSWERS)).gt(0))
+            .filter(
+                functions.not(ImageSplit.drawn(42, "validation", ManifestColumns.IMAGE_ID, 0.1)));
     Dataset<Row> f = spark.read().parquet(features + "/features");
     Dataset<Row> rows =
         Examples.withFeatures(m, f, ManifestColumns.IMAGE_SHA256)

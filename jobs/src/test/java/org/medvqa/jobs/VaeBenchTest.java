@@ -1,10 +1,6 @@
 package org.medvqa.jobs;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.not;
-import static org.apache.spark.sql.functions.pmod;
-import static org.apache.spark.sql.functions.xxhash64;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,13 +20,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.core.ImageSplit;
 import org.medvqa.core.ManifestColumns;
 import org.medvqa.models.Example;
 import org.medvqa.models.vae.VaeVqa;
@@ -48,11 +45,17 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * both h_v and h_q, questions of 16 tokens, answers of 4 words; Adam 1e-4, batch 32; embedding and
  * hidden sizes from {@code medvqa.bench.vae.embedding} and {@code .hidden}, 128 by default as in
  * the README's CPU runs, where the paper's 512 makes an epoch several minutes) on a real manifest
- * and its cached features under local[1] and then local[2], and reads the samples/s and epoch times
- * of epochs 2.. from the model's {@code metrics.jsonl} (epoch 1 carries the JIT warm-up). Then
- * writes the same training examples, as the trained model encodes them (its own {@link
- * VaeVqa#batch(List)} with the vocabularies saved in its {@code spec.json}), as flat little-endian
- * files and a {@code header.json} for the peer.
+ * and its cached features, {@code medvqa.bench.vae.reps} times each under local[1] and local[2],
+ * interleaved, with one native thread per task in both ({@code medvqa.train.threads=1}), so that
+ * the speed-up compares one core with two. Each run trains {@code medvqa.bench.vae.epochs} epochs
+ * (2 by default) and its rate is the mean of epochs 2.. from the model's {@code metrics.jsonl}: the
+ * fit alone (epoch 1 carries the JIT warm-up; validation and checkpoints are outside the timed
+ * fit). A last local[2] run of 2 epochs collects dl4j-spark's statistics and keeps its "time by
+ * step" lines, where an epoch's time went per kind of step. Then writes the examples the runs
+ * trained on (the split less the validation images, by the trainer's own rule), as the trained
+ * model encodes them (its own {@link VaeVqa#batch(List)} with the vocabularies saved in its {@code
+ * spec.json}), as flat little-endian files and a {@code header.json} for the peer, and fails when
+ * their count is not the job's {@code training_examples}.
  */
 @EnabledIfSystemProperty(named = "medvqa.bench.vae.out", matches = ".+")
 class VaeBenchTest {
@@ -67,7 +70,8 @@ class VaeBenchTest {
 
   /**
    * The validation carve-out, set explicitly on the job so that the peer gets the job's training
-   * examples (TrainJob: by a seeded hash of the image id).
+   * examples (GraphTraining: {@link ImageSplit#drawn(long, String, String, double)} with purpose
+   * "validation").
    */
   private static final long SEED = 42;
 
@@ -95,116 +99,69 @@ class VaeBenchTest {
     Path out = Path.of(System.getProperty("medvqa.bench.vae.out"));
     String manifest = System.getProperty("medvqa.bench.vae.manifest");
     String features = System.getProperty("medvqa.bench.vae.features");
-    int epochs = Integer.parseInt(System.getProperty("medvqa.bench.vae.epochs", "3"));
+    int epochs = Integer.parseInt(System.getProperty("medvqa.bench.vae.epochs", "2"));
+    int reps = Integer.parseInt(System.getProperty("medvqa.bench.vae.reps", "3"));
     if (epochs < 2) {
       throw new IllegalArgumentException(
           "medvqa.bench.vae.epochs must be at least 2 (epoch 1 is not timed), got " + epochs);
     }
+    if (reps < 1) {
+      throw new IllegalArgumentException("medvqa.bench.vae.reps must be at least 1, got " + reps);
+    }
+    String m = "medvqa.models." + VaeVqa.KIND + ".";
+    String[] common = {
+      "--set",
+      "medvqa.train.model=" + VaeVqa.KIND,
+      "--set",
+      "medvqa.train.manifest=" + manifest,
+      "--set",
+      "medvqa.train.features=" + features,
+      "--set",
+      "medvqa.train.features-key=" + ManifestColumns.IMAGE_SHA256,
+      "--set",
+      "medvqa.train.optimizer=adam",
+      "--set",
+      "medvqa.train.learning-rate=1.0e-4",
+      "--set",
+      "medvqa.train.batch-size=32",
+      "--set",
+      "medvqa.train.seed=" + SEED,
+      "--set",
+      "medvqa.train.validation.fraction=" + VALIDATION_FRACTION,
+      "--set",
+      m + "reconstruct-image=true",
+      "--set",
+      m + "reconstruct-question=true",
+      "--set",
+      m + "max-question-length=" + MAX_QUESTION_LENGTH,
+      "--set",
+      m + "output-length=" + OUTPUT_LENGTH,
+      "--set",
+      m + "embedding=" + System.getProperty("medvqa.bench.vae.embedding", "128"),
+      "--set",
+      m + "hidden=" + System.getProperty("medvqa.bench.vae.hidden", "128")
+    };
+    ObjectNode result = TrainBenchRuns.interleaved("bench-vae", common, dir, epochs, reps);
+    Path statsModel = dir.resolve("model-stats");
+
     Path peer = out.resolveSibling("bench-vae-peer");
     Path peerTmp = out.resolveSibling("bench-vae-peer.tmp");
-    ObjectNode result = JSON.createObjectNode();
-    for (int threads : new int[] {1, 2}) {
-      SparkSession spark =
-          SparkSession.builder()
-              .master("local[" + threads + "]")
-              .appName("bench-vae")
-              .config("spark.ui.enabled", "false")
-              .config("spark.sql.shuffle.partitions", "4")
-              .getOrCreate();
-      try {
-        Path model = dir.resolve("model-" + threads);
-        String m = "medvqa.models." + VaeVqa.KIND + ".";
-        SparkTestBase.Run r =
-            SparkTestBase.medvqa(
-                "train",
-                "--set",
-                "medvqa.train.model=" + VaeVqa.KIND,
-                "--set",
-                "medvqa.train.manifest=" + manifest,
-                "--set",
-                "medvqa.train.features=" + features,
-                "--set",
-                "medvqa.train.features-key=" + ManifestColumns.IMAGE_SHA256,
-                "--set",
-                "medvqa.train.out=" + model,
-                "--set",
-                "medvqa.train.epochs=" + epochs,
-                "--set",
-                "medvqa.train.optimizer=adam",
-                "--set",
-                "medvqa.train.learning-rate=1.0e-4",
-                "--set",
-                "medvqa.train.batch-size=32",
-                "--set",
-                "medvqa.train.seed=" + SEED,
-                "--set",
-                "medvqa.train.validation.fraction=" + VALIDATION_FRACTION,
-                "--set",
-                m + "reconstruct-image=true",
-                "--set",
-                m + "reconstruct-question=true",
-                "--set",
-                m + "max-question-length=" + MAX_QUESTION_LENGTH,
-                "--set",
-                m + "output-length=" + OUTPUT_LENGTH,
-                "--set",
-                m + "embedding=" + System.getProperty("medvqa.bench.vae.embedding", "128"),
-                "--set",
-                m + "hidden=" + System.getProperty("medvqa.bench.vae.hidden", "128"));
-        System.out.println("bench: local[" + threads + "] " + lastLine(r.out()));
-        if (r.code() != 0) {
-          throw new AssertionError(r.toString());
-        }
-        List<String> lines = Files.readAllLines(model.resolve("metrics.jsonl"));
-        double rate = 0;
-        double seconds = 0;
-        for (String line : lines.subList(1, lines.size())) {
-          JsonNode e = JSON.readTree(line);
-          rate += e.get("samples_per_second").asDouble();
-          seconds += e.get("seconds").asDouble();
-        }
-        int n = lines.size() - 1;
-        JsonNode last = JSON.readTree(lines.get(lines.size() - 1));
-        String metric = last.get("metric").asText();
-        JsonNode training = JSON.readTree(model.resolve("training.json").toFile());
-        ObjectNode o = result.putObject("local" + threads);
-        o.put("samples_per_second", rate / n);
-        o.put("epoch_seconds", seconds / n);
-        o.put("examples", training.get("training_examples").asLong());
-        o.put("train_loss", last.get("train_loss").asDouble());
-        o.put("validation_metric", metric);
-        o.put("validation_score", last.get("validation_" + metric).asDouble());
-        if (threads == 2) {
-          deleteTree(peerTmp);
-          writePeerData(spark, manifest, features, model.resolve("spec.json"), peerTmp, result);
-        }
-      } finally {
-        spark.stop();
-      }
+    deleteTree(peerTmp);
+    SparkSession spark = TrainBenchRuns.session("bench-vae", 2);
+    try {
+      writePeerData(spark, manifest, features, statsModel.resolve("spec.json"), peerTmp, result);
+    } finally {
+      spark.stop();
     }
-    long trained = result.get("local2").get("examples").asLong();
-    if (result.get("peer_examples").asLong() != trained) {
-      System.out.println(
-          "bench: the peer's files hold "
-              + result.get("peer_examples").asLong()
-              + " examples, the job trained on "
-              + trained
-              + " (the validation carve-out differs from TrainJob's)");
-    }
+    // The peer trains on exactly the rows ours trains on: every run's count, the export's.
+    TrainBenchRuns.requireExamples(
+        result,
+        result.get("peer_examples").asLong(),
+        " (the peer's rows are not the trainer's: see GraphTraining.rows())");
     deleteTree(peer);
     Files.move(peerTmp, peer);
     result.put("peer_data", peer.toString());
     Files.writeString(out, result.toPrettyString());
-  }
-
-  private static String lastLine(String s) {
-    String[] lines = s.strip().split("\n");
-    for (int i = lines.length - 1; i >= 0; i--) {
-      if (lines[i].startsWith("train: summary")) {
-        return lines[i];
-      }
-    }
-    return lines[lines.length - 1];
   }
 
   /**
@@ -230,9 +187,8 @@ class VaeBenchTest {
     int answerIn = model.inputs().indexOf(VaeVqa.ANSWER_IN);
     int answerOut = model.outputs().indexOf(VaeVqa.ANSWER);
 
-    Column side =
-        pmod(xxhash64(lit(SEED), col(ManifestColumns.IMAGE_ID)), lit(1_000_000))
-            .lt(lit(Math.round(VALIDATION_FRACTION * 1_000_000)));
+    // The rows the trainer fits (GraphTraining.rows()): VQA rows with an answer, of split train,
+    // less the validation images drawn by the trainer's own rule, with a cached feature.
     Dataset<Row> m =
         spark
             .read()
@@ -240,9 +196,12 @@ class VaeBenchTest {
             .filter(
                 col(ManifestColumns.TASK)
                     .equalTo("vqa")
-                    .and(org.apache.spark.sql.functions.size(col(ManifestColumns.ANSWERS)).gt(0))
+                    .and(functions.size(col(ManifestColumns.ANSWERS)).gt(0))
                     .and(col(ManifestColumns.SPLIT).equalTo("train")))
-            .filter(not(side));
+            .filter(
+                functions.not(
+                    ImageSplit.drawn(
+                        SEED, "validation", ManifestColumns.IMAGE_ID, VALIDATION_FRACTION)));
     Dataset<Row> f = spark.read().parquet(features + "/features");
     Dataset<Row> rows =
         Examples.withFeatures(m, f, ManifestColumns.IMAGE_SHA256)

@@ -9,10 +9,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -34,6 +31,7 @@ import org.medvqa.core.stage.StageContext;
 import org.medvqa.core.stage.StageFailure;
 import org.medvqa.core.stage.StagedOutput;
 import org.medvqa.core.stage.Tables;
+import org.medvqa.core.stage.TaskThreads;
 
 /**
  * Feature extraction as a stage: the ResNet50 pooled feature (and optionally the last convolutional
@@ -147,7 +145,7 @@ public final class FeatureStage {
     ctx.removeLeftovers(out);
     FeatureSettings model = FeatureTable.withModelFile(settings, files);
     if (model.threads() == 0) {
-      model = model.withThreads(autoThreads(spark));
+      model = model.withThreads(TaskThreads.perTask(spark.sparkContext().getConf()));
     }
     String signature = FeatureTable.signature(model);
     Dataset<Row> keys = keys(Tables.manifest(ctx, extraction.manifest()));
@@ -416,26 +414,5 @@ public final class FeatureStage {
         .note("last_run", String.valueOf(r.run()))
         .note("key", "(image_id, variant_id); variant_id 0 = original image")
         .note("seconds_extracting", String.format(Locale.ROOT, "%.1f", r.seconds()));
-  }
-
-  /** Threads per task when not configured: the executor's cores over its concurrent tasks. */
-  static int autoThreads(SparkSession spark) {
-    SparkConf conf = spark.sparkContext().getConf();
-    String master = conf.get("spark.master", "local[*]");
-    int taskCpus = conf.getInt("spark.task.cpus", 1);
-    int cores;
-    int slots;
-    Matcher m = Pattern.compile("local\\[(\\d+|\\*)(,\\d+)?\\]").matcher(master);
-    if (master.equals("local")) {
-      cores = Runtime.getRuntime().availableProcessors();
-      slots = 1;
-    } else if (m.matches()) {
-      cores = Runtime.getRuntime().availableProcessors();
-      slots = m.group(1).equals("*") ? cores : Integer.parseInt(m.group(1));
-    } else {
-      cores = conf.getInt("spark.executor.cores", Runtime.getRuntime().availableProcessors());
-      slots = Math.max(1, cores / taskCpus);
-    }
-    return Math.max(taskCpus, cores / Math.max(1, slots));
   }
 }

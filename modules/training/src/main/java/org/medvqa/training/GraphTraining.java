@@ -277,7 +277,8 @@ final class GraphTraining {
     ctx.say(
         String.format(
             Locale.ROOT,
-            "%s: %d training and %d validation questions (%s), %d epochs, batch %d, %s %.0e, master %s",
+            "%s: %d training and %d validation questions (%s), %d epochs, batch %d, %s %.0e, master"
+                + " %s, averaging every %d minibatches, %d thread(s) per task",
             kind.name(),
             nTrain,
             nVal,
@@ -291,7 +292,9 @@ final class GraphTraining {
             training.batchSize(),
             training.optimizer(),
             training.learningRate(),
-            training.master()));
+            training.master(),
+            training.averagingFrequency(),
+            training.threadsFor(ctx.spark().sparkContext().getConf())));
     if (!model.describe().isEmpty()) {
       ctx.say(model.describe());
     }

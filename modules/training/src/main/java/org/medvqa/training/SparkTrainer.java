@@ -26,10 +26,13 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
+import org.deeplearning4j.spark.time.SystemClockTimeSource;
+import org.deeplearning4j.spark.time.TimeSourceProvider;
 import org.deeplearning4j.util.ModelSerializer;
 import org.medvqa.core.EpochMetrics;
 import org.medvqa.core.io.HadoopFiles;
@@ -111,6 +114,7 @@ public final class SparkTrainer {
     int sinceBest;
     final List<EpochMetrics> history = new ArrayList<>();
     ComputationGraph net;
+    RoundStats stats = RoundStats.of(null);
   }
 
   /**
@@ -277,6 +281,11 @@ public final class SparkTrainer {
     long t0 = System.nanoTime();
     fitWithTimeout(spark, paths, model, epoch);
     double seconds = (System.nanoTime() - t0) / 1e9;
+    if (settings.collectStats()) {
+      RoundStats now = RoundStats.of(spark.getSparkTrainingStats());
+      log.accept("epoch " + epoch + " time by step: " + now.since(p.stats).describe());
+      p.stats = now;
+    }
     p.net = spark.getNetwork();
     double[] val = validate(model, p.net, validation);
     writeProbes(work, epoch, model.probes(p.net, validation));
@@ -359,6 +368,14 @@ public final class SparkTrainer {
           .rddTrainingApproach(RDDTrainingApproach.Export)
           .build();
     }
+    if (settings.collectStats()
+        && System.getProperty(TimeSourceProvider.TIMESOURCE_CLASSNAME_PROPERTY) == null) {
+      // The statistics time-stamp events by an NTP clock by default, which fails the job where
+      // pool.ntp.org cannot be reached; this JVM's clock is enough for durations. Cluster executors
+      // need the same -D in their Java options.
+      System.setProperty(
+          TimeSourceProvider.TIMESOURCE_CLASSNAME_PROPERTY, SystemClockTimeSource.class.getName());
+    }
     return new ParameterAveragingTrainingMaster.Builder(workers, settings.batchSize())
         .batchSizePerWorker(settings.batchSize())
         .averagingFrequency(settings.averagingFrequency())
@@ -366,8 +383,22 @@ public final class SparkTrainer {
         .storageLevel(level)
         .saveUpdater(true)
         .rngSeed(settings.seed())
-        .collectTrainingStats(false)
+        .repartionData(repartition())
+        .trainingHooks(new ThreadsHook(threads()))
+        .collectTrainingStats(settings.collectStats())
         .build();
+  }
+
+  private Repartition repartition() {
+    return switch (settings.repartition()) {
+      case "always" -> Repartition.Always;
+      case "when-unbalanced" -> Repartition.NumPartitionsWorkersDiffers;
+      default -> Repartition.Never;
+    };
+  }
+
+  private int threads() {
+    return settings.threadsFor(sc.getConf());
   }
 
   /**

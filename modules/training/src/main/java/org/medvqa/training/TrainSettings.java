@@ -109,6 +109,9 @@ public record TrainSettings(
             engineSettings(cfg.getConfig(TrainingSettings.PATH))
                 .withoutPath("epochs")
                 .withoutPath("inject-task-failure")
+                .withoutPath("threads")
+                .withoutPath("repartition")
+                .withoutPath("collect-stats")
                 .root()
                 .render(ConfigRenderOptions.concise()),
             cfg.getConfig("medvqa.models." + kind).root().render(ConfigRenderOptions.concise()))) {

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.config.ConfigProblem;
+import org.medvqa.core.stage.TaskThreads;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
@@ -36,11 +37,23 @@ public record TrainingSettings(
     String sharedNetworkMask,
     String sharedController,
     double sharedThreshold,
-    String injectTaskFailure)
+    String injectTaskFailure,
+    int threads,
+    String repartition,
+    boolean collectStats)
     implements Serializable {
 
   public static final String PATH = "medvqa.train";
   public static final List<String> MASTERS = List.of("parameter-averaging", "shared");
+
+  /** dl4j-spark's {@code Repartition} choices, by their config names. */
+  public static final List<String> REPARTITIONS = List.of("never", "always", "when-unbalanced");
+
+  /**
+   * Keys that decide how fast training runs, not what it computes (the resume fingerprint leaves
+   * them out, so changing one continues a run instead of refusing it).
+   */
+  public static final List<String> SPEED_KEYS = List.of("threads", "repartition", "collect-stats");
 
   public static TrainingSettings from(Config config) {
     String p = PATH + ".";
@@ -82,7 +95,15 @@ public record TrainingSettings(
         config.getString(p + "shared.network-mask"),
         config.getString(p + "shared.controller-address"),
         ConfigCheck.requireRange(config, p + "shared.threshold", 1e-12, 1),
-        config.getString(p + "inject-task-failure"));
+        config.getString(p + "inject-task-failure"),
+        (int) ConfigCheck.requireRange(config, p + "threads", 0, 4096),
+        ConfigCheck.requireOneOf(config, p + "repartition", REPARTITIONS),
+        config.getBoolean(p + "collect-stats"));
+  }
+
+  /** Native threads per training task: {@code threads}, or cores per task slot when it is 0. */
+  public int threadsFor(org.apache.spark.SparkConf conf) {
+    return threads > 0 ? threads : TaskThreads.perTask(conf);
   }
 
   /** The optimiser with its learning rate, set on every layer of a new graph. */

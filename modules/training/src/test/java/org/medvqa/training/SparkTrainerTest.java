@@ -2,6 +2,7 @@ package org.medvqa.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,10 +22,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.medvqa.core.EpochMetrics;
+import org.medvqa.core.config.ConfigProblem;
 import org.medvqa.core.io.HadoopFiles;
+import org.medvqa.core.stage.TaskThreads;
 import org.medvqa.models.Example;
 import org.medvqa.models.ModelKinds;
 import org.medvqa.models.VqaModel;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The trainer on an embedded Spark with two executor threads and task retries ({@code local[2,4]}),
@@ -168,6 +172,42 @@ class SparkTrainerTest {
     assertTrue(acc > 0.8, "accuracy on fresh data " + acc + " (chance 0.25)");
     assertTrue(log.stream().anyMatch(l -> l.startsWith("epoch 4/4: loss")), log.toString());
     assertTrue(Files.exists(tmp.resolve("work/metrics.jsonl")));
+  }
+
+  @Test
+  void collectsTheTimeOfEachStepAndRunsTheWorkersOnTheirShareOfTheCores() throws Exception {
+    Config c = config("medvqa.train { epochs = 2, collect-stats = true }");
+    List<Example> train = data(320, 21);
+    VqaModel model = ModelKinds.fit("classifier", c, train);
+    List<String> log = new ArrayList<>();
+    trainer(c, log)
+        .train(
+            model,
+            "fp",
+            sc.parallelize(train, 2),
+            data(80, 22),
+            new Path(tmp.resolve("work-stats").toUri()),
+            null);
+    for (int epoch = 1; epoch <= 2; epoch++) {
+      String prefix = "epoch " + epoch + " time by step: ";
+      String line = log.stream().filter(l -> l.startsWith(prefix)).findFirst().orElse(null);
+      assertNotNull(line, log.toString());
+      // 320 examples in minibatches of 16 on 2 workers averaging every 2: 5 rounds per epoch.
+      assertTrue(line.contains("CreateBroadcast "), line);
+      assertTrue(line.contains("ProcessBatch "), line);
+      assertTrue(line.matches(".*CreateBroadcast [0-9.]+ s \\(5\\).*"), line);
+    }
+    // ND4J's own default is every core per task; the hook set cores / task slots on the worker.
+    assertEquals(TaskThreads.perTask(sc.getConf()), Nd4j.factory().blas().getMaxThreads());
+  }
+
+  @Test
+  void refusesAnUnknownRepartitionNamingTheKey() {
+    ConfigProblem e =
+        assertThrows(
+            ConfigProblem.class,
+            () -> TrainingSettings.from(config("medvqa.train.repartition = sometimes")));
+    assertTrue(e.getMessage().contains("medvqa.train.repartition"), e.getMessage());
   }
 
   @Test

@@ -1,0 +1,139 @@
+package org.medvqa.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The timed part shared by the training benchmarks ({@link TrainBenchTest}, {@link VaeBenchTest}):
+ * {@code train} runs under local[1] and local[2], interleaved per repetition, one native thread per
+ * task in both (so that the speed-up compares one core with two), and a last local[2] run with
+ * dl4j-spark's statistics. A run's rate is the mean of its epochs 2.. in {@code metrics.jsonl},
+ * which time the fit alone (epoch 1 carries the JIT warm-up; validation and checkpoints come after
+ * the timed fit).
+ */
+final class TrainBenchRuns {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private TrainBenchRuns() {}
+
+  static SparkSession session(String app, int slots) {
+    return SparkSession.builder()
+        .master("local[" + slots + "]")
+        .appName(app)
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate();
+  }
+
+  /**
+   * {@code reps} runs each of local[1] and local[2] ({@code local1}, {@code local2}: arrays of
+   * {@link #train} results) and the statistics run ({@code stats}, its model in {@code
+   * dir/model-stats}), with the averaging frequency the runs used.
+   */
+  static ObjectNode interleaved(String app, String[] common, Path dir, int epochs, int reps)
+      throws Exception {
+    ObjectNode result = JSON.createObjectNode();
+    result.put("epochs", epochs);
+    result.put("reps", reps);
+    for (int rep = 1; rep <= reps; rep++) {
+      for (int slots : new int[] {1, 2}) {
+        ObjectNode o =
+            train(app, slots, common, dir.resolve("model-" + slots + "-" + rep), epochs, false);
+        System.out.printf(
+            "bench: rep %d local[%d] %.1f samples/s, %.2f s/epoch%n",
+            rep, slots, o.get("samples_per_second").asDouble(), o.get("epoch_seconds").asDouble());
+        result.withArray("local" + slots).add(o);
+      }
+    }
+    ObjectNode stats = train(app, 2, common, dir.resolve("model-stats"), 2, true);
+    result.set("stats", stats);
+    result.put("averaging_frequency", stats.path("averaging_frequency").asInt());
+    return result;
+  }
+
+  /** The training examples of every run in {@code result}, which must all be {@code expected}. */
+  static void requireExamples(ObjectNode result, long expected, String why) {
+    List<JsonNode> runs = new ArrayList<>();
+    result.get("local1").forEach(runs::add);
+    result.get("local2").forEach(runs::add);
+    runs.add(result.get("stats"));
+    for (JsonNode o : runs) {
+      long trained = o.get("examples").asLong();
+      if (trained != expected) {
+        throw new AssertionError(
+            "the peer's data hold " + expected + " examples, the job trained on " + trained + why);
+      }
+    }
+  }
+
+  /**
+   * One {@code train} run: its mean rate and epoch time over epochs 2.., its training examples,
+   * last training loss and validation score, averaging frequency, and with {@code stats} the "time
+   * by step" lines.
+   */
+  static ObjectNode train(
+      String app, int slots, String[] common, Path model, int epochs, boolean stats)
+      throws Exception {
+    SparkSession spark = session(app, slots);
+    try {
+      List<String> args = new ArrayList<>(List.of("train"));
+      args.addAll(List.of(common));
+      args.addAll(
+          List.of(
+              "--set",
+              "medvqa.train.threads=1",
+              "--set",
+              "medvqa.train.out=" + model,
+              "--set",
+              "medvqa.train.epochs=" + epochs,
+              "--set",
+              "medvqa.train.collect-stats=" + stats));
+      SparkTestBase.Run r = SparkTestBase.medvqa(args.toArray(new String[0]));
+      if (r.code() != 0) {
+        throw new AssertionError(r.toString());
+      }
+      ObjectNode o = rates(Files.readAllLines(model.resolve("metrics.jsonl")));
+      JsonNode training = JSON.readTree(model.resolve("training.json").toFile());
+      o.put("examples", training.get("training_examples").asLong());
+      for (String line : r.out().split("\n")) {
+        if (line.contains("time by step")) {
+          o.withArray("breakdown").add(line.substring(line.indexOf("epoch")));
+        }
+        if (line.contains("averaging every ")) {
+          String tail = line.substring(line.indexOf("averaging every ") + 16);
+          o.put("averaging_frequency", Integer.parseInt(tail.substring(0, tail.indexOf(' '))));
+        }
+      }
+      return o;
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** Mean samples/s and seconds of epochs 2.., and the last epoch's loss and validation score. */
+  private static ObjectNode rates(List<String> lines) throws Exception {
+    double rate = 0;
+    double seconds = 0;
+    for (String line : lines.subList(1, lines.size())) {
+      JsonNode e = JSON.readTree(line);
+      rate += e.get("samples_per_second").asDouble();
+      seconds += e.get("seconds").asDouble();
+    }
+    int n = lines.size() - 1;
+    JsonNode last = JSON.readTree(lines.get(lines.size() - 1));
+    String metric = last.get("metric").asText();
+    ObjectNode o = JSON.createObjectNode();
+    o.put("samples_per_second", rate / n);
+    o.put("epoch_seconds", seconds / n);
+    o.put("train_loss", last.get("train_loss").asDouble());
+    o.put("validation_metric", metric);
+    o.put("validation_score", last.get("validation_" + metric).asDouble());
+    return o;
+  }
+}
