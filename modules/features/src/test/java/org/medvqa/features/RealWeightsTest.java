@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.medvqa.core.Measures;
 import org.medvqa.core.Requirements;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -110,7 +111,7 @@ class RealWeightsTest {
     float[][] fp32 = realFeatures(w, "onednn", "fp32", images);
     float[][] bf16 = realFeatures(w, "onednn", "bf16", images);
     for (int i = 0; i < images.size(); i++) {
-      double c = OneDnnEngineTest.cosine(fp32[i], bf16[i]);
+      double c = Measures.cosine(fp32[i], bf16[i]);
       System.out.printf("real weights, image %d: cosine bf16/fp32 %.6f%n", i, c);
       assertTrue(c >= 0.999, "image " + i + ": cosine " + c);
     }
