@@ -101,9 +101,12 @@ public record TrainingSettings(
         config.getBoolean(p + "collect-stats"));
   }
 
-  /** Native threads per training task: {@code threads}, or cores per task slot when it is 0. */
+  /**
+   * Native threads per training task: {@code threads}, or when it is 0 the cores per task running
+   * at once (in local mode at most {@code workers} tasks run, so one worker gets every core).
+   */
   public int threadsFor(org.apache.spark.SparkConf conf) {
-    return threads > 0 ? threads : TaskThreads.perTask(conf);
+    return threads > 0 ? threads : TaskThreads.perTask(conf, workers);
   }
 
   /** The optimiser with its learning rate, set on every layer of a new graph. */

@@ -19,6 +19,16 @@ public final class TaskThreads {
    * Threads per task for this Spark configuration: at least {@code spark.task.cpus}, at least 1.
    */
   public static int perTask(SparkConf conf) {
+    return perTask(conf, 0);
+  }
+
+  /**
+   * Threads per task when a stage runs at most {@code tasks} tasks at once (0 = no limit): in local
+   * mode fewer tasks than slots share the machine's cores between them (a trainer with one worker
+   * on {@code local[2]} gets both cores). On a cluster the tasks spread over executors, so only the
+   * executor's own cores and slots count.
+   */
+  public static int perTask(SparkConf conf, int tasks) {
     String master = conf.get("spark.master", "local[*]");
     int taskCpus = conf.getInt("spark.task.cpus", 1);
     int machine = Runtime.getRuntime().availableProcessors();
@@ -31,6 +41,9 @@ public final class TaskThreads {
     } else if (m.matches()) {
       cores = machine;
       slots = m.group(1).equals("*") ? cores : Integer.parseInt(m.group(1));
+      if (tasks > 0) {
+        slots = Math.min(slots, tasks);
+      }
     } else {
       cores = conf.getInt("spark.executor.cores", machine);
       slots = Math.max(1, cores / taskCpus);

@@ -27,6 +27,17 @@ class TaskThreadsTest {
   }
 
   @Test
+  void fewerTasksThanSlotsShareTheCoresBetweenThem() {
+    SparkConf two = new SparkConf(false).set("spark.master", "local[2]");
+    assertEquals(CORES, TaskThreads.perTask(two, 1), "one worker on local[2]");
+    assertEquals(Math.max(1, CORES / 2), TaskThreads.perTask(two, 2));
+    assertEquals(Math.max(1, CORES / 2), TaskThreads.perTask(two, 8), "more tasks than slots");
+    SparkConf cluster =
+        new SparkConf(false).set("spark.master", "yarn").set("spark.executor.cores", "4");
+    assertEquals(1, TaskThreads.perTask(cluster, 1), "a cluster's tasks spread over executors");
+  }
+
+  @Test
   void clusterExecutorsShareTheirCoresBetweenTheirTasks() {
     assertEquals(2, perTask("spark://h:7077", "spark.executor.cores", "8", "spark.task.cpus", "2"));
     assertEquals(1, perTask("yarn", "spark.executor.cores", "4"));
