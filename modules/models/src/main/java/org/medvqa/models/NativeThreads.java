@@ -4,24 +4,25 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
- * Sets the native thread counts ND4J uses in this JVM: libnd4j's op threads (its OpenMP pool and
- * its own limits) and OpenBLAS's. They are process-wide, so every task of an executor shares them;
- * they are set only when they change, because a change resizes the pools.
+ * Sets the native thread counts ND4J uses: libnd4j's op threads (its limits and its OpenMP team
+ * size) and OpenBLAS's. OpenMP keeps the team size per calling thread, so every task thread must
+ * set it for itself; the other limits are process-wide. A thread sets them only when its own last
+ * setting differs, because a change resizes the pools.
  */
 public final class NativeThreads {
-  private static int applied;
+  private static final ThreadLocal<Integer> APPLIED = ThreadLocal.withInitial(() -> 0);
 
   private NativeThreads() {}
 
-  /** Sets {@code n} threads (n > 0) unless this JVM already runs with {@code n}. */
-  public static synchronized void apply(int n) {
-    if (n <= 0 || n == applied) {
+  /** Sets {@code n} threads (n > 0) for the calling thread unless it already set {@code n}. */
+  public static void apply(int n) {
+    if (n <= 0 || n == APPLIED.get()) {
       return;
     }
     Nd4j.getEnvironment().setMaxThreads(n);
     Nd4j.getEnvironment().setMaxMasterThreads(n);
     NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(n);
     Nd4j.factory().blas().setMaxThreads(n);
-    applied = n;
+    APPLIED.set(n);
   }
 }

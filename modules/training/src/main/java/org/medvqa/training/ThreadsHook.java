@@ -10,7 +10,7 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * Applies {@code medvqa.train.threads} on the executors. dl4j-spark runs its workers inside Spark
  * tasks and offers no per-executor start-up call; a training hook is serialised with the training
  * master and runs before each minibatch's update in the worker's JVM, where {@link NativeThreads}
- * makes every call after the first one free.
+ * makes every call after a thread's first one free.
  */
 final class ThreadsHook implements TrainingHook {
   private static final long serialVersionUID = 1L;
