@@ -15,8 +15,9 @@ cache it trains on), or by hand after `mvn -pl jobs -am install -DskipTests`:
    dl4j-spark's statistics (where the time of an averaging round goes). It also writes the
    examples the runs trained on (the split less the trainer's validation images) as a flat file.
 2. This script trains the same head in PyTorch (Debian python3-torch) on exactly those rows:
-   nn.Linear + cross-entropy, Adam 1e-4, batch 32, shuffled; with 1 and with 2 threads, REPS timed
-   epochs each after a warm-up epoch, and keeps the faster setting (the peer's best here).
+   nn.Linear + cross-entropy, Adam 1e-4, batch 32, shuffled; with 1 and with 2 threads, each in a
+   fresh interpreter with its OpenMP and OpenBLAS pools of that size, REPS timed epochs each after
+   a warm-up epoch, and keeps the faster setting (the peer's best here).
 3. It prints medians with their spread (min-max), the load average before and after, and
    `bench-train: ours=<samples/s> peer=<samples/s> ratio=<x> speedup=<x>`.
 """
@@ -36,7 +37,7 @@ except ImportError:
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("bench-train needs python3-torch (Debian); run with /usr/bin/python3")
 
-from benchstats import load_average, median, rounds, spread  # noqa: E402 (after the torch check)
+from benchstats import in_fresh_process, load_average, median, rounds, spread  # noqa: E402 (after the torch check)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -113,7 +114,7 @@ def main():
     a = ap.parse_args()
     load_before = load_average()
     j = java_side(a.manifest, a.features, a.epochs, a.reps)
-    peers = {t: peer(j["peer_data"], t, a.reps) for t in (1, 2)}
+    peers = {t: in_fresh_process(peer, t, j["peer_data"], t, a.reps) for t in (1, 2)}
     load_after = load_average()
     best = max(peers, key=lambda t: median(peers[t][0]))
     p_rates, p_n, p_loss = peers[best]

@@ -50,7 +50,7 @@ except ImportError:
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("bench-vae needs python3-torch (Debian); run with /usr/bin/python3")
 
-from benchstats import load_average, median, rounds, spread  # noqa: E402 (after the torch check)
+from benchstats import in_fresh_process, load_average, median, rounds, spread  # noqa: E402 (after the torch check)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -201,10 +201,14 @@ def peer(data, threads, reps, max_batches=0, batch=32):
 def peers(folder, reps, max_batches):
     """The peer with 1 and with 2 threads on the same export: {threads: (rates, epoch s, final
     loss)}, the thread count with the higher median rate, and the export's header."""
-    data = load(folder)
-    runs = {t: peer(data, t, reps, max_batches) for t in (1, 2)}
+    runs = {t: in_fresh_process(peer_on, t, folder, t, reps, max_batches) for t in (1, 2)}
     best = max(runs, key=lambda t: median(runs[t][0]))
-    return runs, best, data[0]
+    return runs, best, load(folder)[0]
+
+
+def peer_on(folder, threads, reps, max_batches):
+    """peer() on the export in `folder`, for a fresh interpreter (see benchstats.in_fresh_process)."""
+    return peer(load(folder), threads, reps, max_batches)
 
 
 def blas():

@@ -1,7 +1,10 @@
 """Summaries shared by the bench_*_torch.py scripts: medians with their spread, load averages."""
 
+import multiprocessing
 import os
 import re
+
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def median(v):
@@ -28,3 +31,20 @@ def rounds(breakdown):
         if m:
             return int(m.group(1))
     return None
+
+
+def in_fresh_process(fn, threads, *args):
+    """fn(*args) in a new interpreter whose OpenMP and BLAS thread pools were sized to `threads`
+    when the libraries loaded: torch.set_num_threads(1) alone leaves Debian's OpenBLAS with its own
+    pool of threads spinning beside the one doing the work, so the peer's best setting needs this."""
+    saved = {k: os.environ.get(k) for k in THREAD_VARS}
+    os.environ.update({k: str(threads) for k in THREAD_VARS})
+    try:
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            return pool.apply(fn, args)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

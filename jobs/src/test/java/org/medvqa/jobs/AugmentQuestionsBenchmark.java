@@ -66,7 +66,7 @@ public final class AugmentQuestionsBenchmark {
 
     long t0 = System.nanoTime();
     SparkSession spark =
-        SparkSession.builder()
+        SparkTestBase.withJobSettings(SparkSession.builder())
             .master(master)
             .appName("medvqa bench-questions")
             .config("spark.ui.enabled", "false")

@@ -127,7 +127,7 @@ public final class BenchAugmentImages {
     try (PrintStream logOut = new PrintStream(Files.newOutputStream(log), true, "UTF-8")) {
       for (String master : List.of("local[1]", "local[2]")) {
         SparkSession spark =
-            SparkSession.builder()
+            SparkTestBase.withJobSettings(SparkSession.builder())
                 .master(master)
                 .appName("bench-augment " + master)
                 .config("spark.ui.enabled", "false")

@@ -329,7 +329,7 @@ class ExtractFeaturesBenchTest {
   }
 
   static SparkSession session(int slots) {
-    return SparkSession.builder()
+    return SparkTestBase.withJobSettings(SparkSession.builder())
         .master("local[" + slots + "]")
         .appName("medvqa-bench-features")
         .config("spark.ui.enabled", "false")

@@ -1,5 +1,6 @@
 package org.medvqa.jobs;
 
+import com.typesafe.config.ConfigFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -18,12 +19,24 @@ public abstract class SparkTestBase {
   @BeforeAll
   static void startSpark() {
     spark =
-        SparkSession.builder()
+        withJobSettings(SparkSession.builder())
             .master("local[2]")
             .appName("medvqa-test")
-            .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "4")
             .getOrCreate();
+  }
+
+  /**
+   * The jobs' own Spark settings ({@code medvqa.spark.conf} of reference.conf, e.g. the Kryo
+   * serializer), which a job's session would get; tests start the session before the job does.
+   */
+  public static SparkSession.Builder withJobSettings(SparkSession.Builder b) {
+    ConfigFactory.load()
+        .getConfig("medvqa.spark.conf")
+        .entrySet()
+        .forEach(
+            e -> b.config(e.getKey().replace("\"", ""), String.valueOf(e.getValue().unwrapped())));
+    return b;
   }
 
   @AfterAll

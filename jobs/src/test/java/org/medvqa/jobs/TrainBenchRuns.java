@@ -23,7 +23,7 @@ final class TrainBenchRuns {
   private TrainBenchRuns() {}
 
   static SparkSession session(String app, int slots) {
-    return SparkSession.builder()
+    return SparkTestBase.withJobSettings(SparkSession.builder())
         .master("local[" + slots + "]")
         .appName(app)
         .config("spark.ui.enabled", "false")

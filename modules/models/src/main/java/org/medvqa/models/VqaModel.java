@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.Serializable;
 import java.util.List;
 import org.deeplearning4j.core.loader.MultiDataSetLoader;
-import org.deeplearning4j.core.loader.impl.SerializedMultiDataSetLoader;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -49,7 +48,7 @@ public interface VqaModel extends Serializable {
    * model that needs fresh noise each epoch (the VAE's eps) replaces that input here.
    */
   default MultiDataSetLoader loader() {
-    return new SerializedMultiDataSetLoader();
+    return new MinibatchFile.Loader();
   }
 
   /**

@@ -12,6 +12,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.core.io.SerializableConf;
 import org.medvqa.models.Example;
+import org.medvqa.models.MinibatchFile;
 import org.medvqa.models.VqaModel;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import scala.Tuple2;
@@ -130,7 +131,7 @@ public final class MinibatchExport {
     MultiDataSet mds = model.batch(batch);
     FileSystem fs = p.getFileSystem(conf.get());
     try (OutputStream os = fs.create(p, true)) {
-      mds.save(os);
+      MinibatchFile.write(mds, os);
     }
     return new Tuple2<>(p.toString(), batch.size());
   }

@@ -3,6 +3,7 @@ package org.medvqa.models.vae;
 import java.io.IOException;
 import java.io.InputStream;
 import org.deeplearning4j.core.loader.MultiDataSetLoader;
+import org.medvqa.models.MinibatchFile;
 import org.nd4j.common.loader.Source;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -32,9 +33,9 @@ public final class NoiseLoader implements MultiDataSetLoader {
 
   @Override
   public org.nd4j.linalg.dataset.api.MultiDataSet load(Source source) throws IOException {
-    MultiDataSet mds = new MultiDataSet();
+    MultiDataSet mds;
     try (InputStream in = source.getInputStream()) {
-      mds.load(in);
+      mds = MinibatchFile.read(in, source.getPath());
     }
     INDArray[] features = mds.getFeatures();
     if (features == null || features.length <= noiseInput) {

@@ -90,7 +90,7 @@ class ClassifierTest {
       VqaModel m = ModelKinds.fit(kind, CONFIG, train);
       java.nio.file.Path f = java.nio.file.Files.createTempFile("batch", ".bin");
       try (var os = java.nio.file.Files.newOutputStream(f)) {
-        m.batch(train).save(os);
+        org.medvqa.models.MinibatchFile.write(m.batch(train), os);
       }
       org.nd4j.linalg.dataset.api.MultiDataSet back =
           m.loader()

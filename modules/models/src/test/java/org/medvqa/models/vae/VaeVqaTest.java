@@ -246,7 +246,7 @@ class VaeVqaTest {
     VaeVqa m = javaRoundTrip(VaeVqa.fit(Synthetic.config("vae-vqa", SMALL + ", z = 50"), data));
     MultiDataSet mds = m.batch(data);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    mds.save(bytes);
+    org.medvqa.models.MinibatchFile.write(mds, bytes);
     Source source =
         new Source() {
           @Override
