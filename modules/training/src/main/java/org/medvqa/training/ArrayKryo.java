@@ -23,10 +23,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * Spark's Kryo registrator for ND4J arrays, with their values copied as one block of bytes.
  *
  * <p>Why: each parameter-averaging round sends the parameters and the updater state to every worker
- * (a broadcast) and back (a task result per worker). ND4J serialises an array one element at a time
- * through a {@code DataOutputStream}, in Java serialisation and in its own Kryo serializer alike;
- * for the run 5 head (2.8 million parameters and twice as many Adam values) that took about a
- * quarter of a local[1] epoch. Here the values are copied as they lie in memory.
+ * (a broadcast) and back (a task result per worker). ND4J serialises an array one value at a time,
+ * in Java serialisation and in its own Kryo serializer alike; for the run 5 head (2.8 million
+ * parameters and twice as many Adam values) that took about a third of a local[1] epoch. Here the
+ * values travel as {@link ArrayBytes}.
  *
  * <p>The rest is {@link Nd4jRegistrator}'s (dl4j-spark's documented Kryo setup). Arrays this cannot
  * copy as bytes (compressed arrays, a backend other than the CPU one, strings, which ND4J M2.1
