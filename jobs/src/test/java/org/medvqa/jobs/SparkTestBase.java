@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.medvqa.core.stage.StageContext;
 
 /**
  * One local[2] Spark session per test class, named after it, stopped afterwards. Jobs run by the
@@ -31,12 +32,7 @@ public abstract class SparkTestBase {
    * serializer), which a job's session would get; tests start the session before the job does.
    */
   public static SparkSession.Builder withJobSettings(SparkSession.Builder b) {
-    ConfigFactory.load()
-        .getConfig("medvqa.spark.conf")
-        .entrySet()
-        .forEach(
-            e -> b.config(e.getKey().replace("\"", ""), String.valueOf(e.getValue().unwrapped())));
-    return b;
+    return StageContext.withSparkSettings(b, ConfigFactory.load());
   }
 
   @AfterAll

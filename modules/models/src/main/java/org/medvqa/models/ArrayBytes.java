@@ -22,15 +22,17 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class ArrayBytes {
   private static final int CHUNK = 1 << 16;
 
+  /** The backend is fixed for the JVM; asked once, not for every array of every minibatch. */
+  private static final boolean CPU =
+      "CpuBackend".equals(Nd4j.getBackend().getClass().getSimpleName());
+
   private ArrayBytes() {}
 
   /**
    * Whether {@link #write} takes {@code arr}: fixed-width values in host memory, not compressed.
    */
   public static boolean copyable(INDArray arr) {
-    return arr.dataType() != DataType.UTF8
-        && !arr.isCompressed()
-        && "CpuBackend".equals(Nd4j.getBackend().getClass().getSimpleName());
+    return arr.dataType() != DataType.UTF8 && !arr.isCompressed() && CPU;
   }
 
   public static void write(INDArray arr, DataOutputStream out) throws IOException {

@@ -78,10 +78,8 @@ public final class StageContext implements AutoCloseable {
     if (spark == null) {
       ownsSpark =
           SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
-      SparkSession.Builder b = SparkSession.builder().appName("medvqa " + job);
-      for (Map.Entry<String, ConfigValue> e : config.getConfig("medvqa.spark.conf").entrySet()) {
-        b.config(stripQuotes(e.getKey()), String.valueOf(e.getValue().unwrapped()));
-      }
+      SparkSession.Builder b =
+          withSparkSettings(SparkSession.builder().appName("medvqa " + job), config);
       try {
         spark = b.getOrCreate();
       } catch (RuntimeException e) {
@@ -95,6 +93,17 @@ public final class StageContext implements AutoCloseable {
       applyHadoop(spark.sparkContext().hadoopConfiguration());
     }
     return spark;
+  }
+
+  /**
+   * {@code b} with the Spark settings of {@code config}'s {@code medvqa.spark.conf}, as a job's
+   * session gets them (tests that start the session before the job use it too).
+   */
+  public static SparkSession.Builder withSparkSettings(SparkSession.Builder b, Config config) {
+    for (Map.Entry<String, ConfigValue> e : config.getConfig("medvqa.spark.conf").entrySet()) {
+      b.config(stripQuotes(e.getKey()), String.valueOf(e.getValue().unwrapped()));
+    }
+    return b;
   }
 
   /** Hadoop file access: Spark's Hadoop configuration when Spark runs, else a fresh one. */
