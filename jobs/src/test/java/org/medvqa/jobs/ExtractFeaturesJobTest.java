@@ -230,8 +230,12 @@ class ExtractFeaturesJobTest extends SparkTestBase {
             new Object[] {"img3", 0},
             new Object[] {"img0", 1, "img4"},
             new Object[] {"img5", 0});
-    Result r2 = run(m2, out);
+    // Run 2 with another fp32 engine: the same table, and the provenance names each run's engine.
+    Result r2 = run(m2, out, "medvqa.features.engine=gemm");
     assertEquals(0, r2.code(), r2.out());
+    String prov = Files.readString(out.resolve("provenance.json"));
+    assertTrue(prov.contains("\"engine_run_1\" : \"onednn fp32\""), prov);
+    assertTrue(prov.contains("\"engine_run_2\" : \"gemm fp32\""), prov);
     assertTrue(r2.out().contains("3 images to extract (3 already in"), r2.out());
     assertTrue(Files.isDirectory(out.resolve("features/run=2")));
     Dataset<Row> f2 = spark.read().parquet(out.resolve("features").toString());

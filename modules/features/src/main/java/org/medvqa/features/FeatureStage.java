@@ -7,8 +7,10 @@ import static org.apache.spark.sql.functions.struct;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
@@ -123,7 +125,8 @@ public final class FeatureStage {
       int run,
       long already,
       Dataset<Row> keys,
-      long todo) {}
+      long todo,
+      Map<String, String> engines) {}
 
   /**
    * Extracts the manifest's keys the output lacks and adds them to it as a new run (or writes the
@@ -152,6 +155,7 @@ public final class FeatureStage {
     boolean exists = files.exists(out);
     int run = 1;
     long already = 0;
+    Map<String, String> engines = new LinkedHashMap<>();
     if (exists) {
       if (!extraction.incremental()) {
         throw new StageFailure(
@@ -160,6 +164,7 @@ public final class FeatureStage {
                 + " already exists; remove it, choose another, or set medvqa.features.incremental = true");
       }
       run = FeatureTable.lastRun(files, out, signature) + 1;
+      engines.putAll(FeatureTable.engines(files, out));
       Dataset<Row> done =
           FeatureTable.read(spark, out).select(FeatureTable.IMAGE_ID, FeatureTable.VARIANT_ID);
       already = done.count();
@@ -170,7 +175,8 @@ public final class FeatureStage {
           keys.orderBy(FeatureTable.IMAGE_ID, FeatureTable.VARIANT_ID)
               .limit((int) Math.min(Integer.MAX_VALUE, extraction.maxImages()));
     }
-    return new Plan(model, signature, out, exists, run, already, keys, keys.count());
+    engines.put(FeatureTable.ENGINE_NOTE + run, engine(model));
+    return new Plan(model, signature, out, exists, run, already, keys, keys.count(), engines);
   }
 
   /**
@@ -255,13 +261,18 @@ public final class FeatureStage {
         p.already(),
         p.out(),
         s.modelSource().equals("zoo") ? "DL4J zoo ResNet50" : s.modelFile(),
-        switch (s.engine()) {
-          case "gemm" -> "gemm";
-          case "onednn" -> "onednn " + s.precision();
-          default -> "dl4j " + (s.nhwc() ? "NHWC" : "NCHW") + (s.foldBatchNorm() ? " folded" : "");
-        },
+        engine(s),
         s.batchSize(),
         s.threads());
+  }
+
+  /** The engine and precision, as the log and the provenance name them. */
+  private static String engine(FeatureSettings s) {
+    return switch (s.engine()) {
+      case "gemm" -> "gemm fp32";
+      case "onednn" -> "onednn " + s.precision();
+      default -> "dl4j fp32 " + (s.nhwc() ? "NHWC" : "NCHW") + (s.foldBatchNorm() ? " folded" : "");
+    };
   }
 
   /**
@@ -401,8 +412,10 @@ public final class FeatureStage {
 
   private static Provenance provenance(StageContext ctx, Plan p, Result r) {
     FeatureSettings s = p.model();
-    return ctx.provenance()
-        .input("manifest", HadoopFiles.uri(ctx.files().qualify(s.extraction().manifest())))
+    Provenance prov = ctx.provenance();
+    // The fp32 engines share a table (see FeatureTable.signature): each run names its own.
+    p.engines().forEach(prov::note);
+    return prov.input("manifest", HadoopFiles.uri(ctx.files().qualify(s.extraction().manifest())))
         .input(
             "model", s.modelSource().equals("zoo") ? "dl4j-zoo:ResNet50/IMAGENET" : s.modelFile())
         .count("images_already_extracted", r.already())

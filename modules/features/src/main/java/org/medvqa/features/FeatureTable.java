@@ -5,6 +5,8 @@ import static org.apache.spark.sql.functions.col;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -132,6 +134,27 @@ public final class FeatureTable {
             "preprocessing=" + s.preprocessing(),
             "map=" + s.keepMap());
     return s.precision().equals("fp32") ? fp32 : fp32 + " precision=" + s.precision();
+  }
+
+  /** The provenance note naming the engine of run N: this prefix, then N. */
+  static final String ENGINE_NOTE = "engine_run_";
+
+  /**
+   * The engine notes of an existing output's provenance, by run (none for outputs written before
+   * they were recorded).
+   */
+  static Map<String, String> engines(HadoopFiles files, Path out) throws IOException {
+    JsonNode notes = JSON.readTree(files.readAll(new Path(out, PROVENANCE))).path("notes");
+    Map<String, String> engines = new LinkedHashMap<>();
+    notes
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (e.getKey().startsWith(ENGINE_NOTE)) {
+                engines.put(e.getKey(), e.getValue().asText());
+              }
+            });
+    return engines;
   }
 
   /**

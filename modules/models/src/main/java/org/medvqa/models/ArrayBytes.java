@@ -29,6 +29,15 @@ public final class ArrayBytes {
   private ArrayBytes() {}
 
   /**
+   * Whether ND4J's arrays live in host memory (the CPU backend), where their buffers can be read
+   * and written directly. On the CUDA backend a write through the host buffer would not reach the
+   * device copy: code that does so must fall back to ND4J's own ops there.
+   */
+  public static boolean hostBackend() {
+    return CPU;
+  }
+
+  /**
    * Whether {@link #write} takes {@code arr}: fixed-width values in host memory, not compressed.
    */
   public static boolean copyable(INDArray arr) {

@@ -20,7 +20,8 @@ import org.nd4j.linalg.learning.config.Adam;
  *
  * <p>Same rule, settings, state layout ({@code M} then {@code V}) and bias correction as {@code
  * Adam}, so checkpoints and parameter averaging are unchanged; arrays it cannot read as one
- * contiguous float block (a double-precision gradient check, a strided view) go to DL4J's op.
+ * contiguous float block (a double-precision gradient check, a strided view), and every array on
+ * the CUDA backend, go to DL4J's op.
  */
 public class FusedAdam extends Adam {
   private static final long serialVersionUID = 1L;
@@ -150,8 +151,14 @@ public class FusedAdam extends Adam {
       Reference.reachabilityFence(vState);
     }
 
-    /** One contiguous float block each, of one length that an int indexes. */
+    /**
+     * One contiguous float block each, of one length that an int indexes, in host memory (on the
+     * CUDA backend the update goes to DL4J's op, which keeps the device copy current).
+     */
     private static boolean fusable(INDArray grad, INDArray mState, INDArray vState) {
+      if (!ArrayBytes.hostBackend()) {
+        return false;
+      }
       long n = grad.length();
       for (INDArray a : new INDArray[] {grad, mState, vState}) {
         if (a.dataType() != DataType.FLOAT
