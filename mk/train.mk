@@ -9,9 +9,10 @@
 #                      rate 1e-3, one training worker (on 2 cores one worker is faster than two and
 #                      takes twice the optimiser steps per epoch), 20 epochs, the VQG runs
 #                      VQG_2019_EPOCHS (VAE_CPU_SETTINGS;
-#                      empty it for the paper's settings, hours per run here). Each run's
-#                      model/probes.jsonl has the collapse probes per epoch; the VQA runs are
-#                      followed by their decoding-lever table (scripts/levers.py).
+#                      empty it for the paper's settings, hours per run here; the VQG runs
+#                      return the n-best of one beam, VQG_2019_QUESTIONS). Each run's
+#                      model/probes.jsonl has the collapse probes per epoch; each run is
+#                      followed by its decoding-lever table (scripts/levers.py).
 #   make runs-rad-vqg  VQG runs 1-3 on VQA-RAD's free-form questions (held-out 10% of its images,
 #                      seeded), same CPU settings, beside the constant floor (vqg-baseline-rad)
 #   make vqa-run2-2019 paper run 2: run 1 with more training data. The paper's extra release (2020)
@@ -35,6 +36,9 @@ VAE_CPU_SETTINGS ?= --set medvqa.models.vae-vqa.embedding=128 --set medvqa.model
   --set medvqa.train.epochs=20
 # The VQG runs' epochs: 2019 has 11,456 training questions of up to 30 tokens, VQA-RAD 1,584.
 VQG_2019_EPOCHS ?= 8
+# The 2019 questions are a few templates per category: the VQG runs there return the image's most
+# likely questions (the n-best of one beam of 10) instead of sampled ones (README, VQG runs).
+VQG_2019_QUESTIONS ?= --set medvqa.models.vae-vqg.questions=beams --set medvqa.models.vae-vqg.beam-width=10
 VQG_RAD_EPOCHS ?= 15
 BENCH_TRAIN_RUN ?= $(WORK)/runs-2019/vqa-run5
 BENCH_VAE_RUN ?= $(WORK)/runs-2019/vqa-run1
@@ -62,13 +66,13 @@ runs-2019-vae: build weights
 	@first=$(firstword $(VAE_RUNS_2019)); for r in $(VAE_RUNS_2019); do \
 	  if [ $$r = $$first ]; then src="--set medvqa.data.train=$(TRAIN_2019) --set medvqa.ingest.release-name=2019"; \
 	  else src="--set medvqa.data.train=$(WORK)/runs-2019/$$first/ingest-train"; fi; \
-	  case $$r in vqg-*) ep="--set medvqa.train.epochs=$(VQG_2019_EPOCHS)";; *) ep="";; esac; \
+	  case $$r in vqg-*) ep="--set medvqa.train.epochs=$(VQG_2019_EPOCHS) $(VQG_2019_QUESTIONS)";; *) ep="";; esac; \
 	  echo "== $$r"; \
 	  MEDVQA_MASTER='local[2]' bin/medvqa run --config conf/runs/$$r.conf $$src $(VAE_CPU_SETTINGS) $$ep \
 	    --set medvqa.eval.breakdown=true --set medvqa.out=$(WORK)/runs-2019/$$r || exit 1; \
 	done
 	@for r in $(VAE_RUNS_2019); do echo "$$r: $$(cat $(WORK)/runs-2019/$$r/metrics.json | tr -d '\n' | cut -c1-160)"; done
-	@for r in $(filter vqa-%,$(VAE_RUNS_2019)); do echo "== levers: $$r"; \
+	@for r in $(VAE_RUNS_2019); do echo "== levers: $$r"; \
 	  python3 scripts/levers.py --bin bin/medvqa --run $(WORK)/runs-2019/$$r || exit 1; done
 
 # Ours, the best VQA model (conf/runs/vqa-best.conf, model kind hybrid), on the same split as
@@ -136,6 +140,8 @@ runs-rad-vqg: build weights
 	    --set medvqa.out=$(WORK)/runs-rad/$$r || exit 1; \
 	done
 	$(MAKE) vqg-baseline-rad
+	@for r in $(VQG_RUNS); do echo "== levers: $$r"; \
+	  python3 scripts/levers.py --bin bin/medvqa --run $(WORK)/runs-rad/$$r || exit 1; done
 	@for r in $(VQG_RUNS) vqg-baseline; do echo "$$r: $$(cat $(WORK)/runs-rad/$$r/metrics.json | tr -d '\n' | cut -c1-160)"; done
 
 VQG_BASELINE_RAD := $(WORK)/runs-rad/vqg-baseline

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""The lever table of a `hybrid` or `vae-vqa` run (make runs-2019-best, make runs-2019-vae).
+"""The lever table of a `hybrid`, `vae-vqa` or `vae-vqg` run (make runs-2019-best, make runs-2019-vae).
 
 Both kinds have levers that act at prediction only. The hybrid model: question-form restriction
 and nearest-neighbour answers for some categories, on top of the question-aware network. The VAE:
 answers restricted to a closed category's training answers, then by the question's form, and the
-beam's length normalisation. So each row here predicts the run's held-out split with the run's own
+beam's length normalisation. The VQG VAE: how the questions after the first are chosen (draws of z,
+or the next best hypotheses of one beam search). So each row here predicts the run's held-out split with the run's own
 trained weights and one combination of levers (a copy of the model folder whose spec.json switches
 them), then scores it with the project's evaluator. Rows differ by the levers alone, not by
 training noise.
@@ -34,7 +35,14 @@ LEVERS = {
         ("+ closed categories' own answers", {"by-question-form": False}),
         ("+ question form (yes/no, choice options)", {"by-question-form": True}),
     ],
+    "vae-vqg": [
+        ("posterior mean's question, then sampled draws of z", {"questions": "sampled"}),
+        ("n-best of one beam (width 5), summed", {"questions": "beams", "beam-width": 5, "length-norm": 0.0}),
+        ("n-best of one beam (width 5), length-normalised", {"questions": "beams", "beam-width": 5, "length-norm": 0.7}),
+        ("n-best of one beam (width 10), length-normalised", {"questions": "beams", "beam-width": 10, "length-norm": 0.7}),
+    ],
 }
+TASK = {"hybrid": "vqa", "vae-vqa": "vqa", "vae-vqg": "vqg"}
 
 
 def medvqa(binary, *args):
@@ -45,7 +53,7 @@ def medvqa(binary, *args):
     return r.stdout
 
 
-def score(binary, run, model, name):
+def score(binary, run, model, name, task):
     work = run / "levers" / name
     if work.exists():
         shutil.rmtree(work)
@@ -57,13 +65,14 @@ def score(binary, run, model, name):
            "--set", "medvqa.predict.features-key=image_sha256",
            "--set", f"medvqa.predict.out={work}")
     out = work / "metrics.json"
-    medvqa(binary, "evaluate", "--set", "medvqa.eval.task=vqa",
+    medvqa(binary, "evaluate", "--set", f"medvqa.eval.task={task}",
            "--set", f"medvqa.eval.ground-truth={work / 'ground-truth.txt'}",
            "--set", f"medvqa.eval.submission={work / 'submission.txt'}",
            "--set", f"medvqa.eval.output={out}")
-    answers = {line.split("|", 1)[1].strip() for line in
-               (work / "submission.txt").read_text(encoding="utf-8").splitlines()}
-    return json.loads(out.read_text(encoding="utf-8")), len(answers)
+    # Distinct answers (VQA) or distinct questions over all images (VQG: image|q1|q2|...).
+    texts = {t.strip() for line in (work / "submission.txt").read_text(encoding="utf-8").splitlines()
+             for t in line.split("|")[1:]}
+    return json.loads(out.read_text(encoding="utf-8")), len(texts)
 
 
 def manifest(run):
@@ -83,7 +92,8 @@ def row(label, m, distinct):
     per = m.get("per_category", {})
     cells = " ".join(f"{per[c]['accuracy']:>8.4f}" if c in per else f"{'':>8}"
                      for c in sorted(per))
-    return f"{label:<52} {m['accuracy']:>8.4f} {m['bleu']:>8.4f} {distinct:>8}  {cells}"
+    accuracy = f"{m['accuracy']:>8.4f}" if "accuracy" in m else f"{'-':>8}"
+    return f"{label:<52} {accuracy} {m['bleu']:>8.4f} {distinct:>8}  {cells}"
 
 
 def main():
@@ -108,10 +118,10 @@ def main():
         (model / "spec.json").write_text(json.dumps(s), encoding="utf-8")
         # Hadoop's local file system checks a file against its .crc sibling: the copy's is stale.
         (model / ".spec.json.crc").unlink(missing_ok=True)
-        m, distinct = score(a.bin, run, model, name)
+        m, distinct = score(a.bin, run, model, name, TASK[spec["kind"]])
         cats = sorted(m.get("per_category", {}))
         rows.append(row(label, m, distinct))
-    print(f"{'levers (same trained weights)':<52} {'accuracy':>8} {'bleu':>8} {'answers':>8}  "
+    print(f"{'levers (same trained weights)':<52} {'accuracy':>8} {'bleu':>8} {'distinct':>8}  "
           + " ".join(f"{c[:8]:>8}" for c in cats))
     print("\n".join(rows))
 

@@ -89,17 +89,44 @@ final class Decoding {
     if (how.equals("greedy")) {
       return greedy(new GraphStepper(decoder, condition), n, maxLength, constraint);
     }
-    int[] rows = new int[n * width];
-    for (int r = 0; r < rows.length; r++) {
-      rows[r] = r / width;
-    }
     return beam(
-        new GraphStepper(decoder, condition.getRows(rows)),
+        new GraphStepper(decoder, condition.getRows(beamRows(n, width))),
         n,
         width,
         maxLength,
         lengthNorm,
         constraint);
+  }
+
+  /**
+   * The {@code k} best distinct outputs of a beam search of {@code width} for each row of {@code
+   * condition} [n, c], best first ({@link #nBest}).
+   */
+  static List<List<int[]>> decodeNBest(
+      ComputationGraph decoder,
+      INDArray condition,
+      int width,
+      int maxLength,
+      double lengthNorm,
+      int k) {
+    int n = (int) condition.size(0);
+    return nBest(
+        new GraphStepper(decoder, condition.getRows(beamRows(n, width))),
+        n,
+        width,
+        maxLength,
+        lengthNorm,
+        Constraint.NONE,
+        k);
+  }
+
+  /** Row r of a beam of {@code width} over {@code n} sequences is sequence r / width. */
+  private static int[] beamRows(int n, int width) {
+    int[] rows = new int[n * width];
+    for (int r = 0; r < rows.length; r++) {
+      rows[r] = r / width;
+    }
+    return rows;
   }
 
   /** The most probable word at each step, for {@code rows} independent rows. */
@@ -227,7 +254,26 @@ final class Decoding {
    */
   static List<int[]> beam(
       Stepper s, int n, int width, int maxLength, double lengthNorm, Constraint constraint) {
+    List<int[]> out = new ArrayList<>();
+    for (List<int[]> best : nBest(s, n, width, maxLength, lengthNorm, constraint, 1)) {
+      out.add(best.isEmpty() ? new int[0] : best.get(0));
+    }
+    return out;
+  }
+
+  /**
+   * The {@code k} best finished hypotheses of each sequence's beam search (fewer if the beam
+   * finishes fewer), best first, each distinct: {@link #beam} with {@code k = 1}. A sequence stops
+   * once it has {@code width} finished hypotheses or its k-th best finished one beats the best any
+   * open one could still reach, so {@code width >= k} is needed to find k.
+   */
+  static List<List<int[]>> nBest(
+      Stepper s, int n, int width, int maxLength, double lengthNorm, Constraint constraint, int k) {
     checkLength(maxLength);
+    if (k < 1 || k > width) {
+      throw new IllegalArgumentException(
+          "hypotheses wanted must be within 1 .. beam width " + width + ", got " + k);
+    }
     if (width < 1) {
       throw new IllegalArgumentException("beam width must be at least 1, got " + width);
     }
@@ -260,9 +306,7 @@ final class Decoding {
               alive > 0
                   ? next.score[base] / Math.pow(maxLength, lengthNorm)
                   : Double.NEGATIVE_INFINITY;
-          double bestDone =
-              fin.stream().mapToDouble(Hypothesis::score).max().orElse(Double.NEGATIVE_INFINITY);
-          done[i] = alive == 0 || fin.size() >= width || bestDone >= bestOpen;
+          done[i] = alive == 0 || fin.size() >= width || kthBest(fin, k) >= bestOpen;
         }
         for (int r = base + alive; r < base + width; r++) {
           next.close(r, base);
@@ -275,7 +319,25 @@ final class Decoding {
       s.reorder(next.parent);
       beams = next;
     }
-    return best(finished);
+    List<List<int[]>> out = new ArrayList<>();
+    for (List<Hypothesis> fin : finished) {
+      out.add(best(fin, k));
+    }
+    return out;
+  }
+
+  /** The k-th best score in {@code fin}, -infinity if it holds fewer than k. */
+  private static double kthBest(List<Hypothesis> fin, int k) {
+    if (fin.size() < k) {
+      return Double.NEGATIVE_INFINITY;
+    }
+    return fin.stream()
+        .mapToDouble(Hypothesis::score)
+        .boxed()
+        .sorted(Comparator.reverseOrder())
+        .skip(k - 1)
+        .findFirst()
+        .orElseThrow();
   }
 
   /**
@@ -381,17 +443,22 @@ final class Decoding {
     return alive;
   }
 
-  /** Each sequence's best-ranked finished hypothesis (none: no words). */
-  private static List<int[]> best(List<List<Hypothesis>> finished) {
+  /**
+   * The k best-ranked distinct word sequences of {@code fin}, best first; ties keep the order of
+   * finishing. Two hypotheses with the same words (one cut at the last step, one ended there) count
+   * once.
+   */
+  private static List<int[]> best(List<Hypothesis> fin, int k) {
+    List<Hypothesis> ranked = new ArrayList<>(fin);
+    ranked.sort(Comparator.comparingDouble(Hypothesis::score).reversed());
     List<int[]> out = new ArrayList<>();
-    for (List<Hypothesis> fin : finished) {
-      Hypothesis best = null;
-      for (Hypothesis h : fin) {
-        if (best == null || h.score() > best.score()) {
-          best = h;
-        }
+    for (Hypothesis h : ranked) {
+      if (out.size() == k) {
+        break;
       }
-      out.add(best == null ? new int[0] : best.words());
+      if (out.stream().noneMatch(w -> Arrays.equals(w, h.words()))) {
+        out.add(h.words());
+      }
     }
     return out;
   }

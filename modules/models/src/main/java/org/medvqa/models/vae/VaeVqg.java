@@ -72,6 +72,9 @@ public final class VaeVqg implements VqaModel, ScaledFeatures {
   /** Index of {@link #EPS} among the inputs. */
   public static final int EPS_INPUT = 2;
 
+  /** How the questions after the first are chosen: draws of z, or the beam's next best. */
+  static final List<String> QUESTIONS = List.of("sampled", "beams");
+
   private static final long serialVersionUID = 1L;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int CHUNK = 128;
@@ -90,6 +93,8 @@ public final class VaeVqg implements VqaModel, ScaledFeatures {
   private final Vocabulary words;
   private final double wordDropout;
   private final double temperature;
+  private final String questions;
+  private final double lengthNorm;
   private final FeatureScaler scaler;
 
   VaeVqg(
@@ -107,6 +112,8 @@ public final class VaeVqg implements VqaModel, ScaledFeatures {
       Vocabulary words,
       double wordDropout,
       double temperature,
+      String questions,
+      double lengthNorm,
       FeatureScaler scaler) {
     new VaeVqa.Losses(lambdaQuestion, lambdaKl, lambdaImage, 0, reconstructImage, false);
     if (outputLength < 1) {
@@ -119,6 +126,13 @@ public final class VaeVqg implements VqaModel, ScaledFeatures {
     VaeVqa.checkDecoding(decoding, beamWidth);
     if (!(temperature > 0) || Double.isInfinite(temperature)) {
       throw new IllegalArgumentException("temperature must be finite and > 0, got " + temperature);
+    }
+    if (!QUESTIONS.contains(questions)) {
+      throw new IllegalArgumentException(
+          "questions must be one of " + QUESTIONS + ", got '" + questions + "'");
+    }
+    if (!(lengthNorm >= 0) || Double.isInfinite(lengthNorm)) {
+      throw new IllegalArgumentException("length-norm must be finite and >= 0, got " + lengthNorm);
     }
     scaler.requireWidth(features);
     this.features = features;
@@ -135,6 +149,8 @@ public final class VaeVqg implements VqaModel, ScaledFeatures {
     this.words = words;
     this.wordDropout = wordDropout;
     this.temperature = temperature;
+    this.questions = questions;
+    this.lengthNorm = lengthNorm;
     this.scaler = scaler;
   }
 
@@ -163,6 +179,8 @@ public final class VaeVqg implements VqaModel, ScaledFeatures {
         Vocabulary.build(questions, c.getInt("min-word-count")),
         c.getDouble("word-dropout"),
         c.getDouble("temperature"),
+        c.getString("questions"),
+        c.getDouble("length-norm"),
         FeatureScaler.fit(training, features));
   }
 
@@ -187,6 +205,9 @@ public final class VaeVqg implements VqaModel, ScaledFeatures {
         Vocabulary.fromJson(o.get("words").toString()),
         o.get("word-dropout").asDouble(),
         o.get("temperature").asDouble(),
+        // Models saved before these settings sampled their questions from summed log-probabilities.
+        o.path("questions").asText("sampled"),
+        o.path("length-norm").asDouble(0),
         FeatureScaler.fromJson(o.get("feature-scaler")));
   }
 
@@ -209,6 +230,8 @@ public final class VaeVqg implements VqaModel, ScaledFeatures {
     o.put("seed", seed);
     o.put("word-dropout", wordDropout);
     o.put("temperature", temperature);
+    o.put("questions", questions);
+    o.put("length-norm", lengthNorm);
     o.set("feature-scaler", scaler.toJson());
     try {
       o.set("words", JSON.readTree(words.toJson()));
@@ -235,6 +258,8 @@ public final class VaeVqg implements VqaModel, ScaledFeatures {
         words,
         wordDropout,
         temperature,
+        questions,
+        lengthNorm,
         newScaler);
   }
 
@@ -332,62 +357,99 @@ public final class VaeVqg implements VqaModel, ScaledFeatures {
   }
 
   /**
-   * Up to {@code questions-per-image} distinct questions per example: first the one decoded from
-   * the posterior mean with the configured search (the image's most likely question), then
-   * questions sampled word by word (at the configured temperature) from draws z = mu + sigma * eps
-   * at the model's own sigma, up to four draws per question wanted so duplicates can be replaced.
-   * Nearby latents decode to the same mode, so sampling is what makes the questions differ. The
-   * draws are seeded by the configured seed and the image id, so an image gets the same questions
-   * whatever batch it is in.
+   * Up to {@code questions-per-image} distinct questions per example, from the posterior mean (the
+   * image's most likely questions) and, where those are too few, from draws of z.
+   *
+   * <ul>
+   *   <li>{@code questions = sampled}: the mean's question decoded with the configured search, then
+   *       questions sampled word by word (at the configured temperature) from draws z = mu + sigma
+   *       * eps at the model's own sigma, up to four draws per question wanted so duplicates can be
+   *       replaced. Nearby latents decode to the same mode, so sampling is what makes them differ.
+   *   <li>{@code questions = beams}: the distinct best hypotheses of one beam search from the
+   *       posterior mean (width {@code beam-width}, at least the number wanted), ranked with {@code
+   *       length-norm}: the image's most likely questions rather than random ones, which is what a
+   *       best-pair BLEU against template questions rewards. Draws fill in if the beam finishes
+   *       fewer.
+   * </ul>
+   *
+   * The draws are seeded by the configured seed and the image id, so an image gets the same
+   * questions whatever batch it is in.
    */
   @Override
   public List<List<String>> predict(ComputationGraph net, List<Example> examples) {
     ComputationGraph decoderOnly = decoderOnly(net);
-    int draws = questionsPerImage == 1 ? 0 : 4 * questionsPerImage;
     List<List<String>> out = new ArrayList<>(examples.size());
     for (int from = 0; from < examples.size(); from += CHUNK) {
       List<Example> chunk = examples.subList(from, Math.min(examples.size(), from + CHUNK));
-      int n = chunk.size();
       INDArray[] post = encode(net, chunk);
       INDArray mode = Nd4j.concat(1, post[0], post[1]);
-      List<int[]> first =
-          Decoding.decode(
-              decoderOnly, mode, decoding, beamWidth, outputLength, 0, Decoding.Constraint.NONE);
-      List<int[]> sampled = List.of();
-      if (draws > 0) {
-        INDArray sigma = Transforms.exp(post[2].mul(0.5), false);
-        INDArray condition = Nd4j.zeros(DataType.FLOAT, n * draws, sizes.hidden() + sizes.z());
-        Random[] random = new Random[n * draws];
-        for (int i = 0; i < n; i++) {
-          Random r = new Random(seed * 31 + String.valueOf(chunk.get(i).imageId()).hashCode());
-          for (int d = 0; d < draws; d++) {
-            INDArray z =
-                post[1]
-                    .getRow(i)
-                    .add(sigma.getRow(i).mul(Sequences.noise(1, sizes.z(), r).reshape(sizes.z())));
-            condition.putRow(i * draws + d, Nd4j.concat(0, post[0].getRow(i), z));
-            random[i * draws + d] = new Random(r.nextLong());
+      List<List<int[]>> ranked = new ArrayList<>();
+      if (questions.equals("beams")) {
+        int width = Math.max(beamWidth, questionsPerImage);
+        ranked.addAll(
+            Decoding.decodeNBest(
+                decoderOnly, mode, width, outputLength, lengthNorm, questionsPerImage));
+      } else {
+        Decoding.decode(
+                decoderOnly,
+                mode,
+                decoding,
+                beamWidth,
+                outputLength,
+                lengthNorm,
+                Decoding.Constraint.NONE)
+            .forEach(w -> ranked.add(List.of(w)));
+      }
+      List<Set<String>> distinct = new ArrayList<>();
+      boolean fewer = false;
+      for (List<int[]> r : ranked) {
+        Set<String> d = new LinkedHashSet<>();
+        r.forEach(w -> addQuestion(d, w));
+        distinct.add(d);
+        fewer |= d.size() < questionsPerImage;
+      }
+      if (fewer) {
+        int draws = 4 * questionsPerImage;
+        List<int[]> sampled = sampled(decoderOnly, post, chunk, draws);
+        for (int i = 0; i < chunk.size(); i++) {
+          for (int d = 0; d < draws && distinct.get(i).size() < questionsPerImage; d++) {
+            addQuestion(distinct.get(i), sampled.get(i * draws + d));
           }
         }
-        sampled =
-            Decoding.sample(
-                new Decoding.GraphStepper(decoderOnly, condition),
-                n * draws,
-                outputLength,
-                random,
-                temperature,
-                Decoding.Constraint.NONE);
       }
-      for (int i = 0; i < n; i++) {
-        Set<String> distinct = new LinkedHashSet<>();
-        addQuestion(distinct, first.get(i));
-        for (int d = 0; d < draws && distinct.size() < questionsPerImage; d++) {
-          addQuestion(distinct, sampled.get(i * draws + d));
-        }
-        out.add(List.copyOf(distinct));
-      }
+      distinct.forEach(d -> out.add(List.copyOf(d)));
     }
     return out;
+  }
+
+  /**
+   * {@code draws} questions per example, row {@code i * draws + d}, each sampled word by word from
+   * its own draw of z = mu + sigma * eps.
+   */
+  private List<int[]> sampled(
+      ComputationGraph decoderOnly, INDArray[] post, List<Example> chunk, int draws) {
+    int n = chunk.size();
+    INDArray sigma = Transforms.exp(post[2].mul(0.5), false);
+    INDArray condition = Nd4j.zeros(DataType.FLOAT, n * draws, sizes.hidden() + sizes.z());
+    Random[] random = new Random[n * draws];
+    for (int i = 0; i < n; i++) {
+      Random r = new Random(seed * 31 + String.valueOf(chunk.get(i).imageId()).hashCode());
+      for (int d = 0; d < draws; d++) {
+        INDArray z =
+            post[1]
+                .getRow(i)
+                .add(sigma.getRow(i).mul(Sequences.noise(1, sizes.z(), r).reshape(sizes.z())));
+        condition.putRow(i * draws + d, Nd4j.concat(0, post[0].getRow(i), z));
+        random[i * draws + d] = new Random(r.nextLong());
+      }
+    }
+    return Decoding.sample(
+        new Decoding.GraphStepper(decoderOnly, condition),
+        n * draws,
+        outputLength,
+        random,
+        temperature,
+        Decoding.Constraint.NONE);
   }
 
   /** {@link Probes} on the first 128 of {@code validation}. */

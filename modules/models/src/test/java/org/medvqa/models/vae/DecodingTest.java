@@ -148,6 +148,76 @@ class DecodingTest {
     }
   }
 
+  /**
+   * Three one-word outputs of probability 0.45, 0.27 and 0.18 (each ends surely after its word):
+   * the n-best list is all three, most probable first; its first is what {@link Decoding#beam}
+   * returns.
+   */
+  @Test
+  void nBestListsTheMostProbableOutputsInOrder() {
+    double[] first = new double[V];
+    first[5] = 0.5;
+    first[6] = 0.3;
+    first[7] = 0.2;
+    Map<List<Integer>, double[]> t =
+        Map.of(
+            prefix(), first,
+            prefix(5), peak(END, 0.9),
+            prefix(6), peak(END, 0.9),
+            prefix(7), peak(END, 0.9));
+    List<List<int[]>> best =
+        Decoding.nBest(new Scripted(4, t, 1), 1, 4, 6, 0.7, Decoding.Constraint.NONE, 3);
+    assertEquals(3, best.get(0).size());
+    assertArrayEquals(new int[] {5}, best.get(0).get(0));
+    assertArrayEquals(new int[] {6}, best.get(0).get(1));
+    assertArrayEquals(new int[] {7}, best.get(0).get(2));
+    assertArrayEquals(
+        new int[] {5},
+        Decoding.beam(new Scripted(4, t, 1), 1, 4, 6, 0.7, Decoding.Constraint.NONE).get(0));
+  }
+
+  /** On random distributions the n-best lists are distinct, ranked, and start with the beam's. */
+  @Test
+  void nBestIsDistinctAndStartsWithTheBeamsBest() {
+    for (long seed = 0; seed < 30; seed++) {
+      int n = 3;
+      int width = 5;
+      List<List<int[]>> lists =
+          Decoding.nBest(
+              new Scripted(n * width, Map.of(), seed),
+              n,
+              width,
+              6,
+              0.7,
+              Decoding.Constraint.NONE,
+              4);
+      List<int[]> beam =
+          Decoding.beam(
+              new Scripted(n * width, Map.of(), seed), n, width, 6, 0.7, Decoding.Constraint.NONE);
+      for (int i = 0; i < n; i++) {
+        List<int[]> l = lists.get(i);
+        assertTrue(!l.isEmpty() && l.size() <= 4, "seed " + seed + ": " + l.size());
+        assertArrayEquals(beam.get(i), l.get(0), "seed " + seed + ", row " + i);
+        for (int a = 0; a < l.size(); a++) {
+          for (int b = a + 1; b < l.size(); b++) {
+            assertTrue(!Arrays.equals(l.get(a), l.get(b)), "seed " + seed + ": a duplicate");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void nBestRefusesMoreHypothesesThanTheBeamKeeps() {
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                Decoding.nBest(
+                    new Scripted(2, Map.of(), 1), 1, 2, 6, 0, Decoding.Constraint.NONE, 3));
+    assertTrue(e.getMessage().contains("beam width 2"), e.getMessage());
+  }
+
   /** With length normalisation too, width 1 is greedy: one hypothesis has nothing to rank. */
   @Test
   void lengthNormalisedBeamOfWidthOneIsGreedy() {

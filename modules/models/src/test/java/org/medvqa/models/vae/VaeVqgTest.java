@@ -96,6 +96,27 @@ class VaeVqgTest {
     assertTrue(new HashSet<>(generated).size() > 1, "all alike: " + generated.get(0));
   }
 
+  /**
+   * With {@code questions = beams} every image gets its wanted number of distinct questions, the
+   * first being the one the beam decodes from the posterior mean in the sampled mode too.
+   */
+  @Test
+  void beamsGiveTheMostLikelyDistinctQuestions() {
+    List<Example> train = Synthetic.vqg(160, 1, FEATURES, 0.3);
+    List<Example> test = Synthetic.vqg(20, 2, FEATURES, 0.3);
+    String beam = SMALL + ", decoding = beam, beam-width = 4";
+    VaeVqg beams = VaeVqg.fit(Synthetic.config("vae-vqg", beam + ", questions = beams"), train);
+    VaeVqg sampled = VaeVqg.fit(Synthetic.config("vae-vqg", beam), train);
+    ComputationGraph net = train(beams, train, 3);
+    List<List<String>> b = beams.predict(net, test);
+    List<List<String>> s = sampled.predict(net, test);
+    for (int i = 0; i < test.size(); i++) {
+      assertEquals(3, b.get(i).size(), "image " + i + ": " + b.get(i));
+      assertEquals(3, new HashSet<>(b.get(i)).size(), "image " + i + ": " + b.get(i));
+      assertEquals(s.get(i).get(0), b.get(i).get(0), "image " + i);
+    }
+  }
+
   @Test
   void savedAndReloadedModelAsksTheSame(@TempDir Path dir) throws Exception {
     List<Example> train = Synthetic.vqg(64, 1, FEATURES, 0.3);
