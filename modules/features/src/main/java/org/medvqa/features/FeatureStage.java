@@ -163,8 +163,7 @@ public final class FeatureStage {
                 + out
                 + " already exists; remove it, choose another, or set medvqa.features.incremental = true");
       }
-      run = FeatureTable.lastRun(files, out, signature) + 1;
-      engines.putAll(FeatureTable.engines(files, out));
+      run = FeatureTable.lastRun(files, out, signature, engines) + 1;
       Dataset<Row> done =
           FeatureTable.read(spark, out).select(FeatureTable.IMAGE_ID, FeatureTable.VARIANT_ID);
       already = done.count();

@@ -5,7 +5,6 @@ import static org.apache.spark.sql.functions.col;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -140,28 +139,12 @@ public final class FeatureTable {
   static final String ENGINE_NOTE = "engine_run_";
 
   /**
-   * The engine notes of an existing output's provenance, by run (none for outputs written before
-   * they were recorded).
-   */
-  static Map<String, String> engines(HadoopFiles files, Path out) throws IOException {
-    JsonNode notes = JSON.readTree(files.readAll(new Path(out, PROVENANCE))).path("notes");
-    Map<String, String> engines = new LinkedHashMap<>();
-    notes
-        .fields()
-        .forEachRemaining(
-            e -> {
-              if (e.getKey().startsWith(ENGINE_NOTE)) {
-                engines.put(e.getKey(), e.getValue().asText());
-              }
-            });
-    return engines;
-  }
-
-  /**
    * Checks that an existing output is complete and was made with the same model and preprocessing,
-   * and returns its highest run number.
+   * and returns its highest run number; adds the engine notes of its provenance (by run, none for
+   * outputs written before they were recorded) to {@code engines}.
    */
-  static int lastRun(HadoopFiles files, Path out, String signature) throws IOException {
+  static int lastRun(HadoopFiles files, Path out, String signature, Map<String, String> engines)
+      throws IOException {
     Path prov = new Path(out, PROVENANCE);
     if (!files.exists(prov) || !files.exists(table(out))) {
       throw new StageFailure(
@@ -170,6 +153,14 @@ public final class FeatureTable {
               + " exists but is not a complete extract-features output (no provenance.json or features/); remove it");
     }
     JsonNode p = JSON.readTree(files.readAll(prov));
+    p.path("notes")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (e.getKey().startsWith(ENGINE_NOTE)) {
+                engines.put(e.getKey(), e.getValue().asText());
+              }
+            });
     String before = p.path("notes").path("signature").asText("");
     if (!before.equals(signature)) {
       throw new StageFailure(
