@@ -278,6 +278,11 @@ public final class SparkTrainer {
       String marker = settings.injectTaskFailure();
       paths = paths.map(x -> FailOnce.pass(marker, x));
     }
+    if (settings.scheduled()) {
+      // Set on the driver's network: every averaging round broadcasts its configuration, learning
+      // rate included, with the parameters (checked by SparkTrainerTest).
+      spark.getNetwork().setLearningRate(settings.learningRateAt(epoch));
+    }
     long t0 = System.nanoTime();
     fitWithTimeout(spark, paths, model, epoch);
     double seconds = (System.nanoTime() - t0) / 1e9;
@@ -318,9 +323,13 @@ public final class SparkTrainer {
   private String progressLine(EpochMetrics m, Progress p, int resumedFrom) {
     double mean =
         p.history.stream().skip(resumedFrom).mapToDouble(EpochMetrics::seconds).average().orElse(0);
+    String rate =
+        settings.scheduled()
+            ? String.format(Locale.ROOT, ", learning rate %.3g", settings.learningRateAt(m.epoch()))
+            : "";
     return String.format(
         Locale.ROOT,
-        "epoch %d/%d: loss %.4f, validation loss %.4f, validation %s %.4f%s, %.0f samples/s, %.1f s, ETA %s",
+        "epoch %d/%d: loss %.4f, validation loss %.4f, validation %s %.4f%s%s, %.0f samples/s, %.1f s, ETA %s",
         m.epoch(),
         settings.epochs(),
         m.trainLoss(),
@@ -328,6 +337,7 @@ public final class SparkTrainer {
         m.metric(),
         m.validationScore(),
         m.best() ? " (best)" : "",
+        rate,
         m.samplesPerSecond(),
         m.seconds(),
         eta(mean * (settings.epochs() - m.epoch())));

@@ -26,6 +26,8 @@ public record TrainingSettings(
     int epochs,
     String optimizer,
     double learningRate,
+    String learningRateSchedule,
+    double finalLearningRateFraction,
     long seed,
     String keep,
     int patience,
@@ -45,6 +47,9 @@ public record TrainingSettings(
 
   public static final String PATH = "medvqa.train";
   public static final List<String> MASTERS = List.of("parameter-averaging", "shared");
+
+  /** How the learning rate moves from epoch to epoch, by config name. */
+  public static final List<String> SCHEDULES = List.of("constant", "cosine");
 
   /** dl4j-spark's {@code Repartition} choices, by their config names. */
   public static final List<String> REPARTITIONS = List.of("never", "always", "when-unbalanced");
@@ -84,6 +89,8 @@ public record TrainingSettings(
         (int) ConfigCheck.requireRange(config, p + "epochs", 1, 100_000),
         ConfigCheck.requireOneOf(config, p + "optimizer", List.of("adam", "sgd", "nesterovs")),
         ConfigCheck.requireRange(config, p + "learning-rate", 1e-12, 10),
+        ConfigCheck.requireOneOf(config, p + "learning-rate-schedule", SCHEDULES),
+        ConfigCheck.requireRange(config, p + "final-learning-rate-fraction", 0, 1),
         config.getLong(p + "seed"),
         ConfigCheck.requireOneOf(config, p + "keep", List.of("best", "last")),
         (int) ConfigCheck.requireRange(config, p + "early-stopping-patience", 0, 100_000),
@@ -107,6 +114,26 @@ public record TrainingSettings(
    */
   public int threadsFor(org.apache.spark.SparkConf conf) {
     return threads > 0 ? threads : TaskThreads.perTask(conf, workers);
+  }
+
+  /** Whether the learning rate changes between epochs ({@link #learningRateAt}). */
+  public boolean scheduled() {
+    return !learningRateSchedule.equals("constant");
+  }
+
+  /**
+   * The learning rate of epoch {@code epoch} (1-based): {@code learningRate} throughout, or for
+   * {@code cosine} half a cosine from {@code learningRate} at the first epoch down to {@code
+   * learningRate × finalLearningRateFraction} at the last. A function of the epoch alone, so a
+   * resumed run continues on the same curve.
+   */
+  public double learningRateAt(int epoch) {
+    if (!scheduled() || epochs == 1) {
+      return learningRate;
+    }
+    double progress = Math.min(1, Math.max(0, (epoch - 1) / (double) (epochs - 1)));
+    double f = finalLearningRateFraction;
+    return learningRate * (f + (1 - f) * 0.5 * (1 + Math.cos(Math.PI * progress)));
   }
 
   /** The optimiser with its learning rate, set on every layer of a new graph. */

@@ -1,6 +1,7 @@
 package org.medvqa.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -408,5 +409,55 @@ class SparkTrainerTest {
     assertEquals(2, out.epochs().size());
     assertEquals(1, out.keptEpoch());
     assertTrue(log.stream().anyMatch(l -> l.startsWith("early stop:")), log.toString());
+  }
+
+  @Test
+  void cosineScheduleFollowsItsCurveAndReachesTheWorkers() throws Exception {
+    TrainingSettings five =
+        TrainingSettings.from(
+            config("medvqa.train { epochs = 5, learning-rate-schedule = cosine }"));
+    assertEquals(0.01, five.learningRateAt(1), 1e-12);
+    assertEquals(0.01 * (0.05 + 0.95 * 0.5), five.learningRateAt(3), 1e-12);
+    assertEquals(0.01 * 0.05, five.learningRateAt(5), 1e-12);
+    for (int e = 2; e <= 5; e++) {
+      assertTrue(five.learningRateAt(e) < five.learningRateAt(e - 1), "epoch " + e);
+    }
+    assertEquals(0.01, TrainingSettings.from(config("")).learningRateAt(4), 0);
+
+    // Epoch 3 of 3 runs at a learning rate of 0: if the driver's rate did not reach the workers,
+    // they would go on at their own and epoch 3 would move the parameters.
+    Config c =
+        config(
+            "medvqa.train { epochs = 3, keep = last, learning-rate-schedule = cosine,"
+                + " final-learning-rate-fraction = 0 }");
+    List<Example> train = data(320, 31);
+    VqaModel model = ModelKinds.fit("classifier", c, train);
+    Path work = new Path(tmp.resolve("work-schedule").toUri());
+    HadoopFiles files = new HadoopFiles(new Configuration());
+    List<org.nd4j.linalg.api.ndarray.INDArray> params = new ArrayList<>();
+    List<String> log = new ArrayList<>();
+    trainer(c, log)
+        .train(
+            model,
+            "fp",
+            sc.parallelize(train, 2),
+            data(80, 32),
+            work,
+            m -> params.add(SparkTrainer.load(files, new Path(work, "checkpoint.zip")).params()));
+    assertEquals(3, params.size());
+    assertFalse(params.get(0).equals(params.get(1)), "epoch 2 (rate 0.005) must train");
+    assertTrue(params.get(1).equals(params.get(2)), "epoch 3 ran at rate 0 and moved parameters");
+    assertTrue(
+        log.stream().anyMatch(l -> l.startsWith("epoch 2/3:") && l.contains("learning rate 0.005")),
+        log.toString());
+  }
+
+  @Test
+  void refusesAnUnknownScheduleNamingTheKey() {
+    ConfigProblem e =
+        assertThrows(
+            ConfigProblem.class,
+            () -> TrainingSettings.from(config("medvqa.train.learning-rate-schedule = step")));
+    assertTrue(e.getMessage().contains("medvqa.train.learning-rate-schedule"), e.getMessage());
   }
 }
