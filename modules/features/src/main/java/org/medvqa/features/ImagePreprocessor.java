@@ -1,7 +1,6 @@
 package org.medvqa.features;
 
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
@@ -15,6 +14,7 @@ import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.stream.ImageInputStream;
 import org.medvqa.core.image.ImageDecoder;
+import org.medvqa.core.image.Redraw;
 
 /**
  * Turns image file bytes into the network's input: decode (ImageIO with the TwelveMonkeys plugins:
@@ -209,17 +209,7 @@ public final class ImagePreprocessor {
   }
 
   private static BufferedImage draw(BufferedImage src, int w, int h) {
-    BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-    Graphics2D g = out.createGraphics();
-    try {
-      g.setRenderingHint(
-          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-      g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
-      g.drawImage(src, 0, 0, w, h, null);
-    } finally {
-      g.dispose();
-    }
-    return out;
+    return Redraw.bilinear(src, w, h, BufferedImage.TYPE_3BYTE_BGR);
   }
 
   /**

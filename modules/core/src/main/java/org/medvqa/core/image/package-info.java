@@ -1,2 +1,2 @@
-/** Image decoding checks shared by ingest and augmentation. */
+/** Image decoding checks shared by ingest and augmentation, and the one resampling step. */
 package org.medvqa.core.image;

@@ -1,8 +1,7 @@
 package org.medvqa.eval.report;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import org.medvqa.core.image.Redraw;
 
 /** Downscaled copies of images for the gallery. */
 final class Thumbnails {
@@ -30,16 +29,6 @@ final class Thumbnails {
   }
 
   private static BufferedImage rgb(BufferedImage src, int w, int h) {
-    BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = out.createGraphics();
-    try {
-      g.setRenderingHint(
-          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-      g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
-      g.drawImage(src, 0, 0, w, h, null);
-    } finally {
-      g.dispose();
-    }
-    return out;
+    return Redraw.bilinear(src, w, h, BufferedImage.TYPE_INT_RGB);
   }
 }
