@@ -24,8 +24,13 @@ LEVERS = {
     "hybrid": [
         ("network only (argmax within the category)", {"restrict-by-form": False, "knn_categories": []}),
         ("+ question form (yes/no, choice options)", {"restrict-by-form": True, "knn_categories": []}),
-        ("+ nearest-neighbour abnormality (k from the run)", {"restrict-by-form": True}),
-        ("nearest-neighbour abnormality, no question form", {"restrict-by-form": False}),
+        ("+ nearest-neighbour abnormality (k from the run), plain cosine",
+         {"restrict-by-form": True, "knn_similarity": "cosine"}),
+        ("nearest-neighbour abnormality, no question form", {"restrict-by-form": False, "knn_similarity": "cosine"}),
+        ("+ nearest-neighbour abnormality, centred features",
+         {"restrict-by-form": True, "knn_similarity": "centred"}),
+        ("+ nearest-neighbour abnormality, standardised features",
+         {"restrict-by-form": True, "knn_similarity": "standardised"}),
     ],
     "vae-vqa": [
         ("free decoding, summed log-probabilities",
@@ -100,6 +105,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--bin", required=True)
     p.add_argument("--run", required=True)
+    p.add_argument("--rows", default="", help="only the rows whose label contains this text")
     a = p.parse_args()
     run = pathlib.Path(a.run)
     spec = json.loads((run / "model" / "spec.json").read_text(encoding="utf-8"))
@@ -108,6 +114,8 @@ def main():
     cats = None
     rows = []
     for label, keys in LEVERS[spec["kind"]]:
+        if a.rows not in label:
+            continue
         name = "".join(ch if ch.isalnum() else "-" for ch in label.lower()).strip("-")[:40]
         model = run / "levers" / (name + "-model")
         if model.exists():

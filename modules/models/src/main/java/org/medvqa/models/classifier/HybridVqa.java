@@ -35,10 +35,11 @@ import org.nd4j.linalg.learning.config.IUpdater;
  *   <li><b>Nearest neighbours</b> for the categories named in {@code knn.categories} (2019:
  *       abnormality, whose answers are mostly diagnoses seen once or twice, which a softmax over
  *       1,300 classes does not learn from one example): the answers of the {@code knn.k} training
- *       images most similar to the question's image (cosine of the pooled ResNet50 features), each
- *       vote weighted by its similarity. Images of one MedPix case share their diagnosis, so the
- *       nearest training image is often of the same case. Open questions only: a yes/no abnormality
- *       question is the classifier's.
+ *       images most similar to the question's image (cosine of the pooled ResNet50 features, by
+ *       {@code knn.similarity} taken as they are or centred on the memory's mean, or also scaled to
+ *       unit variance per dimension), each vote weighted by its similarity. Images of one MedPix
+ *       case share their diagnosis, so the nearest training image is often of the same case. Open
+ *       questions only: a yes/no abnormality question is the classifier's.
  * </ul>
  *
  * <p>The neighbours' features (one per training image and answer of those categories, at unit norm,
@@ -62,6 +63,16 @@ public final class HybridVqa implements MemoryModel {
   private final boolean restrictByForm;
   private final List<String> knnCategories;
   private final int k;
+  private final String similarity;
+
+  /** {@code knn.similarity} choices: what the cosine is taken of. */
+  public static final List<String> SIMILARITIES = List.of("cosine", "centred", "standardised");
+
+  /**
+   * The memory as compared ({@link #keys}), and the shift and scale a query goes through first;
+   * computed from the memory on first use.
+   */
+  private transient Keys keys;
 
   /** Memory: unit-norm features, their category and answer; driver side only. */
   private transient List<float[]> memory = new ArrayList<>();
@@ -73,10 +84,16 @@ public final class HybridVqa implements MemoryModel {
       QuestionAwareClassifier classifier,
       boolean restrictByForm,
       List<String> knnCategories,
-      int k) {
+      int k,
+      String similarity) {
     if (k < 1) {
       throw new IllegalArgumentException("knn.k must be at least 1, got " + k);
     }
+    if (!SIMILARITIES.contains(similarity)) {
+      throw new IllegalArgumentException(
+          "knn.similarity must be one of " + SIMILARITIES + ", got '" + similarity + "'");
+    }
+    this.similarity = similarity;
     this.classifier = classifier;
     this.restrictByForm = restrictByForm;
     this.knnCategories = List.copyOf(knnCategories);
@@ -89,7 +106,8 @@ public final class HybridVqa implements MemoryModel {
         QuestionAwareClassifier.fit(c, training).withMembers(c.getInt("members")),
         c.getBoolean("restrict-by-form"),
         c.getStringList("knn.categories"),
-        c.getInt("knn.k"));
+        c.getInt("knn.k"),
+        c.getString("knn.similarity"));
   }
 
   public static HybridVqa fromJson(ObjectNode o) {
@@ -100,7 +118,9 @@ public final class HybridVqa implements MemoryModel {
             QuestionAwareClassifier.fromJson((ObjectNode) o.get("classifier")),
             o.get("restrict-by-form").asBoolean(),
             cats,
-            o.get("knn_k").asInt());
+            o.get("knn_k").asInt(),
+            // Models saved before the setting compared the features as they are.
+            o.has("knn_similarity") ? o.get("knn_similarity").asText() : "cosine");
     JsonNode mem = o.get("memory");
     if (mem != null) {
       for (JsonNode x : mem) {
@@ -142,6 +162,7 @@ public final class HybridVqa implements MemoryModel {
       memoryCategory.add(e.category());
       memoryAnswer.add(e.answer());
     }
+    keys = null;
   }
 
   /** Examples in memory. */
@@ -196,7 +217,8 @@ public final class HybridVqa implements MemoryModel {
     if (e.image() == null || memory.isEmpty()) {
       return null;
     }
-    float[] q = unit(e.image());
+    Keys ks = keys();
+    float[] q = ks.of(e.image());
     int n = memory.size();
     double[] sims = new double[n];
     List<Integer> same = new ArrayList<>();
@@ -204,7 +226,7 @@ public final class HybridVqa implements MemoryModel {
       if (!memoryCategory.get(j).equals(e.category())) {
         continue;
       }
-      float[] m = memory.get(j);
+      float[] m = ks.memory.get(j);
       double d = 0;
       for (int t = 0; t < q.length; t++) {
         d += q[t] * m[t];
@@ -243,6 +265,7 @@ public final class HybridVqa implements MemoryModel {
     ArrayNode cats = o.putArray("knn_categories");
     knnCategories.forEach(cats::add);
     o.put("knn_k", k);
+    o.put("knn_similarity", similarity);
     ArrayNode mem = o.putArray("memory");
     for (int j = 0; j < memory.size(); j++) {
       ObjectNode x = mem.addObject();
@@ -251,6 +274,61 @@ public final class HybridVqa implements MemoryModel {
       x.put("feature", Base64.getEncoder().encodeToString(quantize(memory.get(j))));
     }
     return o;
+  }
+
+  private synchronized Keys keys() {
+    if (keys == null) {
+      keys = Keys.of(similarity, memory);
+    }
+    return keys;
+  }
+
+  /**
+   * Pooled ReLU features share a large positive component, so the plain cosine between any two
+   * images is high and a case's own signal is a small part of it. Centring on the memory's mean
+   * removes the shared part; standardising also stops a few high-variance dimensions from deciding
+   * every comparison.
+   */
+  private record Keys(float[] shift, float[] scale, List<float[]> memory) {
+    static Keys of(String similarity, List<float[]> unitMemory) {
+      int dim = unitMemory.isEmpty() ? 0 : unitMemory.get(0).length;
+      float[] shift = new float[dim];
+      float[] scale = new float[dim];
+      java.util.Arrays.fill(scale, 1);
+      if (!similarity.equals("cosine") && !unitMemory.isEmpty()) {
+        double[] mean = new double[dim];
+        double[] sq = new double[dim];
+        for (float[] m : unitMemory) {
+          for (int t = 0; t < dim; t++) {
+            mean[t] += m[t];
+            sq[t] += (double) m[t] * m[t];
+          }
+        }
+        int n = unitMemory.size();
+        for (int t = 0; t < dim; t++) {
+          shift[t] = (float) (mean[t] / n);
+          if (similarity.equals("standardised")) {
+            double var = Math.max(0, sq[t] / n - shift[t] * (double) shift[t]);
+            scale[t] = (float) (1 / Math.sqrt(var + 1e-8));
+          }
+        }
+      }
+      Keys plain = new Keys(shift, scale, List.of());
+      List<float[]> keyed = new ArrayList<>(unitMemory.size());
+      for (float[] m : unitMemory) {
+        keyed.add(plain.of(m));
+      }
+      return new Keys(shift, scale, keyed);
+    }
+
+    /** A feature vector as compared: at unit norm, shifted and scaled, at unit norm again. */
+    float[] of(float[] feature) {
+      float[] u = unit(feature);
+      for (int t = 0; t < u.length && t < shift.length; t++) {
+        u[t] = (u[t] - shift[t]) * scale[t];
+      }
+      return unit(u);
+    }
   }
 
   private static float[] unit(float[] v) {

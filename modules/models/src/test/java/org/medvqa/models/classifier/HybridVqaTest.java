@@ -30,6 +30,15 @@ class HybridVqaTest {
    * diagnosis its abnormality answer.
    */
   static List<Example> cases(int n, long seed, String suffix) {
+    return cases(n, seed, suffix, 0);
+  }
+
+  /**
+   * {@link #cases} with the shared component scaled per image by a factor drawn from [1, 1 + {@code
+   * spread}] (exposure, body size): the case's signal is then a smaller or larger part of the
+   * vector from one image to the next.
+   */
+  static List<Example> cases(int n, long seed, String suffix, double spread) {
     Random centres = new Random(3);
     Random r = new Random(seed);
     float[] shared = new float[DIM];
@@ -43,8 +52,9 @@ class HybridVqaTest {
         centre[j] = shared[j] + 0.5f * Math.abs((float) centres.nextGaussian());
       }
       float[] f = new float[DIM];
+      float amplitude = (float) (spread * r.nextDouble());
       for (int j = 0; j < DIM; j++) {
-        f[j] = Math.max(0, centre[j] + 0.05f * (float) r.nextGaussian());
+        f[j] = Math.max(0, centre[j] + amplitude * shared[j] + 0.05f * (float) r.nextGaussian());
       }
       String img = "case" + c + suffix;
       out.add(
@@ -124,5 +134,47 @@ class HybridVqaTest {
             .distinct()
             .count();
     assertTrue(distinct < 20, "an untrained classifier does not name every case: " + distinct);
+  }
+
+  @Test
+  void centredFeaturesFindTheCaseWhenTheSharedPartVariesFromImageToImage() {
+    List<Example> train = cases(40, 1, "", 5);
+    List<Example> test = cases(40, 2, "'", 5);
+    ComputationGraph net = null;
+    java.util.Map<String, Integer> right = new java.util.HashMap<>();
+    for (String similarity : HybridVqa.SIMILARITIES) {
+      Config c =
+          ConfigFactory.parseString("medvqa.models.hybrid.knn.similarity = " + similarity)
+              .withFallback(config())
+              .resolve();
+      HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, c, train);
+      m.remember(train);
+      net = net == null ? m.newGraph(1, new Adam(1e-3)) : net;
+      List<List<String>> out = ModelKinds.fromJson(m.toJson().toString()).predict(net, test);
+      int n = 0;
+      for (int i = 0; i < test.size(); i++) {
+        if (test.get(i).sampleId().endsWith("-a")) {
+          n += out.get(i).get(0).equals(test.get(i).answer()) ? 1 : 0;
+        }
+      }
+      right.put(similarity, n);
+    }
+    assertEquals(40, right.get("centred"), right.toString());
+    assertEquals(40, right.get("standardised"), right.toString());
+    // The plain cosine is pulled towards the images whose shared part is largest.
+    assertTrue(right.get("cosine") < 40, right.toString());
+  }
+
+  @Test
+  void refusesAnUnknownSimilarity() {
+    Config c =
+        ConfigFactory.parseString("medvqa.models.hybrid.knn.similarity = euclid")
+            .withFallback(config())
+            .resolve();
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> ModelKinds.fit(HybridVqa.KIND, c, cases(4, 1, "")));
+    assertTrue(e.getMessage().contains("knn.similarity"), e.getMessage());
   }
 }
