@@ -202,13 +202,15 @@ class SparkTrainerTest {
     assertEquals(TaskThreads.perTask(sc.getConf()), Nd4j.factory().blas().getMaxThreads());
   }
 
-  @Test
-  void refusesAnUnknownRepartitionNamingTheKey() {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(
+      strings = {"repartition = sometimes", "learning-rate-schedule = step"})
+  void refusesAnUnknownChoiceNamingTheKey(String setting) {
     ConfigProblem e =
         assertThrows(
-            ConfigProblem.class,
-            () -> TrainingSettings.from(config("medvqa.train.repartition = sometimes")));
-    assertTrue(e.getMessage().contains("medvqa.train.repartition"), e.getMessage());
+            ConfigProblem.class, () -> TrainingSettings.from(config("medvqa.train." + setting)));
+    String key = "medvqa.train." + setting.substring(0, setting.indexOf(' '));
+    assertTrue(e.getMessage().contains(key), e.getMessage());
   }
 
   @Test
@@ -450,14 +452,5 @@ class SparkTrainerTest {
     assertTrue(
         log.stream().anyMatch(l -> l.startsWith("epoch 2/3:") && l.contains("learning rate 0.005")),
         log.toString());
-  }
-
-  @Test
-  void refusesAnUnknownScheduleNamingTheKey() {
-    ConfigProblem e =
-        assertThrows(
-            ConfigProblem.class,
-            () -> TrainingSettings.from(config("medvqa.train.learning-rate-schedule = step")));
-    assertTrue(e.getMessage().contains("medvqa.train.learning-rate-schedule"), e.getMessage());
   }
 }
