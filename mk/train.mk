@@ -18,6 +18,8 @@
 #   make vqa-run2-2019 paper run 2: run 1 with more training data. The paper's extra release (2020)
 #                      is not on this machine; the extra data here are one augment-questions rewrite
 #                      of every training question of run 1's ingest (needs make vectors)
+#   make vqa-run3-rewrites-2019  run 3 (CPU settings) on run 2's training data: the 2019 training
+#                      questions and their rewrites
 #   make vqg-baseline-2019  the same 5 frequent training questions for every held-out image (VQG floor)
 #   make bench-train   classifier training samples/s on those cached features, local[1] and
 #                      local[2], beside the same head in Debian's PyTorch, in the same run
@@ -48,7 +50,7 @@ BENCH_VAE_EMBEDDING ?= 128
 BENCH_VAE_HIDDEN ?= 128
 BENCH_VAE_PEER_BATCHES ?= 0
 
-.PHONY: runs-2019 runs-2019-best runs-rad runs-2019-vae runs-rad-vqg vqa-run2-2019 vqg-baseline-2019 \
+.PHONY: runs-2019 runs-2019-best runs-rad runs-2019-vae runs-rad-vqg vqa-run2-2019 vqa-run3-rewrites-2019 run2-rewrites vqg-baseline-2019 \
   vqg-baseline-rad bench-train bench-vae
 
 runs-2019: build weights
@@ -102,17 +104,28 @@ runs-rad: build weights
 # Run 2's extra data: one rewrite per training question (the originals are in the main manifest
 # already), trained on beside run 1's ingest; validation stays on the original images.
 RUN2_EXTRA := $(WORK)/runs-2019/augment-questions-1
-vqa-run2-2019: build weights vectors
+run2-rewrites: build weights vectors
 	@test -d $(WORK)/runs-2019/vqa-run1/ingest-train || { echo "run make runs-2019-vae first (run 2 reuses run 1's ingest)"; exit 2; }
 	test -d $(RUN2_EXTRA) || bin/medvqa augment-questions \
 	  --set medvqa.augment.questions.manifest=$(WORK)/runs-2019/vqa-run1/ingest-train \
 	  --set medvqa.augment.questions.out=$(RUN2_EXTRA) --set medvqa.vectors.path=$(GLOVE) \
 	  --set medvqa.augment.questions.variants=1 --set medvqa.augment.questions.keep-originals=false
+
+vqa-run2-2019: run2-rewrites
 	MEDVQA_MASTER='local[2]' bin/medvqa run --config conf/runs/vqa-run2.conf \
 	  --set medvqa.data.train=$(WORK)/runs-2019/vqa-run1/ingest-train \
 	  --set 'medvqa.data.extra-train=["$(RUN2_EXTRA)"]' $(VAE_CPU_SETTINGS) \
 	  --set medvqa.out=$(WORK)/runs-2019/vqa-run2
 	@echo "vqa-run2: $$(cat $(WORK)/runs-2019/vqa-run2/metrics.json | tr -d '\n' | cut -c1-160)"
+
+# Run 3 (both reconstructions, <= 4 words) on the same extra data as run 2: the model and CPU
+# settings of make runs-2019-vae, the training set of run 2 (README, VAE runs).
+vqa-run3-rewrites-2019: run2-rewrites
+	MEDVQA_MASTER='local[2]' bin/medvqa run --config conf/runs/vqa-run3.conf \
+	  --set medvqa.data.train=$(WORK)/runs-2019/vqa-run1/ingest-train \
+	  --set 'medvqa.data.extra-train=["$(RUN2_EXTRA)"]' $(VAE_CPU_SETTINGS) \
+	  --set medvqa.out=$(WORK)/runs-2019/vqa-run3-rewrites
+	@echo "vqa-run3-rewrites: $$(cat $(WORK)/runs-2019/vqa-run3-rewrites/metrics.json | tr -d '\n' | cut -c1-160)"
 
 # The VQG floor beside the VQG runs: the 5 most frequent questions of the other training images
 # for every held-out image, scored against the VQG runs' ground truth.
