@@ -111,21 +111,23 @@ run2-rewrites: build weights vectors
 	  --set medvqa.augment.questions.out=$(RUN2_EXTRA) --set medvqa.vectors.path=$(GLOVE) \
 	  --set medvqa.augment.questions.variants=1 --set medvqa.augment.questions.keep-originals=false
 
-vqa-run2-2019: run2-rewrites
-	MEDVQA_MASTER='local[2]' bin/medvqa run --config conf/runs/vqa-run2.conf \
+# A VAE VQA run at the CPU settings on run 1's ingest with the rewrites beside it: $(1) the run
+# file's name, $(2) the output folder under $(WORK)/runs-2019.
+define rewrites-run
+	MEDVQA_MASTER='local[2]' bin/medvqa run --config conf/runs/$(1).conf \
 	  --set medvqa.data.train=$(WORK)/runs-2019/vqa-run1/ingest-train \
 	  --set 'medvqa.data.extra-train=["$(RUN2_EXTRA)"]' $(VAE_CPU_SETTINGS) \
-	  --set medvqa.out=$(WORK)/runs-2019/vqa-run2
-	@echo "vqa-run2: $$(cat $(WORK)/runs-2019/vqa-run2/metrics.json | tr -d '\n' | cut -c1-160)"
+	  --set medvqa.out=$(WORK)/runs-2019/$(2)
+	@echo "$(2): $$(cat $(WORK)/runs-2019/$(2)/metrics.json | tr -d '\n' | cut -c1-160)"
+endef
+
+vqa-run2-2019: run2-rewrites
+	$(call rewrites-run,vqa-run2,vqa-run2)
 
 # Run 3 (both reconstructions, <= 4 words) on the same extra data as run 2: the model and CPU
 # settings of make runs-2019-vae, the training set of run 2 (README, VAE runs).
 vqa-run3-rewrites-2019: run2-rewrites
-	MEDVQA_MASTER='local[2]' bin/medvqa run --config conf/runs/vqa-run3.conf \
-	  --set medvqa.data.train=$(WORK)/runs-2019/vqa-run1/ingest-train \
-	  --set 'medvqa.data.extra-train=["$(RUN2_EXTRA)"]' $(VAE_CPU_SETTINGS) \
-	  --set medvqa.out=$(WORK)/runs-2019/vqa-run3-rewrites
-	@echo "vqa-run3-rewrites: $$(cat $(WORK)/runs-2019/vqa-run3-rewrites/metrics.json | tr -d '\n' | cut -c1-160)"
+	$(call rewrites-run,vqa-run3,vqa-run3-rewrites)
 
 # The VQG floor beside the VQG runs: the 5 most frequent questions of the other training images
 # for every held-out image, scored against the VQG runs' ground truth.

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -30,9 +31,7 @@ public record FeatureScaler(float[] mean, float[] std) implements Serializable {
 
   /** Statistics of the image features of {@code examples} (those without one are skipped). */
   public static FeatureScaler fit(List<Example> examples, int length) {
-    double[] sum = new double[length];
-    double[] sq = new double[length];
-    long n = 0;
+    List<float[]> rows = new ArrayList<>(examples.size());
     for (Example e : examples) {
       float[] f = e.image();
       if (f == null) {
@@ -47,13 +46,22 @@ public record FeatureScaler(float[] mean, float[] std) implements Serializable {
                 + ", expected "
                 + length);
       }
+      rows.add(f);
+    }
+    return fitRows(rows, length);
+  }
+
+  /** Statistics of feature vectors of {@code length} values each. */
+  public static FeatureScaler fitRows(List<float[]> rows, int length) {
+    double[] sum = new double[length];
+    double[] sq = new double[length];
+    for (float[] f : rows) {
       for (int j = 0; j < length; j++) {
         sum[j] += f[j];
         sq[j] += (double) f[j] * f[j];
       }
-      n++;
     }
-    return fromMoments(n, sum, sq);
+    return fromMoments(rows.size(), sum, sq);
   }
 
   /**
@@ -79,6 +87,22 @@ public record FeatureScaler(float[] mean, float[] std) implements Serializable {
       throw new IllegalArgumentException(
           "feature scaler of " + mean.length + " dimensions for " + features + " features");
     }
+  }
+
+  /** This scaler with the means kept and every scale 1: centring only. */
+  public FeatureScaler centringOnly() {
+    float[] one = new float[std.length];
+    java.util.Arrays.fill(one, 1);
+    return new FeatureScaler(mean, one);
+  }
+
+  /** One feature vector, standardised (a new array). */
+  public float[] apply(float[] f) {
+    float[] out = new float[f.length];
+    for (int j = 0; j < f.length; j++) {
+      out[j] = (f[j] - mean[j]) / std[j];
+    }
+    return out;
   }
 
   /** The examples' features [n, length], standardised. */

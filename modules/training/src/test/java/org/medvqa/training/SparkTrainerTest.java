@@ -147,6 +147,22 @@ class SparkTrainerTest {
         sc, TrainingSettings.from(c), new HadoopFiles(new Configuration()), log::add);
   }
 
+  /**
+   * Trains a classifier fitted to {@code train} (in 2 partitions) under {@code c}, in the work
+   * folder {@code work}, logging to {@code log}.
+   */
+  private SparkTrainer.Outcome fitClassifier(
+      Config c,
+      List<Example> train,
+      List<Example> val,
+      Path work,
+      List<String> log,
+      SparkTrainer.EpochListener listener)
+      throws Exception {
+    VqaModel model = ModelKinds.fit("classifier", c, train);
+    return trainer(c, log).train(model, "fp", sc.parallelize(train, 2), val, work, listener);
+  }
+
   @Test
   void trainingLowersTheLossAndBeatsChance() throws Exception {
     Config c = config("");
@@ -178,17 +194,9 @@ class SparkTrainerTest {
   @Test
   void collectsTheTimeOfEachStepAndRunsTheWorkersOnTheirShareOfTheCores() throws Exception {
     Config c = config("medvqa.train { epochs = 2, collect-stats = true }");
-    List<Example> train = data(320, 21);
-    VqaModel model = ModelKinds.fit("classifier", c, train);
     List<String> log = new ArrayList<>();
-    trainer(c, log)
-        .train(
-            model,
-            "fp",
-            sc.parallelize(train, 2),
-            data(80, 22),
-            new Path(tmp.resolve("work-stats").toUri()),
-            null);
+    fitClassifier(
+        c, data(320, 21), data(80, 22), new Path(tmp.resolve("work-stats").toUri()), log, null);
     for (int epoch = 1; epoch <= 2; epoch++) {
       String prefix = "epoch " + epoch + " time by step: ";
       String line = log.stream().filter(l -> l.startsWith(prefix)).findFirst().orElse(null);
@@ -395,18 +403,10 @@ class SparkTrainerTest {
         config(
             "medvqa.train { epochs = 5, optimizer = sgd, learning-rate = 1.0e-12,"
                 + " early-stopping-patience = 1 }");
-    List<Example> train = data(128, 13);
-    VqaModel model = ModelKinds.fit("classifier", c, train);
     List<String> log = new ArrayList<>();
     SparkTrainer.Outcome out =
-        trainer(c, log)
-            .train(
-                model,
-                "fp",
-                sc.parallelize(train, 2),
-                data(64, 14),
-                new Path(tmp.resolve("work").toUri()),
-                null);
+        fitClassifier(
+            c, data(128, 13), data(64, 14), new Path(tmp.resolve("work").toUri()), log, null);
     assertTrue(out.stoppedEarly());
     assertEquals(2, out.epochs().size());
     assertEquals(1, out.keptEpoch());
@@ -432,20 +432,17 @@ class SparkTrainerTest {
         config(
             "medvqa.train { epochs = 3, keep = last, learning-rate-schedule = cosine,"
                 + " final-learning-rate-fraction = 0 }");
-    List<Example> train = data(320, 31);
-    VqaModel model = ModelKinds.fit("classifier", c, train);
     Path work = new Path(tmp.resolve("work-schedule").toUri());
     HadoopFiles files = new HadoopFiles(new Configuration());
     List<org.nd4j.linalg.api.ndarray.INDArray> params = new ArrayList<>();
     List<String> log = new ArrayList<>();
-    trainer(c, log)
-        .train(
-            model,
-            "fp",
-            sc.parallelize(train, 2),
-            data(80, 32),
-            work,
-            m -> params.add(SparkTrainer.load(files, new Path(work, "checkpoint.zip")).params()));
+    fitClassifier(
+        c,
+        data(320, 31),
+        data(80, 32),
+        work,
+        log,
+        m -> params.add(SparkTrainer.load(files, new Path(work, "checkpoint.zip")).params()));
     assertEquals(3, params.size());
     assertFalse(params.get(0).equals(params.get(1)), "epoch 2 (rate 0.005) must train");
     assertTrue(params.get(1).equals(params.get(2)), "epoch 3 ran at rate 0 and moved parameters");

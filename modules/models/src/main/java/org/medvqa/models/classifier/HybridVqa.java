@@ -19,6 +19,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.medvqa.core.QuestionForm;
 import org.medvqa.models.Batches;
 import org.medvqa.models.Example;
+import org.medvqa.models.FeatureScaler;
 import org.medvqa.models.MemoryModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
@@ -68,10 +69,7 @@ public final class HybridVqa implements MemoryModel {
   /** {@code knn.similarity} choices: what the cosine is taken of. */
   public static final List<String> SIMILARITIES = List.of("cosine", "centred", "standardised");
 
-  /**
-   * The memory as compared ({@link #keys}), and the shift and scale a query goes through first;
-   * computed from the memory on first use.
-   */
+  /** The memory as compared, and what a query goes through first; made on first use. */
   private transient Keys keys;
 
   /** Memory: unit-norm features, their category and answer; driver side only. */
@@ -287,47 +285,27 @@ public final class HybridVqa implements MemoryModel {
    * Pooled ReLU features share a large positive component, so the plain cosine between any two
    * images is high and a case's own signal is a small part of it. Centring on the memory's mean
    * removes the shared part; standardising also stops a few high-variance dimensions from deciding
-   * every comparison.
+   * every comparison. {@code scaler} is null for the plain cosine, whose keys are the memory
+   * itself.
    */
-  private record Keys(float[] shift, float[] scale, List<float[]> memory) {
+  private record Keys(FeatureScaler scaler, List<float[]> memory) {
     static Keys of(String similarity, List<float[]> unitMemory) {
-      int dim = unitMemory.isEmpty() ? 0 : unitMemory.get(0).length;
-      float[] shift = new float[dim];
-      float[] scale = new float[dim];
-      java.util.Arrays.fill(scale, 1);
-      if (!similarity.equals("cosine") && !unitMemory.isEmpty()) {
-        double[] mean = new double[dim];
-        double[] sq = new double[dim];
-        for (float[] m : unitMemory) {
-          for (int t = 0; t < dim; t++) {
-            mean[t] += m[t];
-            sq[t] += (double) m[t] * m[t];
-          }
-        }
-        int n = unitMemory.size();
-        for (int t = 0; t < dim; t++) {
-          shift[t] = (float) (mean[t] / n);
-          if (similarity.equals("standardised")) {
-            double var = Math.max(0, sq[t] / n - shift[t] * (double) shift[t]);
-            scale[t] = (float) (1 / Math.sqrt(var + 1e-8));
-          }
-        }
+      if (similarity.equals("cosine") || unitMemory.isEmpty()) {
+        return new Keys(null, unitMemory);
       }
-      Keys plain = new Keys(shift, scale, List.of());
-      List<float[]> keyed = new ArrayList<>(unitMemory.size());
+      FeatureScaler s = FeatureScaler.fitRows(unitMemory, unitMemory.get(0).length);
+      Keys keys = new Keys(similarity.equals("centred") ? s.centringOnly() : s, new ArrayList<>());
       for (float[] m : unitMemory) {
-        keyed.add(plain.of(m));
+        keys.memory.add(keys.of(m));
       }
-      return new Keys(shift, scale, keyed);
+      return keys;
     }
 
-    /** A feature vector as compared: at unit norm, shifted and scaled, at unit norm again. */
+    /**
+     * A feature vector as compared: at unit norm, then shifted and scaled and at unit norm again.
+     */
     float[] of(float[] feature) {
-      float[] u = unit(feature);
-      for (int t = 0; t < u.length && t < shift.length; t++) {
-        u[t] = (u[t] - shift[t]) * scale[t];
-      }
-      return unit(u);
+      return scaler == null ? unit(feature) : unit(scaler.apply(unit(feature)));
     }
   }
 
