@@ -132,6 +132,7 @@ public final class FeatureModel {
         .optFormat(settings.nhwc() ? CNN2DFormat.NHWC : CNN2DFormat.NCHW)
         .optFoldBatchNorm(settings.foldBatchNorm())
         .optMap(settings.keepMap())
+        .optStageMaps(settings.pooling().mapStages())
         .optWidthDivisor(divisor)
         .optBlocks(blocks)
         .build();
@@ -200,31 +201,53 @@ public final class FeatureModel {
    */
   public float[][][] run(float[] input, int n) {
     int size = settings.imageSize();
+    int[] stages = settings.pooling().mapStages();
     INDArray[] out;
+    INDArray[] stageMaps = new INDArray[stages.length];
     if (engine != null) {
       // Always a full batch (zeros after the last image), so that every pass has the same shapes
       // and reuses the engine's buffers; only the first n rows are read.
       int full = Math.max(n, settings.batchSize());
       float[] padded = n == full ? input : java.util.Arrays.copyOf(input, full * 3 * size * size);
-      out = engine.run(padded, full, settings.keepMap());
+      out = engine.run(padded, full, settings.keepMap(), stages);
+      System.arraycopy(out, out.length - stages.length, stageMaps, 0, stages.length);
     } else {
       long[] shape =
           settings.nhwc() ? new long[] {n, size, size, 3} : new long[] {n, 3, size, size};
       out = graph().output(false, Nd4j.create(input, shape, 'c'));
+      java.util.List<String> names = network.outputs();
+      for (int k = 0; k < stages.length; k++) {
+        stageMaps[k] = nhwc(out[names.indexOf(network.stageLayer(stages[k]))]);
+      }
     }
     float[][] pooled = out[0].toFloatMatrix();
     float[][][] result = new float[n][][];
     INDArray map = settings.keepMap() ? out[1] : null;
-    if (map != null && engine == null && !settings.nhwc()) {
-      map = map.permute(0, 2, 3, 1);
+    if (map != null && engine == null) {
+      map = nhwc(map);
+    }
+    float[][] flat = new float[stages.length][];
+    int[] sides = new int[stages.length];
+    for (int k = 0; k < stages.length; k++) {
+      flat[k] = stageMaps[k].dup('c').data().asFloat();
+      sides[k] = (int) stageMaps[k].size(1);
     }
     for (int i = 0; i < n; i++) {
       float[] m =
           map == null
               ? null
               : map.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i)).dup('c').data().asFloat();
-      result[i] = new float[][] {pooled[i], m};
+      float[] feature =
+          settings.pooling().isDefault()
+              ? pooled[i]
+              : settings.pooling().feature(i, pooled[i], flat, sides, network);
+      result[i] = new float[][] {feature, m};
     }
     return result;
+  }
+
+  /** A map of the dl4j engine in h, w, c order (the graph's layout may be NCHW). */
+  private INDArray nhwc(INDArray map) {
+    return settings.nhwc() ? map : map.permute(0, 2, 3, 1);
   }
 }

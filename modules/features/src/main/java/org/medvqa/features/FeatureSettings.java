@@ -30,6 +30,7 @@ import org.medvqa.core.config.ConfigProblem;
  *     (oneDNN convolution primitives, see {@link OneDnnEngine}) or {@code dl4j} (the DL4J graph,
  *     laid out by {@code nhwc} and {@code foldBatchNorm})
  * @param precision {@code fp32} or {@code bf16} (engine {@code onednn} only, on a CPU with bf16)
+ * @param pooling what the feature vector is made of (default: the last stage's mean)
  * @param extraction the stage's input, output and limits
  */
 public record FeatureSettings(
@@ -47,6 +48,7 @@ public record FeatureSettings(
     boolean prefetch,
     String engine,
     String precision,
+    Pooling pooling,
     Extraction extraction)
     implements Serializable {
 
@@ -54,6 +56,7 @@ public record FeatureSettings(
   public static final String PATH = "medvqa.features";
 
   public FeatureSettings {
+    pooling = pooling == null ? Pooling.DEFAULT : pooling;
     check(List.of("file", "zoo").contains(modelSource), "model.source", modelSource, "file or zoo");
     check(
         !modelSource.equals("file") || !modelFile.isBlank(),
@@ -176,6 +179,7 @@ public record FeatureSettings(
         prefetch,
         engine,
         "fp32",
+        Pooling.DEFAULT,
         Extraction.reference());
   }
 
@@ -221,6 +225,7 @@ public record FeatureSettings(
             c.getBoolean("prefetch"),
             c.getString("engine"),
             c.getString("precision"),
+            new Pooling(c.getStringList("pooling")),
             null);
     return model.withExtraction(Extraction.read(config));
   }
@@ -242,6 +247,7 @@ public record FeatureSettings(
         prefetch,
         engine,
         precision,
+        pooling,
         x);
   }
 
@@ -262,6 +268,7 @@ public record FeatureSettings(
         prefetch,
         engine,
         precision,
+        pooling,
         extraction);
   }
 
@@ -282,6 +289,7 @@ public record FeatureSettings(
         prefetch,
         engine,
         precision,
+        pooling,
         extraction);
   }
 
@@ -302,6 +310,28 @@ public record FeatureSettings(
         prefetch,
         otherEngine,
         otherPrecision,
+        pooling,
+        extraction);
+  }
+
+  /** The same settings with another {@code medvqa.features.pooling} (tests and benchmarks). */
+  public FeatureSettings withPooling(Pooling other) {
+    return new FeatureSettings(
+        modelSource,
+        modelFile,
+        imageSize,
+        resize,
+        preprocessing,
+        maxSide,
+        keepMap,
+        batchSize,
+        nhwc,
+        foldBatchNorm,
+        threads,
+        prefetch,
+        engine,
+        precision,
+        other,
         extraction);
   }
 
@@ -316,7 +346,8 @@ public record FeatureSettings(
         precision,
         String.valueOf(nhwc),
         String.valueOf(foldBatchNorm),
-        String.valueOf(keepMap));
+        String.valueOf(keepMap),
+        pooling.toString());
   }
 
   private static void check(boolean ok, String key, Object value, String expected) {

@@ -121,7 +121,8 @@ public final class FeatureTable {
    * precision. Its SHA-256 names the shared cache of run/pipeline, so the text must stay as it is
    * for the fp32 engines (gemm, onednn and dl4j give the same features within float tolerance, and
    * caches made before the precision existed stay valid); bf16 features are close but not equal, so
-   * they add {@code precision=bf16} and never share a table with fp32 ones.
+   * they add {@code precision=bf16} and never share a table with fp32 ones. A pooling other than
+   * the default adds {@code pooling=...}: its vectors have another width and meaning.
    */
   public static String signature(FeatureSettings s) {
     String fp32 =
@@ -132,6 +133,9 @@ public final class FeatureTable {
             "resize=" + s.resize(),
             "preprocessing=" + s.preprocessing(),
             "map=" + s.keepMap());
+    if (!s.pooling().isDefault()) {
+      fp32 += " pooling=" + s.pooling();
+    }
     return s.precision().equals("fp32") ? fp32 : fp32 + " precision=" + s.precision();
   }
 

@@ -40,9 +40,11 @@ final class GemmEngine implements ForwardPass {
   private final Conv conv1;
   private final List<ResNet50.Bottleneck<Conv>> blocks = new ArrayList<>();
   private final int imageSize;
+  private final ResNet50 network;
 
   GemmEngine(ResNet50 network, WeightSet weights) {
     this.imageSize = network.imageSize();
+    this.network = network;
     conv1 = conv(weights, ResNet50.CONV1);
     for (ResNet50.Bottleneck<ResNet50.ConvSpec> b : network.bottlenecks()) {
       blocks.add(b.map(spec -> conv(weights, spec)));
@@ -71,8 +73,10 @@ final class GemmEngine implements ForwardPass {
    * @return the pooled features [n, width] and, when asked, the last map [n, h, w, c]
    */
   @Override
-  public INDArray[] run(float[] input, int n, boolean keepMap) {
+  public INDArray[] run(float[] input, int n, boolean keepMap, int[] stages) {
     ARENA.get().start(n);
+    List<INDArray> stageMaps = new ArrayList<>();
+    int block = 0;
     INDArray x = Nd4j.create(input, new long[] {n, imageSize, imageSize, 3}, 'c');
     INDArray y = apply(conv1, x);
     x.close();
@@ -95,6 +99,12 @@ final class GemmEngine implements ForwardPass {
       }
       x = Transforms.relu(out, false);
       PROFILE.addAndGet(2, System.nanoTime() - t1);
+      for (int stage : stages) {
+        if (network.lastBlock(stage) == block) {
+          stageMaps.add(x.dup('c')); // a copy: x's buffer goes back to the arena
+        }
+      }
+      block++;
     }
     long h = x.size(1);
     long w = x.size(2);
@@ -102,13 +112,14 @@ final class GemmEngine implements ForwardPass {
     long t2 = System.nanoTime();
     INDArray pooled = x.reshape('c', n, h * w, c).mean(1);
     PROFILE.addAndGet(3, System.nanoTime() - t2);
+    List<INDArray> out = new ArrayList<>();
+    out.add(pooled);
     if (keepMap) {
-      INDArray map = x.dup('c');
-      release(x);
-      return new INDArray[] {pooled, map};
+      out.add(x.dup('c'));
     }
     release(x);
-    return new INDArray[] {pooled};
+    out.addAll(stageMaps);
+    return out.toArray(new INDArray[0]);
   }
 
   /** One convolution with its folded bias and optional ReLU, as one SGEMM. */

@@ -67,6 +67,7 @@ final class OneDnnEngine implements ForwardPass {
   private final Conv conv1;
   private final List<ResNet50.Bottleneck<Conv>> blocks = new ArrayList<>();
   private final int imageSize;
+  private final ResNet50 network;
   private final memory.data_type type;
 
   /** Weights and biases in the primitives' layouts, shared by the threads' plans, by layer. */
@@ -82,6 +83,7 @@ final class OneDnnEngine implements ForwardPass {
   OneDnnEngine(ResNet50 network, WeightSet weightSet, boolean bf16) {
     OneDnnRuntime.require();
     this.imageSize = network.imageSize();
+    this.network = network;
     this.type = bf16 ? memory.data_type.bf16 : memory.data_type.f32;
     conv1 = conv(weightSet, ResNet50.CONV1);
     for (ResNet50.Bottleneck<ResNet50.ConvSpec> b : network.bottlenecks()) {
@@ -97,13 +99,13 @@ final class OneDnnEngine implements ForwardPass {
   }
 
   @Override
-  public INDArray[] run(float[] input, int n, boolean keepMap) {
+  public INDArray[] run(float[] input, int n, boolean keepMap, int[] stages) {
     Plan p = plans.get();
-    if (p == null || p.batch != n) {
+    if (p == null || p.batch != n || !java.util.Arrays.equals(p.stages, stages)) {
       if (p != null) {
         p.close();
       }
-      p = plan(n);
+      p = plan(n, stages);
       plans.set(p);
     }
     p.in.put(input, 0, n * 3 * imageSize * imageSize);
@@ -127,11 +129,18 @@ final class OneDnnEngine implements ForwardPass {
         pooled[i * c + ch] /= hw;
       }
     }
-    INDArray features = Nd4j.create(pooled, new long[] {n, c}, 'c');
-    if (!keepMap) {
-      return new INDArray[] {features};
+    List<INDArray> out = new ArrayList<>();
+    out.add(Nd4j.create(pooled, new long[] {n, c}, 'c'));
+    if (keepMap) {
+      out.add(Nd4j.create(map, new long[] {n, p.outH, p.outW, c}, 'c'));
     }
-    return new INDArray[] {features, Nd4j.create(map, new long[] {n, p.outH, p.outW, c}, 'c')};
+    for (int i = 0; i < stages.length; i++) {
+      Act a = p.stageActs.get(i);
+      float[] m = new float[(int) (n * a.c() * a.h() * a.w())];
+      p.stageOut.get(i).get(m, 0, m.length);
+      out.add(Nd4j.create(m, new long[] {n, a.h(), a.w(), a.c()}, 'c'));
+    }
+    return out.toArray(new INDArray[0]);
   }
 
   /**
@@ -154,14 +163,18 @@ final class OneDnnEngine implements ForwardPass {
     final long[] need = new long[EXTRA + 1];
     final List<Pointer> owned = new ArrayList<>();
     final java.util.SortedMap<String, Integer> kernels = new java.util.TreeMap<>();
+    final int[] stages;
+    final List<FloatPointer> stageOut = new ArrayList<>();
+    final List<Act> stageActs = new ArrayList<>();
     FloatPointer in;
     FloatPointer out;
     long outC;
     long outH;
     long outW;
 
-    Plan(int batch) {
+    Plan(int batch, int[] stages) {
       this.batch = batch;
+      this.stages = stages.clone();
       for (int i = 0; i <= EXTRA; i++) {
         bound.add(new ArrayList<>());
       }
@@ -210,13 +223,14 @@ final class OneDnnEngine implements ForwardPass {
       owned.forEach(Pointer::close);
       in.close();
       out.close();
+      stageOut.forEach(Pointer::close);
       stream.close();
     }
   }
 
-  /** Builds this thread's primitives for batches of {@code n}. */
-  private Plan plan(int n) {
-    Plan p = new Plan(n);
+  /** Builds this thread's primitives for batches of {@code n}, copying out {@code stages}' maps. */
+  private Plan plan(int n, int[] stages) {
+    Plan p = new Plan(n, stages);
     p.in = new FloatPointer((long) n * 3 * imageSize * imageSize);
     memory userIn =
         new memory(
@@ -227,6 +241,7 @@ final class OneDnnEngine implements ForwardPass {
     Act x = conv(p, conv1, new Act(userIn, 3, imageSize, imageSize), null, OUT_A);
     x = maxPool(p, x, OUT_B);
     int xRole = OUT_B;
+    int block = 0;
     for (ResNet50.Bottleneck<Conv> b : blocks) {
       Act a = conv(p, b.a(), x, null, MID_1);
       Act m = conv(p, b.b(), a, null, MID_3);
@@ -238,6 +253,13 @@ final class OneDnnEngine implements ForwardPass {
       }
       x = conv(p, b.c(), m, shortcut, sumRole);
       xRole = sumRole;
+      for (int stage : stages) {
+        if (network.lastBlock(stage) == block) {
+          p.stageActs.add(x);
+          p.stageOut.add(copyOut(p, x));
+        }
+      }
+      block++;
     }
     p.outC = x.c();
     p.outH = x.h();
@@ -330,6 +352,27 @@ final class OneDnnEngine implements ForwardPass {
     memory y = p.buffer(pd.dst_desc(), role);
     p.step(new pooling_forward(pd), dnnl.DNNL_ARG_SRC, x.m(), dnnl.DNNL_ARG_DST, y);
     return new Act(y, x.c(), oh, ow);
+  }
+
+  /**
+   * A reorder of {@code x} into a plain fp32 NHWC buffer of its own, run at this point of the plan
+   * (the activation buffers are reused by the layers after it).
+   */
+  private static FloatPointer copyOut(Plan p, Act x) {
+    FloatPointer dst = new FloatPointer(p.batch * x.c() * x.h() * x.w());
+    memory user =
+        new memory(
+            desc(memory.data_type.f32, 'n', p.batch, x.c(), x.h(), x.w()),
+            OneDnnRuntime.engine(),
+            dst);
+    p.owned.add(user);
+    p.step(
+        new reorder(new reorder.primitive_desc(x.m(), user)),
+        dnnl.DNNL_ARG_FROM,
+        x.m(),
+        dnnl.DNNL_ARG_TO,
+        user);
+    return dst;
   }
 
   /**

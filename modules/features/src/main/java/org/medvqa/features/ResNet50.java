@@ -67,6 +67,7 @@ public final class ResNet50 {
   private final boolean foldBatchNorm;
   private final boolean top;
   private final boolean map;
+  private final int[] stageMaps;
   private final int widthDivisor;
   private final int[] blocks;
   private final long seed;
@@ -77,6 +78,7 @@ public final class ResNet50 {
     this.foldBatchNorm = b.foldBatchNorm;
     this.top = b.top;
     this.map = b.map;
+    this.stageMaps = b.stageMaps.clone();
     this.widthDivisor = b.widthDivisor;
     this.blocks = b.blocks.clone();
     this.seed = b.seed;
@@ -93,6 +95,7 @@ public final class ResNet50 {
     private boolean foldBatchNorm;
     private boolean top;
     private boolean map;
+    private int[] stageMaps = {};
     private int widthDivisor = 1;
     private int[] blocks = BLOCKS_50;
     private long seed = 12345;
@@ -126,6 +129,20 @@ public final class ResNet50 {
     /** Also output the last convolutional map, see {@link ResNet50#mapLayer()} (default false). */
     public Builder optMap(boolean withMap) {
       this.map = withMap;
+      return this;
+    }
+
+    /**
+     * Also output the maps at the end of these stages (3..5), after the map and top, in this order
+     * (default none; for {@link Pooling}).
+     */
+    public Builder optStageMaps(int... stages) {
+      for (int s : stages) {
+        if (s < 3 || s > 5) {
+          throw new IllegalArgumentException("stage maps are of stages 3..5, got " + s);
+        }
+      }
+      this.stageMaps = stages.clone();
       return this;
     }
 
@@ -163,14 +180,24 @@ public final class ResNet50 {
 
   /** Width of the pooled feature of this variant (2048 for the full network). */
   public int featureWidth() {
-    return WIDTHS[3] * 4 / widthDivisor;
+    return stageWidth(5);
+  }
+
+  /** Channels at the end of {@code stage} (2..5; 2048 for stage 5 of the full network). */
+  public int stageWidth(int stage) {
+    return WIDTHS[stage - 2] * 4 / widthDivisor;
   }
 
   /** Side of the last convolutional map (7 for a 224 input). */
   public int mapSide() {
+    return stageSide(5);
+  }
+
+  /** Side of the map at the end of {@code stage} (2..5; 14 for stage 4 at 224). */
+  public int stageSide(int stage) {
     int s = (imageSize + 6 - 7) / 2 + 1; // conv1: pad 3, 7x7, stride 2
     s = (s + 2 - 3) / 2 + 1; // pool1: pad 1, 3x3, stride 2
-    for (int stage = 3; stage <= 5; stage++) {
+    for (int st = 3; st <= stage; st++) {
       s = (s - 1) / 2 + 1; // 1x1 stride-2 convolutions
     }
     return s;
@@ -178,7 +205,21 @@ public final class ResNet50 {
 
   /** The name of the last block's output, the map {@link Builder#optMap} adds as an output. */
   public String mapLayer() {
-    return blockName(5, blocks[3] - 1) + "_relu";
+    return stageLayer(5);
+  }
+
+  /** The name of the output of {@code stage}'s last block (3..5). */
+  public String stageLayer(int stage) {
+    return blockName(stage, blocks[stage - 2] - 1) + "_relu";
+  }
+
+  /** Index, in {@link #bottlenecks()}, of the last block of {@code stage} (2..5). */
+  int lastBlock(int stage) {
+    int n = 0;
+    for (int s = 2; s <= stage; s++) {
+      n += blocks[s - 2];
+    }
+    return n - 1;
   }
 
   public CNN2DFormat format() {
@@ -194,7 +235,7 @@ public final class ResNet50 {
     return imageSize;
   }
 
-  /** The graph's outputs, in order: pool, then map and top where enabled. */
+  /** The graph's outputs, in order: pool, then map and top where enabled, then the stage maps. */
   public List<String> outputs() {
     List<String> o = new ArrayList<>();
     o.add(POOL);
@@ -203,6 +244,11 @@ public final class ResNet50 {
     }
     if (top) {
       o.add(TOP);
+    }
+    for (int s : stageMaps) {
+      if (!o.contains(stageLayer(s))) {
+        o.add(stageLayer(s));
+      }
     }
     return o;
   }
