@@ -15,22 +15,44 @@ Usage: levers.py --bin bin/medvqa --run work/runs-2019/vqa-best
 import argparse
 import json
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
 
 # Per kind: (label, spec.json keys to set; None = the run's own value).
 LEVERS = {
+    # Rows without imaging attributes set attribute_categories to [] (models saved before them have
+    # none); the attribute rows need a model trained with them (its memory is made in training).
     "hybrid": [
-        ("network only (argmax within the category)", {"restrict-by-form": False, "knn_categories": []}),
-        ("+ question form (yes/no, choice options)", {"restrict-by-form": True, "knn_categories": []}),
+        ("network only (argmax within the category)",
+         {"restrict-by-form": False, "knn_categories": [], "attribute_categories": []}),
+        ("+ question form (yes/no, choice options)",
+         {"restrict-by-form": True, "knn_categories": [], "attribute_categories": []}),
         ("+ nearest-neighbour abnormality (k from the run), plain cosine",
-         {"restrict-by-form": True, "knn_similarity": "cosine"}),
-        ("nearest-neighbour abnormality, no question form", {"restrict-by-form": False, "knn_similarity": "cosine"}),
+         {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": []}),
+        ("nearest-neighbour abnormality, no question form",
+         {"restrict-by-form": False, "knn_similarity": "cosine", "attribute_categories": []}),
         ("+ nearest-neighbour abnormality, centred features",
-         {"restrict-by-form": True, "knn_similarity": "centred"}),
+         {"restrict-by-form": True, "knn_similarity": "centred", "attribute_categories": []}),
         ("+ nearest-neighbour abnormality, standardised features",
-         {"restrict-by-form": True, "knn_similarity": "standardised"}),
+         {"restrict-by-form": True, "knn_similarity": "standardised", "attribute_categories": []}),
+        ("+ imaging attributes (modality, k = 1), plain cosine",
+         {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": ["modality"],
+          "attribute_k": 1}),
+        ("+ imaging attributes (modality, k = 5), plain cosine",
+         {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": ["modality"],
+          "attribute_k": 5}),
+        ("+ imaging attributes (modality, k = 10), plain cosine",
+         {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": ["modality"],
+          "attribute_k": 10}),
+        # Rows naming a part of the feature run only where the run's pooling list has it.
+        ("+ nearest-neighbour abnormality on res4-mean, no attributes",
+         {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": [],
+          "knn_part": "res4-mean"}),
+        ("+ both on res4-mean, attributes k = 5",
+         {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": ["modality"],
+          "attribute_k": 5, "knn_part": "res4-mean"}),
     ],
     "vae-vqa": [
         ("free decoding, summed log-probabilities",
@@ -93,6 +115,23 @@ def features(run):
     return (prov.get("run") or prov["notes"])["feature_cache"]
 
 
+WIDTHS = {"res3": 512, "res4": 1024, "res5": 2048}
+
+
+def part_range(run, name):
+    """[from, to, width] of pooling `name` in the run's feature layout, or None if it lacks it."""
+    text = (run / "model" / "config.conf").read_text(encoding="utf-8")
+    m = re.search(r'"pooling"\s*:\s*\[([^\]]*)\]', text)
+    layout = re.findall(r'"([^"]+)"', m.group(1)) if m else ["res5-mean"]
+    at = 0
+    for item in layout:
+        w = WIDTHS[item.split("-")[0]]
+        if item == name:
+            return [at, at + w, sum(WIDTHS[i.split("-")[0]] for i in layout)]
+        at += w
+    return None
+
+
 def row(label, m, distinct):
     per = m.get("per_category", {})
     cells = " ".join(f"{per[c]['accuracy']:>8.4f}" if c in per else f"{'':>8}"
@@ -121,6 +160,13 @@ def main():
         if model.exists():
             shutil.rmtree(model)
         shutil.copytree(run / "model", model)
+        keys = dict(keys)
+        if isinstance(keys.get("knn_part"), str):
+            r = part_range(run, keys["knn_part"])
+            if r is None:
+                print(f"skipped (the run's features have no {keys['knn_part']}): {label}", file=sys.stderr)
+                continue
+            keys["knn_part"] = r
         s = dict(spec)
         s.update(keys)
         (model / "spec.json").write_text(json.dumps(s), encoding="utf-8")

@@ -41,6 +41,11 @@ import org.nd4j.linalg.learning.config.IUpdater;
  *       unit variance per dimension), each vote weighted by its similarity. Images of one MedPix
  *       case share their diagnosis, so the nearest training image is often of the same case. Open
  *       questions only: a yes/no abnormality question is the classifier's.
+ *   <li><b>Imaging attributes</b> for the yes/no questions of {@code attributes.categories} that
+ *       ask about the modality family or contrast ({@link ImagingAttributes}: "is this a ct scan?",
+ *       "was the mri taken with contrast?"): the {@code attributes.k} most similar training images
+ *       whose own question told that attribute vote, and the answer is yes when their vote is the
+ *       value asked about.
  * </ul>
  *
  * <p>The neighbours' features (one per training image and answer of those categories, at unit norm,
@@ -65,6 +70,14 @@ public final class HybridVqa implements MemoryModel {
   private final List<String> knnCategories;
   private final int k;
   private final String similarity;
+  private final List<String> attributeCategories;
+  private final int attributeK;
+
+  /**
+   * The part of the image feature the neighbours compare: {from, to, width of the whole}; {0, -1,
+   * -1} is the whole feature, whatever its width.
+   */
+  private final int[] part;
 
   /** {@code knn.similarity} choices: what the cosine is taken of. */
   public static final List<String> SIMILARITIES = List.of("cosine", "centred", "standardised");
@@ -78,14 +91,25 @@ public final class HybridVqa implements MemoryModel {
   private transient List<String> memoryCategory = new ArrayList<>();
   private transient List<String> memoryAnswer = new ArrayList<>();
 
+  /** Attribute memory: one entry per training image whose question stated an attribute. */
+  private transient List<float[]> attributeMemory = new ArrayList<>();
+
+  private transient List<Map<String, String>> attributeValues = new ArrayList<>();
+  private transient Map<String, Integer> attributeImages = new java.util.LinkedHashMap<>();
+  private transient Keys attributeKeys;
+
   private HybridVqa(
       QuestionAwareClassifier classifier,
       boolean restrictByForm,
       List<String> knnCategories,
       int k,
-      String similarity) {
-    if (k < 1) {
-      throw new IllegalArgumentException("knn.k must be at least 1, got " + k);
+      String similarity,
+      List<String> attributeCategories,
+      int attributeK,
+      int[] part) {
+    if (k < 1 || attributeK < 1) {
+      throw new IllegalArgumentException(
+          "knn.k and attributes.k must be at least 1, got " + k + " and " + attributeK);
     }
     if (!SIMILARITIES.contains(similarity)) {
       throw new IllegalArgumentException(
@@ -96,6 +120,46 @@ public final class HybridVqa implements MemoryModel {
     this.restrictByForm = restrictByForm;
     this.knnCategories = List.copyOf(knnCategories);
     this.k = k;
+    this.attributeCategories = List.copyOf(attributeCategories);
+    this.attributeK = attributeK;
+    this.part = part.clone();
+  }
+
+  /** {@code knn.part} as a range of the feature laid out by {@code layout} (the poolings). */
+  static int[] partRange(String part, List<String> layout) {
+    if (part.equals("all")) {
+      return new int[] {0, -1, -1};
+    }
+    org.medvqa.features.ResNet50 resnet = org.medvqa.features.ResNet50.builder().build();
+    org.medvqa.features.Pooling pooling = new org.medvqa.features.Pooling(layout);
+    try {
+      int[] r = pooling.range(part, resnet);
+      return new int[] {r[0], r[1], pooling.width(resnet)};
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "knn.part is '"
+              + part
+              + "', expected all or one of medvqa.features.pooling "
+              + layout
+              + " (the features' layout)");
+    }
+  }
+
+  /** The part of feature {@code f} (of {@code what}) that the neighbours compare. */
+  private float[] part(float[] f, String what) {
+    if (part[1] < 0) {
+      return f;
+    }
+    if (f.length != part[2]) {
+      throw new IllegalArgumentException(
+          what
+              + ": image feature of length "
+              + f.length
+              + ", but knn.part needs the layout of medvqa.features.pooling, "
+              + part[2]
+              + " wide");
+    }
+    return java.util.Arrays.copyOfRange(f, part[0], part[1]);
   }
 
   /** Settings from {@code c} (the {@code medvqa.models.hybrid} block), vocabularies from data. */
@@ -105,7 +169,10 @@ public final class HybridVqa implements MemoryModel {
         c.getBoolean("restrict-by-form"),
         c.getStringList("knn.categories"),
         c.getInt("knn.k"),
-        c.getString("knn.similarity"));
+        c.getString("knn.similarity"),
+        c.getStringList("attributes.categories"),
+        c.getInt("attributes.k"),
+        partRange(c.getString("knn.part"), c.getStringList("feature-layout")));
   }
 
   public static HybridVqa fromJson(ObjectNode o) {
@@ -118,7 +185,11 @@ public final class HybridVqa implements MemoryModel {
             cats,
             o.get("knn_k").asInt(),
             // Models saved before the setting compared the features as they are.
-            o.has("knn_similarity") ? o.get("knn_similarity").asText() : "cosine");
+            o.has("knn_similarity") ? o.get("knn_similarity").asText() : "cosine",
+            // Models saved before attributes answered every question with the network.
+            strings(o.get("attribute_categories")),
+            o.has("attribute_k") ? o.get("attribute_k").asInt() : 1,
+            o.has("knn_part") ? ints(o.get("knn_part")) : new int[] {0, -1, -1});
     JsonNode mem = o.get("memory");
     if (mem != null) {
       for (JsonNode x : mem) {
@@ -127,7 +198,35 @@ public final class HybridVqa implements MemoryModel {
         m.memory.add(dequantize(Base64.getDecoder().decode(x.get("feature").asText())));
       }
     }
+    JsonNode attributes = o.get("attribute_memory");
+    if (attributes != null) {
+      for (JsonNode x : attributes) {
+        Map<String, String> values = new java.util.LinkedHashMap<>();
+        x.get("values")
+            .fields()
+            .forEachRemaining(f -> values.put(f.getKey(), f.getValue().asText()));
+        m.attributeImages.put(x.get("image").asText(), m.attributeMemory.size());
+        m.attributeValues.add(values);
+        m.attributeMemory.add(dequantize(Base64.getDecoder().decode(x.get("feature").asText())));
+      }
+    }
     return m;
+  }
+
+  private static int[] ints(JsonNode array) {
+    int[] out = new int[array.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = array.get(i).asInt();
+    }
+    return out;
+  }
+
+  private static List<String> strings(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    if (array != null) {
+      array.forEach(x -> out.add(x.asText()));
+    }
+    return out;
   }
 
   @Override
@@ -137,17 +236,21 @@ public final class HybridVqa implements MemoryModel {
 
   @Override
   public List<String> memoryCategories() {
-    return knnCategories;
+    Set<String> all = new LinkedHashSet<>(knnCategories);
+    all.addAll(attributeCategories);
+    return List.copyOf(all);
   }
 
   /**
    * Keeps the features of {@code training}'s open questions of the nearest-neighbour categories,
-   * one per distinct (image, answer); the others are ignored.
+   * one per distinct (image, answer), and of the images whose question of the attribute categories
+   * states an attribute, one per image; the others are ignored.
    */
   @Override
   public void remember(List<Example> training) {
     Set<String> seen = new LinkedHashSet<>();
     for (Example e : training) {
+      rememberAttributes(e);
       // Only open questions are answered from memory, so only their answers are kept: a "yes"
       // of "is this normal?" is no diagnosis for "what is abnormal?".
       if (e.image() == null
@@ -156,11 +259,37 @@ public final class HybridVqa implements MemoryModel {
           || !seen.add(e.imageId() + "\n" + Batches.key(e.answer()))) {
         continue;
       }
+      part(e.image(), "example " + e.sampleId()); // refuses a feature of another layout now
       memory.add(unit(e.image()));
       memoryCategory.add(e.category());
       memoryAnswer.add(e.answer());
     }
     keys = null;
+  }
+
+  private void rememberAttributes(Example e) {
+    if (e.image() == null || !attributeCategories.contains(e.category())) {
+      return;
+    }
+    Map<String, String> stated = ImagingAttributes.stated(e.question(), e.answer());
+    if (stated.isEmpty()) {
+      return;
+    }
+    Integer at = attributeImages.get(e.imageId());
+    if (at == null) {
+      attributeImages.put(e.imageId(), attributeMemory.size());
+      part(e.image(), "example " + e.sampleId());
+      attributeMemory.add(unit(e.image()));
+      attributeValues.add(new java.util.LinkedHashMap<>(stated));
+    } else {
+      attributeValues.get(at).putAll(stated);
+    }
+    attributeKeys = null;
+  }
+
+  /** Training images in the attribute memory. */
+  public int attributeMemorySize() {
+    return attributeMemory.size();
   }
 
   /** Examples in memory. */
@@ -191,6 +320,11 @@ public final class HybridVqa implements MemoryModel {
     for (int i = 0; i < examples.size(); i++) {
       Example e = examples.get(i);
       QuestionForm form = restrictByForm ? QuestionForm.of(e.question()) : QuestionForm.OPEN;
+      String byAttribute = attributeAnswer(e);
+      if (byAttribute != null) {
+        out.add(List.of(byAttribute));
+        continue;
+      }
       if (form == QuestionForm.OPEN && knnCategories.contains(e.category())) {
         String nearest = neighbours(e);
         if (nearest != null) {
@@ -210,13 +344,60 @@ public final class HybridVqa implements MemoryModel {
     return out;
   }
 
+  /**
+   * "yes" or "no" for a yes/no question of the attribute categories that asks about an imaging
+   * attribute, by the vote of the most similar remembered images that have it; null otherwise.
+   */
+  private String attributeAnswer(Example e) {
+    if (e.image() == null || !attributeCategories.contains(e.category())) {
+      return null;
+    }
+    ImagingAttributes.Asked asked = ImagingAttributes.asked(e.question());
+    if (asked == null) {
+      return null;
+    }
+    Keys ks = attributeKeys();
+    float[] q = ks.of(part(e.image(), "example " + e.sampleId()));
+    List<Integer> candidates = new ArrayList<>();
+    double[] sims = new double[attributeMemory.size()];
+    for (int j = 0; j < attributeMemory.size(); j++) {
+      Map<String, String> v = attributeValues.get(j);
+      if (!v.containsKey(asked.attribute())
+          || asked.family() != null && !asked.family().equals(v.get(ImagingAttributes.FAMILY))) {
+        continue;
+      }
+      sims[j] = dot(q, ks.memory.get(j));
+      candidates.add(j);
+    }
+    if (candidates.isEmpty()) {
+      return null;
+    }
+    candidates.sort((a, b) -> Double.compare(sims[b], sims[a]));
+    Map<String, Double> votes = new HashMap<>();
+    for (int r = 0; r < Math.min(attributeK, candidates.size()); r++) {
+      int j = candidates.get(r);
+      votes.merge(attributeValues.get(j).get(asked.attribute()), sims[j], Double::sum);
+    }
+    double forValue = votes.getOrDefault(asked.value(), 0.0);
+    double best = votes.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    return forValue > 0 && forValue >= best ? "yes" : "no";
+  }
+
+  private static double dot(float[] a, float[] b) {
+    double d = 0;
+    for (int t = 0; t < a.length; t++) {
+      d += a[t] * b[t];
+    }
+    return d;
+  }
+
   /** The answer the {@code k} most similar remembered images vote for, or null if none. */
   private String neighbours(Example e) {
     if (e.image() == null || memory.isEmpty()) {
       return null;
     }
     Keys ks = keys();
-    float[] q = ks.of(e.image());
+    float[] q = ks.of(part(e.image(), "example " + e.sampleId()));
     int n = memory.size();
     double[] sims = new double[n];
     List<Integer> same = new ArrayList<>();
@@ -224,12 +405,7 @@ public final class HybridVqa implements MemoryModel {
       if (!memoryCategory.get(j).equals(e.category())) {
         continue;
       }
-      float[] m = ks.memory.get(j);
-      double d = 0;
-      for (int t = 0; t < q.length; t++) {
-        d += q[t] * m[t];
-      }
-      sims[j] = d;
+      sims[j] = dot(q, ks.memory.get(j));
       same.add(j);
     }
     if (same.isEmpty()) {
@@ -264,6 +440,10 @@ public final class HybridVqa implements MemoryModel {
     knnCategories.forEach(cats::add);
     o.put("knn_k", k);
     o.put("knn_similarity", similarity);
+    ArrayNode partNode = o.putArray("knn_part");
+    for (int v : part) {
+      partNode.add(v);
+    }
     ArrayNode mem = o.putArray("memory");
     for (int j = 0; j < memory.size(); j++) {
       ObjectNode x = mem.addObject();
@@ -271,14 +451,49 @@ public final class HybridVqa implements MemoryModel {
       x.put("answer", memoryAnswer.get(j));
       x.put("feature", Base64.getEncoder().encodeToString(quantize(memory.get(j))));
     }
+    ArrayNode attrCats = o.putArray("attribute_categories");
+    attributeCategories.forEach(attrCats::add);
+    o.put("attribute_k", attributeK);
+    ArrayNode attrs = o.putArray("attribute_memory");
+    attributeImages.forEach(
+        (image, j) -> {
+          ObjectNode x = attrs.addObject();
+          x.put("image", image);
+          ObjectNode values = x.putObject("values");
+          attributeValues.get(j).forEach(values::put);
+          x.put("feature", Base64.getEncoder().encodeToString(quantize(attributeMemory.get(j))));
+        });
     return o;
   }
 
   private synchronized Keys keys() {
     if (keys == null) {
-      keys = Keys.of(similarity, memory);
+      keys = Keys.of(similarity, parts(memory));
     }
     return keys;
+  }
+
+  private synchronized Keys attributeKeys() {
+    if (attributeKeys == null) {
+      attributeKeys = Keys.of(similarity, parts(attributeMemory));
+    }
+    return attributeKeys;
+  }
+
+  /**
+   * The compared part of each remembered feature, at unit norm again (the memory itself when the
+   * whole feature is compared). The memory keeps whole features, so the part is a setting of the
+   * comparison like the similarity.
+   */
+  private List<float[]> parts(List<float[]> unitMemory) {
+    if (part[1] < 0) {
+      return unitMemory;
+    }
+    List<float[]> out = new ArrayList<>(unitMemory.size());
+    for (int j = 0; j < unitMemory.size(); j++) {
+      out.add(unit(part(unitMemory.get(j), "remembered image " + j)));
+    }
+    return out;
   }
 
   /**
@@ -355,5 +570,8 @@ public final class HybridVqa implements MemoryModel {
     memory = new ArrayList<>();
     memoryCategory = new ArrayList<>();
     memoryAnswer = new ArrayList<>();
+    attributeMemory = new ArrayList<>();
+    attributeValues = new ArrayList<>();
+    attributeImages = new java.util.LinkedHashMap<>();
   }
 }

@@ -177,4 +177,165 @@ class HybridVqaTest {
             () -> ModelKinds.fit(HybridVqa.KIND, c, cases(4, 1, "")));
     assertTrue(e.getMessage().contains("knn.similarity"), e.getMessage());
   }
+
+  /**
+   * Images of two families around their own centres (non-negative, a large shared part), the
+   * training question "what modality is shown?" answered with the family and contrast: CT with
+   * contrast, MR without.
+   */
+  static List<Example> families(int n, long seed, String suffix, String question) {
+    Random r = new Random(seed);
+    List<Example> out = new ArrayList<>();
+    for (int c = 0; c < n; c++) {
+      boolean ct = c % 2 == 0;
+      float[] f = new float[DIM];
+      for (int j = 0; j < DIM; j++) {
+        float own = (j < DIM / 2) == ct ? 1.5f : 0f;
+        f[j] = Math.max(0, 2 + own + 0.3f * (float) r.nextGaussian());
+      }
+      String answer;
+      if (question == null) {
+        answer = ct ? "ct w/contrast (iv)" : "mr - t1w - noncontrast";
+      } else if (question.contains("ct scan")) {
+        answer = ct ? "yes" : "no";
+      } else {
+        answer = ct ? "no" : "yes";
+      }
+      String img = "img" + c + suffix;
+      out.add(
+          new Example(
+              img + "-m",
+              img,
+              "modality",
+              f,
+              question == null ? "what modality is shown?" : question,
+              List.of(answer)));
+    }
+    return out;
+  }
+
+  @Test
+  void familyQuestionsGetTheVoteOfTheImagesThatLookAlike() {
+    List<Example> train = families(30, 1, "", null);
+    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
+    m.remember(train);
+    assertEquals(30, m.attributeMemorySize());
+    ComputationGraph net = m.newGraph(1, new Adam(1e-3));
+    Config off =
+        ConfigFactory.parseString("medvqa.models.hybrid.attributes.categories = []")
+            .withFallback(config())
+            .resolve();
+    HybridVqa plain = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, off, train);
+    plain.remember(train);
+    assertEquals(0, plain.attributeMemorySize());
+    VqaModel saved = ModelKinds.fromJson(m.toJson().toString());
+    for (String q : List.of("is this a ct scan?", "is this an mri image?")) {
+      List<Example> test = families(30, 2, "'", q);
+      assertEquals(answers(test), m.predict(net, test), q);
+      assertEquals(answers(test), saved.predict(net, test), q + " (saved and read back)");
+      List<List<String>> byNetwork = plain.predict(net, test);
+      assertTrue(
+          !byNetwork.equals(answers(test)), q + ": the untrained network alone is not right");
+    }
+  }
+
+  @Test
+  void aContrastQuestionAboutOneFamilyAsksOnlyItsImages() {
+    List<Example> train = families(30, 1, "", null);
+    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
+    m.remember(train);
+    ComputationGraph net = m.newGraph(1, new Adam(1e-3));
+    // CT-looking images asked about an MRI: only MR images (here all without contrast) vote.
+    List<Example> ctImages = families(30, 2, "'", "was the mri taken with contrast?");
+    for (List<String> a : m.predict(net, ctImages)) {
+      assertEquals(List.of("no"), a);
+    }
+    List<Example> asCt = families(30, 2, "'", "was the ct scan taken with contrast?");
+    for (List<String> a : m.predict(net, asCt)) {
+      assertEquals(List.of("yes"), a);
+    }
+  }
+
+  private static List<List<String>> answers(List<Example> examples) {
+    List<List<String>> out = new ArrayList<>();
+    examples.forEach(e -> out.add(List.of(e.answer())));
+    return out;
+  }
+
+  /**
+   * Features laid out as [res5-mean, res4-mean] (2048 + 1024 values): noise in the first part, the
+   * case in the second.
+   */
+  private static List<Example> twoParts(int n, long seed, String suffix) {
+    Random centres = new Random(3);
+    Random r = new Random(seed);
+    List<Example> out = new ArrayList<>();
+    for (int c = 0; c < n; c++) {
+      float[] f = new float[3072];
+      for (int j = 0; j < 2048; j++) {
+        f[j] = 5 * r.nextFloat();
+      }
+      for (int j = 2048; j < 3072; j++) {
+        f[j] = 1 + centres.nextFloat() + 0.05f * (float) r.nextGaussian();
+      }
+      String img = "case" + c + suffix;
+      out.add(
+          new Example(
+              img + "-a", img, "abnormality", f, "what is abnormal?", List.of("diagnosis " + c)));
+    }
+    return out;
+  }
+
+  @Test
+  void theNeighboursCompareThePartOfTheFeatureTheyAreSetTo() {
+    List<Example> train = twoParts(20, 1, "");
+    List<Example> test = twoParts(20, 2, "'");
+    java.util.Map<String, Integer> right = new java.util.HashMap<>();
+    ComputationGraph net = null;
+    for (String part : List.of("all", "res4-mean")) {
+      Config c =
+          ConfigFactory.parseString(
+                  "medvqa.models.hybrid { knn.part = "
+                      + part
+                      + ", feature-layout = [res5-mean, res4-mean] }")
+              .withFallback(config())
+              .resolve();
+      HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, c, train);
+      m.remember(train);
+      net = net == null ? m.newGraph(1, new Adam(1e-3)) : net;
+      List<List<String>> out = ModelKinds.fromJson(m.toJson().toString()).predict(net, test);
+      int n = 0;
+      for (int i = 0; i < test.size(); i++) {
+        n += out.get(i).get(0).equals(test.get(i).answer()) ? 1 : 0;
+      }
+      right.put(part, n);
+    }
+    assertEquals(20, right.get("res4-mean"), right.toString());
+    assertTrue(right.get("all") < 20, right.toString());
+  }
+
+  @Test
+  void aPartOutsideTheLayoutOrAFeatureOfAnotherWidthIsRefused() {
+    Config c =
+        ConfigFactory.parseString("medvqa.models.hybrid.knn.part = res4-max")
+            .withFallback(config())
+            .resolve();
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> ModelKinds.fit(HybridVqa.KIND, c, cases(4, 1, "")));
+    assertTrue(e.getMessage().contains("knn.part"), e.getMessage());
+    Config ok =
+        ConfigFactory.parseString(
+                "medvqa.models.hybrid { knn.part = res4-mean, feature-layout = [res5-mean, res4-mean] }")
+            .withFallback(config())
+            .resolve();
+    List<Example> narrow = cases(4, 1, "");
+    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, ok, narrow);
+    e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> m.remember(narrow));
+    assertTrue(
+        e.getMessage().contains("case0-a") && e.getMessage().contains("3072"), e.getMessage());
+  }
 }
