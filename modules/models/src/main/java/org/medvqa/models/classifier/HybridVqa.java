@@ -79,6 +79,9 @@ public final class HybridVqa implements MemoryModel {
    */
   private final int[] part;
 
+  /** The part of the image feature the network reads, in the same form as {@link #part}. */
+  private final int[] networkPart;
+
   /** {@code knn.similarity} choices: what the cosine is taken of. */
   public static final List<String> SIMILARITIES = List.of("cosine", "centred", "standardised");
 
@@ -106,7 +109,8 @@ public final class HybridVqa implements MemoryModel {
       String similarity,
       List<String> attributeCategories,
       int attributeK,
-      int[] part) {
+      int[] part,
+      int[] networkPart) {
     if (k < 1 || attributeK < 1) {
       throw new IllegalArgumentException(
           "knn.k and attributes.k must be at least 1, got " + k + " and " + attributeK);
@@ -123,10 +127,14 @@ public final class HybridVqa implements MemoryModel {
     this.attributeCategories = List.copyOf(attributeCategories);
     this.attributeK = attributeK;
     this.part = part.clone();
+    this.networkPart = networkPart.clone();
   }
 
-  /** {@code knn.part} as a range of the feature laid out by {@code layout} (the poolings). */
-  static int[] partRange(String part, List<String> layout) {
+  /**
+   * {@code part} (the value of setting {@code key}) as a range of the feature laid out by {@code
+   * layout} (the poolings).
+   */
+  static int[] partRange(String key, String part, List<String> layout) {
     if (part.equals("all")) {
       return new int[] {0, -1, -1};
     }
@@ -137,7 +145,8 @@ public final class HybridVqa implements MemoryModel {
       return new int[] {r[0], r[1], pooling.width(resnet)};
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "knn.part is '"
+          key
+              + " is '"
               + part
               + "', expected all or one of medvqa.features.pooling "
               + layout
@@ -147,32 +156,61 @@ public final class HybridVqa implements MemoryModel {
 
   /** The part of feature {@code f} (of {@code what}) that the neighbours compare. */
   private float[] part(float[] f, String what) {
-    if (part[1] < 0) {
+    return slice(part, "knn.part", f, what);
+  }
+
+  private static float[] slice(int[] range, String key, float[] f, String what) {
+    if (range[1] < 0 || f == null) {
       return f;
     }
-    if (f.length != part[2]) {
+    if (f.length != range[2]) {
       throw new IllegalArgumentException(
           what
               + ": image feature of length "
               + f.length
-              + ", but knn.part needs the layout of medvqa.features.pooling, "
-              + part[2]
+              + ", but "
+              + key
+              + " needs the layout of medvqa.features.pooling, "
+              + range[2]
               + " wide");
     }
-    return java.util.Arrays.copyOfRange(f, part[0], part[1]);
+    return java.util.Arrays.copyOfRange(f, range[0], range[1]);
+  }
+
+  /** {@code examples} with the part of their image features that the network reads. */
+  private static List<Example> forNetwork(int[] range, List<Example> examples) {
+    if (range[1] < 0) {
+      return examples;
+    }
+    List<Example> out = new ArrayList<>(examples.size());
+    for (Example e : examples) {
+      out.add(
+          new Example(
+              e.sampleId(),
+              e.imageId(),
+              e.category(),
+              slice(range, "network-part", e.image(), "example " + e.sampleId()),
+              e.question(),
+              e.answers()));
+    }
+    return out;
   }
 
   /** Settings from {@code c} (the {@code medvqa.models.hybrid} block), vocabularies from data. */
   public static HybridVqa fit(Config c, List<Example> training) {
+    List<String> layout = c.getStringList("feature-layout");
+    int[] networkPart = partRange("network-part", c.getString("network-part"), layout);
     return new HybridVqa(
-        QuestionAwareClassifier.fit(c, training).withMembers(c.getInt("members")),
+        QuestionAwareClassifier.fit(c, forNetwork(networkPart, training))
+            .withMembers(c.getInt("members")),
         c.getBoolean("restrict-by-form"),
         c.getStringList("knn.categories"),
         c.getInt("knn.k"),
         c.getString("knn.similarity"),
         c.getStringList("attributes.categories"),
         c.getInt("attributes.k"),
-        partRange(c.getString("knn.part"), c.getStringList("feature-layout")));
+        partRange("knn.part", c.getString("knn.part"), layout),
+        networkPart);
   }
 
   public static HybridVqa fromJson(ObjectNode o) {
@@ -189,7 +227,8 @@ public final class HybridVqa implements MemoryModel {
             // Models saved before attributes answered every question with the network.
             strings(o.get("attribute_categories")),
             o.has("attribute_k") ? o.get("attribute_k").asInt() : 1,
-            o.has("knn_part") ? ints(o.get("knn_part")) : new int[] {0, -1, -1});
+            o.has("knn_part") ? ints(o.get("knn_part")) : new int[] {0, -1, -1},
+            o.has("network_part") ? ints(o.get("network_part")) : new int[] {0, -1, -1});
     JsonNode mem = o.get("memory");
     if (mem != null) {
       for (JsonNode x : mem) {
@@ -304,17 +343,17 @@ public final class HybridVqa implements MemoryModel {
 
   @Override
   public boolean trainable(Example e) {
-    return classifier.trainable(e);
+    return classifier.trainable(e); // by its answer: the image feature plays no part
   }
 
   @Override
   public MultiDataSet batch(List<Example> examples) {
-    return classifier.batch(examples);
+    return classifier.batch(forNetwork(networkPart, examples));
   }
 
   @Override
   public List<List<String>> predict(ComputationGraph net, List<Example> examples) {
-    INDArray p = classifier.probabilities(net, examples);
+    INDArray p = classifier.probabilities(net, forNetwork(networkPart, examples));
     List<String> answers = classifier.answers();
     List<List<String>> out = new ArrayList<>(examples.size());
     for (int i = 0; i < examples.size(); i++) {
@@ -443,6 +482,10 @@ public final class HybridVqa implements MemoryModel {
     ArrayNode partNode = o.putArray("knn_part");
     for (int v : part) {
       partNode.add(v);
+    }
+    ArrayNode networkNode = o.putArray("network_part");
+    for (int v : networkPart) {
+      networkNode.add(v);
     }
     ArrayNode mem = o.putArray("memory");
     for (int j = 0; j < memory.size(); j++) {

@@ -315,6 +315,23 @@ class HybridVqaTest {
   }
 
   @Test
+  void theNetworkReadsItsPartOfTheFeature() {
+    List<Example> train = twoParts(6, 1, "");
+    Config c =
+        ConfigFactory.parseString(
+                "medvqa.models.hybrid { network-part = res5-mean, knn.part = res4-mean,"
+                    + " feature-layout = [res5-mean, res4-mean] }")
+            .withFallback(config())
+            .resolve();
+    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, c, train);
+    assertEquals(2048, m.batch(train).getFeatures(0).size(1));
+    ComputationGraph net = m.newGraph(1, new Adam(1e-3));
+    VqaModel back = ModelKinds.fromJson(m.toJson().toString());
+    assertEquals(2048, back.batch(train).getFeatures(0).size(1), "read back from its JSON");
+    assertEquals(6, back.predict(net, train).size());
+  }
+
+  @Test
   void aPartOutsideTheLayoutOrAFeatureOfAnotherWidthIsRefused() {
     Config c =
         ConfigFactory.parseString("medvqa.models.hybrid.knn.part = res4-max")
