@@ -264,17 +264,7 @@ final class OneDnnEngine implements ForwardPass {
     p.outC = x.c();
     p.outH = x.h();
     p.outW = x.w();
-    p.out = new FloatPointer(n * x.c() * x.h() * x.w());
-    memory userOut =
-        new memory(
-            desc(memory.data_type.f32, 'n', n, x.c(), x.h(), x.w()), OneDnnRuntime.engine(), p.out);
-    p.owned.add(userOut);
-    p.step(
-        new reorder(new reorder.primitive_desc(x.m(), userOut)),
-        dnnl.DNNL_ARG_FROM,
-        x.m(),
-        dnnl.DNNL_ARG_TO,
-        userOut);
+    p.out = copyOut(p, x);
     p.bind();
     return p;
   }

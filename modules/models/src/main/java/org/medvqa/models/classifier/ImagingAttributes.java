@@ -36,7 +36,7 @@ final class ImagingAttributes {
   /** The value a yes/no question asks about, among images of {@code family} when not null. */
   record Asked(String attribute, String value, String family) {}
 
-  /** First words of answers and modality words of questions, by family. */
+  /** First words of answers and modality words of questions (but {@link #ENGLISH}), by family. */
   private static final Map<String, String> FAMILY_WORDS =
       Map.ofEntries(
           Map.entry("ct", "CT"),
@@ -54,6 +54,7 @@ final class ImagingAttributes {
           Map.entry("us", "US"),
           Map.entry("us-d", "US"),
           Map.entry("ultrasound", "US"),
+          Map.entry("sonogram", "US"),
           Map.entry("an", "AN"),
           Map.entry("angiogram", "AN"),
           Map.entry("venogram", "AN"),
@@ -67,23 +68,10 @@ final class ImagingAttributes {
           Map.entry("sbft", "GI"));
 
   /**
-   * Words by which a question names a family. Not the answers' short codes: in a question "an" and
-   * "us" are words of English.
+   * Family words that are words of English in a question ("is this an mri?", "can you show us"):
+   * only answers use them as codes.
    */
-  private static final Map<String, String> QUESTION_WORDS =
-      Map.ofEntries(
-          Map.entry("ct", "CT"),
-          Map.entry("cta", "CT"),
-          Map.entry("mr", "MR"),
-          Map.entry("mri", "MR"),
-          Map.entry("mra", "MR"),
-          Map.entry("x-ray", "XR"),
-          Map.entry("xray", "XR"),
-          Map.entry("radiograph", "XR"),
-          Map.entry("ultrasound", "US"),
-          Map.entry("sonogram", "US"),
-          Map.entry("angiogram", "AN"),
-          Map.entry("mammogram", "MG"));
+  private static final Set<String> ENGLISH = Set.of("an", "us", "be");
 
   /** Open answers that say no contrast was given. */
   private static final Set<String> NO_CONTRAST =
@@ -104,7 +92,7 @@ final class ImagingAttributes {
   private static String namedFamily(String q) {
     String found = null;
     for (String w : q.split("[^a-z0-9-]+")) {
-      String f = QUESTION_WORDS.get(w);
+      String f = ENGLISH.contains(w) ? null : FAMILY_WORDS.get(w);
       if (f == null) {
         continue;
       }

@@ -80,6 +80,11 @@ class HybridVqaTest {
     return out;
   }
 
+  /** {@link #config()} with {@code hocon} over it. */
+  private static Config config(String hocon) {
+    return ConfigFactory.parseString(hocon).withFallback(config()).resolve();
+  }
+
   private static Config config() {
     return ConfigFactory.parseString(
             "medvqa.models.qaware { embedding = 4, lstm = 4, image-projection = 4, hidden = 4 }")
@@ -120,10 +125,7 @@ class HybridVqaTest {
     assertEquals(m.predict(net, test), back.predict(net, test));
     assertEquals(20, ((HybridVqa) back).memorySize());
 
-    Config noKnn =
-        ConfigFactory.parseString("medvqa.models.hybrid.knn.categories = []")
-            .withFallback(config())
-            .resolve();
+    Config noKnn = config("medvqa.models.hybrid.knn.categories = []");
     HybridVqa plain = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, noKnn, train);
     plain.remember(train);
     assertEquals(0, plain.memorySize());
@@ -143,10 +145,7 @@ class HybridVqaTest {
     ComputationGraph net = null;
     java.util.Map<String, Integer> right = new java.util.HashMap<>();
     for (String similarity : HybridVqa.SIMILARITIES) {
-      Config c =
-          ConfigFactory.parseString("medvqa.models.hybrid.knn.similarity = " + similarity)
-              .withFallback(config())
-              .resolve();
+      Config c = config("medvqa.models.hybrid.knn.similarity = " + similarity);
       HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, c, train);
       m.remember(train);
       net = net == null ? m.newGraph(1, new Adam(1e-3)) : net;
@@ -167,10 +166,7 @@ class HybridVqaTest {
 
   @Test
   void refusesAnUnknownSimilarity() {
-    Config c =
-        ConfigFactory.parseString("medvqa.models.hybrid.knn.similarity = euclid")
-            .withFallback(config())
-            .resolve();
+    Config c = config("medvqa.models.hybrid.knn.similarity = euclid");
     IllegalArgumentException e =
         org.junit.jupiter.api.Assertions.assertThrows(
             IllegalArgumentException.class,
@@ -221,10 +217,7 @@ class HybridVqaTest {
     m.remember(train);
     assertEquals(30, m.attributeMemorySize());
     ComputationGraph net = m.newGraph(1, new Adam(1e-3));
-    Config off =
-        ConfigFactory.parseString("medvqa.models.hybrid.attributes.categories = []")
-            .withFallback(config())
-            .resolve();
+    Config off = config("medvqa.models.hybrid.attributes.categories = []");
     HybridVqa plain = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, off, train);
     plain.remember(train);
     assertEquals(0, plain.attributeMemorySize());
@@ -294,12 +287,10 @@ class HybridVqaTest {
     ComputationGraph net = null;
     for (String part : List.of("all", "res4-mean")) {
       Config c =
-          ConfigFactory.parseString(
-                  "medvqa.models.hybrid { knn.part = "
-                      + part
-                      + ", feature-layout = [res5-mean, res4-mean] }")
-              .withFallback(config())
-              .resolve();
+          config(
+              "medvqa.models.hybrid { knn.part = "
+                  + part
+                  + ", feature-layout = [res5-mean, res4-mean] }");
       HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, c, train);
       m.remember(train);
       net = net == null ? m.newGraph(1, new Adam(1e-3)) : net;
@@ -318,11 +309,9 @@ class HybridVqaTest {
   void theNetworkReadsItsPartOfTheFeature() {
     List<Example> train = twoParts(6, 1, "");
     Config c =
-        ConfigFactory.parseString(
-                "medvqa.models.hybrid { network-part = res5-mean, knn.part = res4-mean,"
-                    + " feature-layout = [res5-mean, res4-mean] }")
-            .withFallback(config())
-            .resolve();
+        config(
+            "medvqa.models.hybrid { network-part = res5-mean, knn.part = res4-mean,"
+                + " feature-layout = [res5-mean, res4-mean] }");
     HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, c, train);
     assertEquals(2048, m.batch(train).getFeatures(0).size(1));
     ComputationGraph net = m.newGraph(1, new Adam(1e-3));
@@ -333,20 +322,15 @@ class HybridVqaTest {
 
   @Test
   void aPartOutsideTheLayoutOrAFeatureOfAnotherWidthIsRefused() {
-    Config c =
-        ConfigFactory.parseString("medvqa.models.hybrid.knn.part = res4-max")
-            .withFallback(config())
-            .resolve();
+    Config c = config("medvqa.models.hybrid.knn.part = res4-max");
     IllegalArgumentException e =
         org.junit.jupiter.api.Assertions.assertThrows(
             IllegalArgumentException.class,
             () -> ModelKinds.fit(HybridVqa.KIND, c, cases(4, 1, "")));
     assertTrue(e.getMessage().contains("knn.part"), e.getMessage());
     Config ok =
-        ConfigFactory.parseString(
-                "medvqa.models.hybrid { knn.part = res4-mean, feature-layout = [res5-mean, res4-mean] }")
-            .withFallback(config())
-            .resolve();
+        config(
+            "medvqa.models.hybrid { knn.part = res4-mean, feature-layout = [res5-mean, res4-mean] }");
     List<Example> narrow = cases(4, 1, "");
     HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, ok, narrow);
     e =
