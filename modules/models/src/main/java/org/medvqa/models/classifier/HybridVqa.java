@@ -61,7 +61,26 @@ public final class HybridVqa implements MemoryModel {
     public Kind() {
       super(KIND, Input.FEATURES, false, HybridVqa::fit, HybridVqa::fromJson);
     }
+
+    /**
+     * The kind's block, with the features' layout ({@code medvqa.features.pooling}) beside it as
+     * {@code feature-layout}: the parts are found in it. Read here from the full configuration, as
+     * a substitution in reference.conf would not see a user's setting.
+     */
+    @Override
+    public org.medvqa.models.VqaModel fit(Config config, List<Example> training) {
+      Config block = config.getConfig("medvqa.models." + KIND);
+      List<String> layout =
+          config.hasPath(POOLING) ? config.getStringList(POOLING) : List.of("res5-mean");
+      return HybridVqa.fit(
+          block.withValue(
+              "feature-layout", com.typesafe.config.ConfigValueFactory.fromIterable(layout)),
+          training);
+    }
   }
+
+  /** The features' layout setting. */
+  private static final String POOLING = "medvqa.features.pooling";
 
   private static final long serialVersionUID = 1L;
 
@@ -170,9 +189,9 @@ public final class HybridVqa implements MemoryModel {
               + f.length
               + ", but "
               + key
-              + " needs the layout of medvqa.features.pooling, "
+              + " takes its part from the layout of medvqa.features.pooling, "
               + range[2]
-              + " wide");
+              + " wide: set that to the poolings the features were made with");
     }
     return java.util.Arrays.copyOfRange(f, range[0], range[1]);
   }
@@ -198,7 +217,8 @@ public final class HybridVqa implements MemoryModel {
 
   /** Settings from {@code c} (the {@code medvqa.models.hybrid} block), vocabularies from data. */
   public static HybridVqa fit(Config c, List<Example> training) {
-    List<String> layout = c.getStringList("feature-layout");
+    List<String> layout =
+        c.hasPath("feature-layout") ? c.getStringList("feature-layout") : List.of("res5-mean");
     int[] networkPart = partRange("network-part", c.getString("network-part"), layout);
     return new HybridVqa(
         QuestionAwareClassifier.fit(c, forNetwork(networkPart, training))

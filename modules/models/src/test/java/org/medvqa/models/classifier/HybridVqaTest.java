@@ -288,9 +288,8 @@ class HybridVqaTest {
     for (String part : List.of("all", "res4-mean")) {
       Config c =
           config(
-              "medvqa.models.hybrid { knn.part = "
-                  + part
-                  + ", feature-layout = [res5-mean, res4-mean] }");
+              "medvqa.features.pooling = [res5-mean, res4-mean], medvqa.models.hybrid.knn.part = "
+                  + part);
       HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, c, train);
       m.remember(train);
       net = net == null ? m.newGraph(1, new Adam(1e-3)) : net;
@@ -310,8 +309,8 @@ class HybridVqaTest {
     List<Example> train = twoParts(6, 1, "");
     Config c =
         config(
-            "medvqa.models.hybrid { network-part = res5-mean, knn.part = res4-mean,"
-                + " feature-layout = [res5-mean, res4-mean] }");
+            "medvqa.features.pooling = [res5-mean, res4-mean],"
+                + " medvqa.models.hybrid { network-part = res5-mean, knn.part = res4-mean }");
     HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, c, train);
     assertEquals(2048, m.batch(train).getFeatures(0).size(1));
     ComputationGraph net = m.newGraph(1, new Adam(1e-3));
@@ -330,7 +329,7 @@ class HybridVqaTest {
     assertTrue(e.getMessage().contains("knn.part"), e.getMessage());
     Config ok =
         config(
-            "medvqa.models.hybrid { knn.part = res4-mean, feature-layout = [res5-mean, res4-mean] }");
+            "medvqa.features.pooling = [res5-mean, res4-mean], medvqa.models.hybrid.knn.part = res4-mean");
     List<Example> narrow = cases(4, 1, "");
     HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, ok, narrow);
     e =
