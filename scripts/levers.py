@@ -53,6 +53,9 @@ LEVERS = {
         ("+ both on res4-mean, attributes k = 5",
          {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": ["modality"],
           "attribute_k": 5, "knn_part": "res4-mean"}),
+        ("+ both on res5-mean, attributes k = 5",
+         {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": ["modality"],
+          "attribute_k": 5, "knn_part": "res5-mean"}),
     ],
     "vae-vqa": [
         ("free decoding, summed log-probabilities",
