@@ -151,14 +151,31 @@ public final class HybridVqa implements MemoryModel {
 
   /**
    * {@code part} (the value of setting {@code key}) as a range of the feature laid out by {@code
-   * layout} (the poolings).
+   * layout} (the poolings), {@code width} values wide: ResNet50's, or a narrower variant's (every
+   * stage's width divided alike, as the tests' tiny networks are).
    */
-  static int[] partRange(String key, String part, List<String> layout) {
+  static int[] partRange(String key, String part, List<String> layout, int width) {
     if (part.equals("all")) {
       return new int[] {0, -1, -1};
     }
-    org.medvqa.features.ResNet50 resnet = org.medvqa.features.ResNet50.builder().build();
     org.medvqa.features.Pooling pooling = new org.medvqa.features.Pooling(layout);
+    int full = pooling.width(org.medvqa.features.ResNet50.builder().build());
+    if (width < 1 || full % width != 0 || 64 % (full / width) != 0) {
+      throw new IllegalArgumentException(
+          key
+              + " is '"
+              + part
+              + "', but the image features are "
+              + width
+              + " wide, which the layout medvqa.features.pooling "
+              + layout
+              + " ("
+              + full
+              + " wide for ResNet50) does not make: set that to the poolings the features were"
+              + " made with");
+    }
+    org.medvqa.features.ResNet50 resnet =
+        org.medvqa.features.ResNet50.builder().optWidthDivisor(full / width).build();
     try {
       int[] r = pooling.range(part, resnet);
       return new int[] {r[0], r[1], pooling.width(resnet)};
@@ -219,7 +236,8 @@ public final class HybridVqa implements MemoryModel {
   public static HybridVqa fit(Config c, List<Example> training) {
     List<String> layout =
         c.hasPath("feature-layout") ? c.getStringList("feature-layout") : List.of("res5-mean");
-    int[] networkPart = partRange("network-part", c.getString("network-part"), layout);
+    int width = org.medvqa.models.Batches.featureSize(training);
+    int[] networkPart = partRange("network-part", c.getString("network-part"), layout, width);
     return new HybridVqa(
         QuestionAwareClassifier.fit(c, forNetwork(networkPart, training))
             .withMembers(c.getInt("members")),
@@ -229,7 +247,7 @@ public final class HybridVqa implements MemoryModel {
         c.getString("knn.similarity"),
         c.getStringList("attributes.categories"),
         c.getInt("attributes.k"),
-        partRange("knn.part", c.getString("knn.part"), layout),
+        partRange("knn.part", c.getString("knn.part"), layout, width),
         networkPart);
   }
 

@@ -1,5 +1,6 @@
 package org.medvqa.models.classifier;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -327,15 +328,35 @@ class HybridVqaTest {
             IllegalArgumentException.class,
             () -> ModelKinds.fit(HybridVqa.KIND, c, cases(4, 1, "")));
     assertTrue(e.getMessage().contains("knn.part"), e.getMessage());
-    Config ok =
+    Config twoParts =
         config(
             "medvqa.features.pooling = [res5-mean, res4-mean], medvqa.models.hybrid.knn.part = res4-mean");
+    // 32 values cannot be [res5-mean, res4-mean] of any ResNet50 width.
+    e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> ModelKinds.fit(HybridVqa.KIND, twoParts, cases(4, 1, "")));
+    assertTrue(
+        e.getMessage().contains("32 wide") && e.getMessage().contains("medvqa.features.pooling"),
+        e.getMessage());
+    // Fitted on 3,072-wide features, a feature of another width is refused by name.
+    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, twoParts, twoParts(4, 1, ""));
     List<Example> narrow = cases(4, 1, "");
-    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, ok, narrow);
     e =
         org.junit.jupiter.api.Assertions.assertThrows(
             IllegalArgumentException.class, () -> m.remember(narrow));
     assertTrue(
         e.getMessage().contains("case0-a") && e.getMessage().contains("3072"), e.getMessage());
+  }
+
+  @Test
+  void thePartsOfANarrowerNetworksFeatureScaleWithIt() {
+    // A ResNet50 with every width divided by 16 (the tests' tiny network): res5 128, res4 64.
+    assertArrayEquals(
+        new int[] {128, 192, 192},
+        HybridVqa.partRange("knn.part", "res4-mean", List.of("res5-mean", "res4-mean"), 192));
+    assertArrayEquals(
+        new int[] {2048, 3072, 3072},
+        HybridVqa.partRange("knn.part", "res4-mean", List.of("res5-mean", "res4-mean"), 3072));
   }
 }
