@@ -92,14 +92,11 @@ public final class HybridVqa implements MemoryModel {
   private final List<String> attributeCategories;
   private final int attributeK;
 
-  /**
-   * The part of the image feature the neighbours compare: {from, to, width of the whole}; {0, -1,
-   * -1} is the whole feature, whatever its width.
-   */
-  private final int[] part;
+  /** The part of the image feature the neighbours compare. */
+  private final FeaturePart part;
 
-  /** The part of the image feature the network reads, in the same form as {@link #part}. */
-  private final int[] networkPart;
+  /** The part of the image feature the network reads. */
+  private final FeaturePart networkPart;
 
   /** {@code knn.similarity} choices: what the cosine is taken of. */
   public static final List<String> SIMILARITIES = List.of("cosine", "centred", "standardised");
@@ -128,8 +125,8 @@ public final class HybridVqa implements MemoryModel {
       String similarity,
       List<String> attributeCategories,
       int attributeK,
-      int[] part,
-      int[] networkPart) {
+      FeaturePart part,
+      FeaturePart networkPart) {
     if (k < 1 || attributeK < 1) {
       throw new IllegalArgumentException(
           "knn.k and attributes.k must be at least 1, got " + k + " and " + attributeK);
@@ -145,91 +142,13 @@ public final class HybridVqa implements MemoryModel {
     this.k = k;
     this.attributeCategories = List.copyOf(attributeCategories);
     this.attributeK = attributeK;
-    this.part = part.clone();
-    this.networkPart = networkPart.clone();
-  }
-
-  /**
-   * {@code part} (the value of setting {@code key}) as a range of the feature laid out by {@code
-   * layout} (the poolings), {@code width} values wide: ResNet50's, or a narrower variant's (every
-   * stage's width divided alike, as the tests' tiny networks are).
-   */
-  static int[] partRange(String key, String part, List<String> layout, int width) {
-    if (part.equals("all")) {
-      return new int[] {0, -1, -1};
-    }
-    org.medvqa.features.Pooling pooling = new org.medvqa.features.Pooling(layout);
-    int full = pooling.width(org.medvqa.features.ResNet50.builder().build());
-    if (width < 1 || full % width != 0 || 64 % (full / width) != 0) {
-      throw new IllegalArgumentException(
-          key
-              + " is '"
-              + part
-              + "', but the image features are "
-              + width
-              + " wide, which the layout medvqa.features.pooling "
-              + layout
-              + " ("
-              + full
-              + " wide for ResNet50) does not make: set that to the poolings the features were"
-              + " made with");
-    }
-    org.medvqa.features.ResNet50 resnet =
-        org.medvqa.features.ResNet50.builder().optWidthDivisor(full / width).build();
-    try {
-      int[] r = pooling.range(part, resnet);
-      return new int[] {r[0], r[1], pooling.width(resnet)};
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          key
-              + " is '"
-              + part
-              + "', expected all or one of medvqa.features.pooling "
-              + layout
-              + " (the features' layout)");
-    }
+    this.part = part;
+    this.networkPart = networkPart;
   }
 
   /** The part of feature {@code f} (of {@code what}) that the neighbours compare. */
   private float[] part(float[] f, String what) {
-    return slice(part, "knn.part", f, what);
-  }
-
-  private static float[] slice(int[] range, String key, float[] f, String what) {
-    if (range[1] < 0 || f == null) {
-      return f;
-    }
-    if (f.length != range[2]) {
-      throw new IllegalArgumentException(
-          what
-              + ": image feature of length "
-              + f.length
-              + ", but "
-              + key
-              + " takes its part from the layout of medvqa.features.pooling, "
-              + range[2]
-              + " wide: set that to the poolings the features were made with");
-    }
-    return java.util.Arrays.copyOfRange(f, range[0], range[1]);
-  }
-
-  /** {@code examples} with the part of their image features that the network reads. */
-  private static List<Example> forNetwork(int[] range, List<Example> examples) {
-    if (range[1] < 0) {
-      return examples;
-    }
-    List<Example> out = new ArrayList<>(examples.size());
-    for (Example e : examples) {
-      out.add(
-          new Example(
-              e.sampleId(),
-              e.imageId(),
-              e.category(),
-              slice(range, "network-part", e.image(), "example " + e.sampleId()),
-              e.question(),
-              e.answers()));
-    }
-    return out;
+    return part.of(f, what);
   }
 
   /** Settings from {@code c} (the {@code medvqa.models.hybrid} block), vocabularies from data. */
@@ -237,17 +156,17 @@ public final class HybridVqa implements MemoryModel {
     List<String> layout =
         c.hasPath("feature-layout") ? c.getStringList("feature-layout") : List.of("res5-mean");
     int width = org.medvqa.models.Batches.featureSize(training);
-    int[] networkPart = partRange("network-part", c.getString("network-part"), layout, width);
+    FeaturePart networkPart =
+        FeaturePart.of("network-part", c.getString("network-part"), layout, width);
     return new HybridVqa(
-        QuestionAwareClassifier.fit(c, forNetwork(networkPart, training))
-            .withMembers(c.getInt("members")),
+        QuestionAwareClassifier.fit(c, networkPart.of(training)).withMembers(c.getInt("members")),
         c.getBoolean("restrict-by-form"),
         c.getStringList("knn.categories"),
         c.getInt("knn.k"),
         c.getString("knn.similarity"),
         c.getStringList("attributes.categories"),
         c.getInt("attributes.k"),
-        partRange("knn.part", c.getString("knn.part"), layout, width),
+        FeaturePart.of("knn.part", c.getString("knn.part"), layout, width),
         networkPart);
   }
 
@@ -265,8 +184,8 @@ public final class HybridVqa implements MemoryModel {
             // Models saved before attributes answered every question with the network.
             strings(o.get("attribute_categories")),
             o.has("attribute_k") ? o.get("attribute_k").asInt() : 1,
-            o.has("knn_part") ? ints(o.get("knn_part")) : new int[] {0, -1, -1},
-            o.has("network_part") ? ints(o.get("network_part")) : new int[] {0, -1, -1});
+            FeaturePart.read("knn.part", o.get("knn_part")),
+            FeaturePart.read("network-part", o.get("network_part")));
     JsonNode mem = o.get("memory");
     if (mem != null) {
       for (JsonNode x : mem) {
@@ -288,14 +207,6 @@ public final class HybridVqa implements MemoryModel {
       }
     }
     return m;
-  }
-
-  private static int[] ints(JsonNode array) {
-    int[] out = new int[array.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = array.get(i).asInt();
-    }
-    return out;
   }
 
   private static List<String> strings(JsonNode array) {
@@ -386,12 +297,12 @@ public final class HybridVqa implements MemoryModel {
 
   @Override
   public MultiDataSet batch(List<Example> examples) {
-    return classifier.batch(forNetwork(networkPart, examples));
+    return classifier.batch(networkPart.of(examples));
   }
 
   @Override
   public List<List<String>> predict(ComputationGraph net, List<Example> examples) {
-    INDArray p = classifier.probabilities(net, forNetwork(networkPart, examples));
+    INDArray p = classifier.probabilities(net, networkPart.of(examples));
     List<String> answers = classifier.answers();
     List<List<String>> out = new ArrayList<>(examples.size());
     for (int i = 0; i < examples.size(); i++) {
@@ -517,14 +428,8 @@ public final class HybridVqa implements MemoryModel {
     knnCategories.forEach(cats::add);
     o.put("knn_k", k);
     o.put("knn_similarity", similarity);
-    ArrayNode partNode = o.putArray("knn_part");
-    for (int v : part) {
-      partNode.add(v);
-    }
-    ArrayNode networkNode = o.putArray("network_part");
-    for (int v : networkPart) {
-      networkNode.add(v);
-    }
+    part.write(o.putArray("knn_part"));
+    networkPart.write(o.putArray("network_part"));
     ArrayNode mem = o.putArray("memory");
     for (int j = 0; j < memory.size(); j++) {
       ObjectNode x = mem.addObject();
@@ -567,7 +472,7 @@ public final class HybridVqa implements MemoryModel {
    * comparison like the similarity.
    */
   private List<float[]> parts(List<float[]> unitMemory) {
-    if (part[1] < 0) {
+    if (part.isAll()) {
       return unitMemory;
     }
     List<float[]> out = new ArrayList<>(unitMemory.size());

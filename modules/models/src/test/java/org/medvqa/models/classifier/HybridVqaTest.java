@@ -1,6 +1,5 @@
 package org.medvqa.models.classifier;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -352,11 +351,11 @@ class HybridVqaTest {
   @Test
   void thePartsOfANarrowerNetworksFeatureScaleWithIt() {
     // A ResNet50 with every width divided by 16 (the tests' tiny network): res5 128, res4 64.
-    assertArrayEquals(
-        new int[] {128, 192, 192},
-        HybridVqa.partRange("knn.part", "res4-mean", List.of("res5-mean", "res4-mean"), 192));
-    assertArrayEquals(
-        new int[] {2048, 3072, 3072},
-        HybridVqa.partRange("knn.part", "res4-mean", List.of("res5-mean", "res4-mean"), 3072));
+    assertEquals(
+        new FeaturePart("knn.part", 128, 192, 192),
+        FeaturePart.of("knn.part", "res4-mean", List.of("res5-mean", "res4-mean"), 192));
+    assertEquals(
+        new FeaturePart("knn.part", 2048, 3072, 3072),
+        FeaturePart.of("knn.part", "res4-mean", List.of("res5-mean", "res4-mean"), 3072));
   }
 }
