@@ -229,7 +229,7 @@ public final class FeatureModel {
     float[][] flat = new float[stages.length][];
     int[] sides = new int[stages.length];
     for (int k = 0; k < stages.length; k++) {
-      flat[k] = stageMaps[k].dup('c').data().asFloat();
+      flat[k] = flat(stageMaps[k]);
       sides[k] = (int) stageMaps[k].size(1);
     }
     for (int i = 0; i < n; i++) {
@@ -244,6 +244,11 @@ public final class FeatureModel {
       result[i] = new float[][] {feature, m};
     }
     return result;
+  }
+
+  /** The values of {@code a} in c order, copied once (the engines' maps already are). */
+  private static float[] flat(INDArray a) {
+    return (a.isView() || a.ordering() != 'c' ? a.dup('c') : a).data().asFloat();
   }
 
   /** A map of the dl4j engine in h, w, c order (the graph's layout may be NCHW). */

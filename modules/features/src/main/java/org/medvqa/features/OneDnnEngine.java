@@ -223,7 +223,7 @@ final class OneDnnEngine implements ForwardPass {
       owned.forEach(Pointer::close);
       in.close();
       out.close();
-      stageOut.forEach(Pointer::close);
+      stageOut.stream().filter(q -> q != out).forEach(Pointer::close);
       stream.close();
     }
   }
@@ -254,7 +254,8 @@ final class OneDnnEngine implements ForwardPass {
       x = conv(p, b.c(), m, shortcut, sumRole);
       xRole = sumRole;
       for (int stage : stages) {
-        if (network.lastBlock(stage) == block) {
+        // The last block's output is copied out once below, as the network's output.
+        if (network.lastBlock(stage) == block && block < blocks.size() - 1) {
           p.stageActs.add(x);
           p.stageOut.add(copyOut(p, x));
         }
@@ -265,6 +266,12 @@ final class OneDnnEngine implements ForwardPass {
     p.outH = x.h();
     p.outW = x.w();
     p.out = copyOut(p, x);
+    for (int stage : stages) {
+      if (network.lastBlock(stage) == blocks.size() - 1) {
+        p.stageActs.add(x);
+        p.stageOut.add(p.out);
+      }
+    }
     p.bind();
     return p;
   }

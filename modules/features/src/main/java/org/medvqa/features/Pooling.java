@@ -1,7 +1,6 @@
 package org.medvqa.features;
 
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -153,6 +152,6 @@ public record Pooling(List<String> items) implements Serializable {
   /** For the feature cache's signature: the list as written. */
   @Override
   public String toString() {
-    return String.join(",", new ArrayList<>(items));
+    return String.join(",", items);
   }
 }

@@ -171,13 +171,11 @@ public final class HybridVqa implements MemoryModel {
   }
 
   public static HybridVqa fromJson(ObjectNode o) {
-    List<String> cats = new ArrayList<>();
-    o.get("knn_categories").forEach(x -> cats.add(x.asText()));
     HybridVqa m =
         new HybridVqa(
             QuestionAwareClassifier.fromJson((ObjectNode) o.get("classifier")),
             o.get("restrict-by-form").asBoolean(),
-            cats,
+            strings(o.get("knn_categories")),
             o.get("knn_k").asInt(),
             // Models saved before the setting compared the features as they are.
             o.has("knn_similarity") ? o.get("knn_similarity").asText() : "cosine",

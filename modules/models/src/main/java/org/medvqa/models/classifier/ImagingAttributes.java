@@ -1,7 +1,6 @@
 package org.medvqa.models.classifier;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -124,7 +123,7 @@ final class ImagingAttributes {
     if (q.contains("contrast")) {
       return new Asked(CONTRAST, "C", family);
     }
-    if (family != null && List.of("is this a", "is this an").stream().anyMatch(q::startsWith)) {
+    if (family != null && q.startsWith("is this a")) { // "is this a ct scan?", "is this an mri?"
       return new Asked(FAMILY, family, null);
     }
     return null;
