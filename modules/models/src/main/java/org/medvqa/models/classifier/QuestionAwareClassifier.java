@@ -21,6 +21,7 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.medvqa.models.Batches;
+import org.medvqa.models.CpuLstm;
 import org.medvqa.models.Example;
 import org.medvqa.models.VqaModel;
 import org.medvqa.models.text.Tokens;
@@ -261,11 +262,12 @@ public final class QuestionAwareClassifier implements VqaModel {
             "question")
         .addLayer(
             prefix + "question-lstm",
-            new LSTM.Builder()
-                .nIn(sizes.get("embedding"))
-                .nOut(sizes.get("lstm"))
-                .activation(Activation.TANH)
-                .build(),
+            CpuLstm.of(
+                new LSTM.Builder()
+                    .nIn(sizes.get("embedding"))
+                    .nOut(sizes.get("lstm"))
+                    .activation(Activation.TANH)
+                    .build()),
             prefix + "embedding")
         .addVertex(
             prefix + "question-last", new LastTimeStepVertex("question"), prefix + "question-lstm")

@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.medvqa.models.CpuLstm;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -148,12 +149,13 @@ final class VaeGraph {
         .addVertex("decoder-input", new MergeVertex(), words, "condition-steps")
         .addLayer(
             DECODER_LSTM,
-            new LSTM.Builder()
-                .nIn(s.embedding() + conditionSize)
-                .nOut(s.hidden())
-                .activation(Activation.TANH)
-                .dataFormat(RNNFormat.NCW)
-                .build(),
+            CpuLstm.of(
+                new LSTM.Builder()
+                    .nIn(s.embedding() + conditionSize)
+                    .nOut(s.hidden())
+                    .activation(Activation.TANH)
+                    .dataFormat(RNNFormat.NCW)
+                    .build()),
             "decoder-input")
         .addLayer(
             output,

@@ -22,6 +22,7 @@ import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.medvqa.core.QuestionForm;
 import org.medvqa.models.Batches;
+import org.medvqa.models.CpuLstm;
 import org.medvqa.models.Example;
 import org.medvqa.models.FeatureScaler;
 import org.medvqa.models.ScaledFeatures;
@@ -414,11 +415,12 @@ public final class VaeVqa implements VqaModel, ScaledFeatures {
                 QUESTION)
             .addLayer(
                 "question-lstm",
-                new LSTM.Builder()
-                    .nIn(sizes.embedding())
-                    .nOut(h)
-                    .activation(Activation.TANH)
-                    .build(),
+                CpuLstm.of(
+                    new LSTM.Builder()
+                        .nIn(sizes.embedding())
+                        .nOut(h)
+                        .activation(Activation.TANH)
+                        .build()),
                 "question-embedding")
             .addVertex("question-encoder", new LastTimeStepVertex(QUESTION), "question-lstm")
             .addVertex("fusion-input", new MergeVertex(), "image-encoder", "question-encoder")
