@@ -128,7 +128,7 @@ public final class FeatureTable {
     String fp32 =
         String.join(
             " ",
-            "model=" + (s.modelSource().equals("zoo") ? "zoo" : s.modelFile()),
+            "model=" + (s.modelSource().equals("zoo") ? "zoo" : localForm(s.modelFile())),
             "size=" + s.imageSize(),
             "resize=" + s.resize(),
             "preprocessing=" + s.preprocessing(),
@@ -137,6 +137,22 @@ public final class FeatureTable {
       fp32 += " pooling=" + s.pooling();
     }
     return s.precision().equals("fp32") ? fp32 : fp32 + " precision=" + s.precision();
+  }
+
+  /**
+   * One spelling of a local file's URI: {@code file:///x} (an absolute path set by the user, as
+   * java.nio writes it) and {@code file:/x} (a relative one, as Hadoop qualifies it) are one file,
+   * and before this they gave two signatures, so one model had two shared caches and an output was
+   * refused as "made with different settings".
+   */
+  static String localForm(String uri) {
+    return uri.startsWith("file:///") ? "file:/" + uri.substring("file:///".length()) : uri;
+  }
+
+  /** Whether two signatures name the same features (the model's URI in either local spelling). */
+  static boolean sameSignature(String a, String b) {
+    return a.replace("model=file:///", "model=file:/")
+        .equals(b.replace("model=file:///", "model=file:/"));
   }
 
   /** The provenance note naming the engine of run N: this prefix, then N. */
@@ -166,7 +182,7 @@ public final class FeatureTable {
               }
             });
     String before = p.path("notes").path("signature").asText("");
-    if (!before.equals(signature)) {
+    if (!sameSignature(before, signature)) {
       throw new StageFailure(
           "output "
               + out

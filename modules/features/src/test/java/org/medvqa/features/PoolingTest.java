@@ -2,6 +2,7 @@ package org.medvqa.features;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,6 +55,20 @@ class PoolingTest {
     assertEquals(FeatureTable.signature(s), FeatureTable.signature(s.withPooling(Pooling.DEFAULT)));
     assertTrue(FeatureTable.signature(s).endsWith("map=false"), FeatureTable.signature(s));
     assertNotEquals(FeatureTable.signature(s), FeatureTable.signature(s.withPooling(ALL)));
+  }
+
+  @Test
+  void bothSpellingsOfALocalModelFileGiveOneSignature() {
+    FeatureSettings s = OneDnnEngineTest.settings("gemm", "fp32", 2, false);
+    String slash = FeatureTable.signature(s.withModelFile("file:/work/models/r.zip"));
+    String triple = FeatureTable.signature(s.withModelFile("file:///work/models/r.zip"));
+    assertEquals(slash, triple);
+    assertTrue(slash.contains("model=file:/work/models/r.zip"), slash);
+    assertTrue(FeatureTable.sameSignature(triple.replace("file:/", "file:///"), slash));
+    assertFalse(
+        FeatureTable.sameSignature(
+            slash, FeatureTable.signature(s.withModelFile("file:/other.zip"))));
+    assertEquals("s3a://b/r.zip", FeatureTable.localForm("s3a://b/r.zip"));
   }
 
   /** Mean or max over the positions of an NCHW activation [n, c, h, w], for image {@code i}. */
