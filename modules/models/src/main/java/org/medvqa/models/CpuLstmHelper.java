@@ -159,8 +159,24 @@ final class CpuLstmHelper implements LSTMHelper {
     state(prevOutputActivations, initialOutput, mb * n);
     state(prevMemCellState, initialCell, mb * n);
 
+    forwardSteps(new Recurrent(recurrentWeights, mb, n), b);
+    FwdPassReturn ret = new FwdPassReturn();
+    ret.fwdPassOutput = outputArray(workspaceMgr);
+    ret.lastAct = fromFloats(outputs, (t - 1) * mb * n, mb, n);
+    ret.lastMemCell = fromFloats(cells, (t - 1) * mb * n, mb, n);
+    boolean keep = training || forBackprop;
+    cached = keep ? ret : null;
+    cachedFrom = keep ? from : new INDArray[0];
+    passes++;
+    return ret;
+  }
+
+  /** The gates, cells and outputs of every step, from the input projections in {@link #gates}. */
+  private void forwardSteps(Recurrent product, float[] b) {
+    int t = steps;
+    int mb = batch;
+    int n = units;
     int plane = mb * n;
-    Recurrent product = new Recurrent(recurrentWeights, mb, n);
     for (int s = 0; s < t; s++) {
       product.forward(
           s == 0 ? initialOutput : outputs, s == 0 ? 0 : (s - 1) * plane, gates, s * mb);
@@ -185,8 +201,14 @@ final class CpuLstmHelper implements LSTMHelper {
         }
       }
     }
+  }
 
-    FwdPassReturn ret = new FwdPassReturn();
+  /** The outputs as DL4J's [mb, n, T] activations, in f order as its own LSTM makes them. */
+  private INDArray outputArray(LayerWorkspaceMgr workspaceMgr) {
+    int t = steps;
+    int mb = batch;
+    int n = units;
+    int plane = mb * n;
     INDArray out =
         workspaceMgr.create(ArrayType.ACTIVATIONS, DataType.FLOAT, new long[] {mb, n, t}, 'f');
     // f order [mb, n, T] holds the values of c order [T, n, mb]: write them in that order.
@@ -199,14 +221,7 @@ final class CpuLstmHelper implements LSTMHelper {
       }
     }
     write(fOrder, out);
-    ret.fwdPassOutput = out;
-    ret.lastAct = fromFloats(outputs, (t - 1) * plane, mb, n);
-    ret.lastMemCell = fromFloats(cells, (t - 1) * plane, mb, n);
-    boolean keep = training || forBackprop;
-    cached = keep ? ret : null;
-    cachedFrom = keep ? from : new INDArray[0];
-    passes++;
-    return ret;
+    return out;
   }
 
   @Override
@@ -234,15 +249,26 @@ final class CpuLstmHelper implements LSTMHelper {
     }
     cached = null;
     cachedFrom = new INDArray[0];
+    float[] eps = read(stepMajor(epsilon, steps, batch, units), epsilons);
+    backwardSteps(new Recurrent(recurrentWeights, batch, units), eps);
+    INDArray dW = gradientViews.get(inputWeightKey);
+    INDArray dRw = gradientViews.get(recurrentWeightKey);
+    INDArray dB = gradientViews.get(biasWeightKey);
+    INDArray epsNext = products(input, inputWeights, dW, dRw, dB, workspaceMgr);
+
+    Gradient grad = new DefaultGradient();
+    grad.gradientForVariable().put(inputWeightKey, dW);
+    grad.gradientForVariable().put(recurrentWeightKey, dRw);
+    grad.gradientForVariable().put(biasWeightKey, dB);
+    return new Pair<>(grad, epsNext);
+  }
+
+  /** The gate deltas of every step into {@link #deltas}, from the output gradients {@code eps}. */
+  private void backwardSteps(Recurrent product, float[] eps) {
     int t = steps;
     int mb = batch;
     int n = units;
-    int g = 4 * n;
-    int nIn = (int) inputWeights.size(0);
     int plane = mb * n;
-    float[] eps = read(stepMajor(epsilon, t, mb, n), epsilons);
-    Recurrent product = new Recurrent(recurrentWeights, mb, n);
-
     float[][] dz = deltas;
     float[][] dh = new float[mb][n];
     float[] dcNext = new float[plane];
@@ -271,22 +297,34 @@ final class CpuLstmHelper implements LSTMHelper {
       // The output gradient one step back: this step's deltas times RW^T.
       product.backward(dz, s * mb, dh);
     }
+  }
 
-    INDArray delta = fromRows(dz, t * mb, g);
-    INDArray x = stepMajor(input, t, mb, nIn);
+  /**
+   * The weight gradients of all steps from {@link #deltas}, one product each, into DL4J's gradient
+   * views; returns the gradient for the layer below, [mb, nIn, T] in f order as DL4J makes it.
+   */
+  private INDArray products(
+      INDArray input,
+      INDArray inputWeights,
+      INDArray dW,
+      INDArray dRw,
+      INDArray dB,
+      LayerWorkspaceMgr workspaceMgr) {
+    int t = steps;
+    int mb = batch;
+    int n = units;
+    int g = 4 * n;
+    int nIn = (int) inputWeights.size(0);
+    int plane = mb * n;
+    INDArray delta = fromRows(deltas, t * mb, g);
     float[] prev = shifted;
     System.arraycopy(initialOutput, 0, prev, 0, plane);
     System.arraycopy(outputs, 0, prev, plane, (t - 1) * plane);
-    INDArray hPrev = fromFloats(prev, 0, t * mb, n);
-
-    INDArray dW = gradientViews.get(inputWeightKey);
-    INDArray dRw = gradientViews.get(recurrentWeightKey);
-    INDArray dB = gradientViews.get(biasWeightKey);
-    Nd4j.gemm(x, delta, dW, true, false, 1.0, 0.0);
-    Nd4j.gemm(hPrev, delta, dRw, true, false, 1.0, 0.0);
+    Nd4j.gemm(stepMajor(input, t, mb, nIn), delta, dW, true, false, 1.0, 0.0);
+    Nd4j.gemm(fromFloats(prev, 0, t * mb, n), delta, dRw, true, false, 1.0, 0.0);
     float[] db = new float[g];
     for (int row = 0; row < t * mb; row++) {
-      axpy(1f, dz[row], db, g);
+      axpy(1f, deltas[row], db, g);
     }
     dB.assign(Nd4j.createFromArray(db).reshape(dB.shape()));
 
@@ -296,12 +334,7 @@ final class CpuLstmHelper implements LSTMHelper {
         workspaceMgr.create(
             ArrayType.ACTIVATION_GRAD, DataType.FLOAT, new long[] {mb, nIn, t}, 'f');
     epsNext.assign(dx.reshape('c', t, mb, nIn).permute(1, 2, 0));
-
-    Gradient grad = new DefaultGradient();
-    grad.gradientForVariable().put(inputWeightKey, dW);
-    grad.gradientForVariable().put(recurrentWeightKey, dRw);
-    grad.gradientForVariable().put(biasWeightKey, dB);
-    return new Pair<>(grad, epsNext);
+    return epsNext;
   }
 
   /**
@@ -451,9 +484,7 @@ final class CpuLstmHelper implements LSTMHelper {
   /** A new c-order [rows, cols] array of {@code src} from {@code offset}. */
   private static INDArray fromFloats(float[] src, int offset, int rows, int cols) {
     INDArray a = Nd4j.createUninitialized(DataType.FLOAT, rows, cols);
-    FloatBuffer buf = a.data().asNioFloat();
-    buf.put((int) a.offset(), src, offset, rows * cols);
-    Reference.reachabilityFence(a);
+    write(src, offset, a);
     return a;
   }
 
