@@ -143,6 +143,11 @@ public final class ImagePreprocessor {
   static BufferedImage toBgr(BufferedImage src) {
     int w = src.getWidth();
     int h = src.getHeight();
+    if (plainBgr(src)) {
+      // What the JPEG decoder returns for colour and most grey radiographs: already the layout
+      // fill() reads. Copying it pixel by pixel took 2 of the 7 ms of preprocessing per image.
+      return src;
+    }
     BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
     if (src.getType() == BufferedImage.TYPE_3BYTE_BGR) {
       out.getRaster().setRect(src.getRaster());
@@ -173,6 +178,34 @@ public final class ImagePreprocessor {
       g.dispose();
     }
     return out;
+  }
+
+  /**
+   * Whether {@code img} is 8-bit BGR with its pixels in one byte array from offset 0, row after row
+   * without gaps (not a sub-image of a larger one): the layout {@link #fill} and the caller's own
+   * copy rules expect.
+   */
+  static boolean plainBgr(BufferedImage img) {
+    if (img.getType() != BufferedImage.TYPE_3BYTE_BGR) {
+      return false;
+    }
+    java.awt.image.WritableRaster r = img.getRaster();
+    if (r.getParent() != null
+        || r.getSampleModelTranslateX() != 0
+        || r.getSampleModelTranslateY() != 0
+        || !(r.getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel sm)
+        || !(r.getDataBuffer() instanceof DataBufferByte buf)) {
+      return false;
+    }
+    int[] offsets = sm.getBandOffsets();
+    return sm.getPixelStride() == 3
+        && sm.getScanlineStride() == 3 * img.getWidth()
+        && offsets.length == 3
+        && offsets[0] == 2
+        && offsets[1] == 1
+        && offsets[2] == 0
+        && buf.getNumBanks() == 1
+        && buf.getOffset() == 0;
   }
 
   /** Resizes a BGR image to the square input: stretched, or scaled to fit and centred. */

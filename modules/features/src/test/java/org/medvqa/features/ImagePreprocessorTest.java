@@ -20,6 +20,32 @@ class ImagePreprocessorTest {
   static final int S = 32;
   static final float[] M = ImagePreprocessor.CAFFE_MEAN_BGR;
 
+  @Test
+  void usesAPlainBgrImageAsItIsAndCopiesASubImage() throws Exception {
+    BufferedImage bgr = new BufferedImage(9, 7, BufferedImage.TYPE_3BYTE_BGR);
+    for (int y = 0; y < 7; y++) {
+      for (int x = 0; x < 9; x++) {
+        bgr.setRGB(x, y, (x * 29) << 16 | (y * 31) << 8 | (x * y) & 0xff);
+      }
+    }
+    assertTrue(ImagePreprocessor.plainBgr(bgr));
+    assertTrue(ImagePreprocessor.toBgr(bgr) == bgr, "a plain BGR image is not copied");
+    // A sub-image shares its parent's array at an offset: fill() could not read it directly.
+    BufferedImage sub = bgr.getSubimage(2, 1, 5, 4);
+    assertTrue(!ImagePreprocessor.plainBgr(sub));
+    BufferedImage copy = ImagePreprocessor.toBgr(sub);
+    assertTrue(ImagePreprocessor.plainBgr(copy));
+    for (int y = 0; y < 4; y++) {
+      for (int x = 0; x < 5; x++) {
+        assertEquals(sub.getRGB(x, y), copy.getRGB(x, y), "pixel " + x + "," + y);
+      }
+    }
+    // A decoded JPEG (colour) is plain BGR: the case the shortcut is for.
+    BufferedImage decoded =
+        new ImagePreprocessor(S, false, true, false, 10_000).decode(encode(bgr, "jpg"));
+    assertTrue(ImagePreprocessor.plainBgr(decoded));
+  }
+
   static byte[] encode(BufferedImage img, String format) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertTrue(ImageIO.write(img, format, out), "no writer for " + format);
