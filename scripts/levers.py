@@ -56,6 +56,24 @@ LEVERS = {
         ("+ both on res5-mean, attributes k = 5",
          {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": ["modality"],
           "attribute_k": 5, "knn_part": "res5-mean"}),
+        # Blend rows need a model trained with blend categories (their memory is made in
+        # training); they vary the categories, the weight and k with the same memory.
+        ("blend off (the network alone for modality, organ, plane)",
+         {"blend_weight": 0.0}),
+        ("+ blend organ, plane, k = 10, weight 0.5",
+         {"blend_categories": ["organ", "plane"], "blend_k": 10, "blend_weight": 0.5}),
+        ("+ blend modality, organ, plane, k = 10, weight 0.25",
+         {"blend_categories": ["modality", "organ", "plane"], "blend_k": 10, "blend_weight": 0.25}),
+        ("+ blend modality, organ, plane, k = 10, weight 0.5",
+         {"blend_categories": ["modality", "organ", "plane"], "blend_k": 10, "blend_weight": 0.5}),
+        ("+ blend modality, organ, plane, k = 10, weight 0.75",
+         {"blend_categories": ["modality", "organ", "plane"], "blend_k": 10, "blend_weight": 0.75}),
+        ("+ blend modality, organ, plane, k = 5, weight 0.5",
+         {"blend_categories": ["modality", "organ", "plane"], "blend_k": 5, "blend_weight": 0.5}),
+        ("+ blend modality, organ, plane, k = 20, weight 0.5",
+         {"blend_categories": ["modality", "organ", "plane"], "blend_k": 20, "blend_weight": 0.5}),
+        ("blend neighbours only (weight 1, k = 10)",
+         {"blend_categories": ["modality", "organ", "plane"], "blend_k": 10, "blend_weight": 1.0}),
     ],
     "vae-vqa": [
         ("free decoding, summed log-probabilities",
@@ -135,6 +153,11 @@ def part_range(run, name):
     return None
 
 
+def remembered(spec):
+    """The categories of the hybrid model's nearest-neighbour memory."""
+    return {x["category"] for x in spec.get("memory", [])}
+
+
 def row(label, m, distinct):
     per = m.get("per_category", {})
     cells = " ".join(f"{per[c]['accuracy']:>8.4f}" if c in per else f"{'':>8}"
@@ -164,6 +187,10 @@ def main():
             shutil.rmtree(model)
         shutil.copytree(run / "model", model)
         keys = dict(keys)
+        if "blend_weight" in keys and not set(keys.get("blend_categories", [])) <= remembered(spec):
+            print(f"skipped (the run's memory has no {keys.get('blend_categories')}): {label}",
+                  file=sys.stderr)
+            continue
         if isinstance(keys.get("knn_part"), str):
             r = part_range(run, keys["knn_part"])
             if r is None:

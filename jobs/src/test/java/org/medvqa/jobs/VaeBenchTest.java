@@ -41,21 +41,21 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * peer, and prints the table). Not a timed test: it runs only with {@code
  * -Dmedvqa.bench.vae.out=FILE}.
  *
- * <p>Runs the {@code train} job (kind {@code vae-vqa}, paper run 3's settings: reconstruction of
- * both h_v and h_q, questions of 16 tokens, answers of 4 words; Adam 1e-4, batch 32; embedding and
- * hidden sizes from {@code medvqa.bench.vae.embedding} and {@code .hidden}, 128 by default as in
- * the README's CPU runs, where the paper's 512 makes an epoch several minutes) on a real manifest
- * and its cached features, {@code medvqa.bench.vae.reps} times each under local[1] and local[2],
- * interleaved, with one native thread per task in both ({@code medvqa.train.threads=1}), so that
- * the speed-up compares one core with two. Each run trains {@code medvqa.bench.vae.epochs} epochs
- * (2 by default) and its rate is the mean of epochs 2.. from the model's {@code metrics.jsonl}: the
- * fit alone (epoch 1 carries the JIT warm-up; validation and checkpoints are outside the timed
- * fit). A last local[2] run of 2 epochs collects dl4j-spark's statistics and keeps its "time by
- * step" lines, where an epoch's time went per kind of step. Then writes the examples the runs
- * trained on (the split less the validation images, by the trainer's own rule), as the trained
- * model encodes them (its own {@link VaeVqa#batch(List)} with the vocabularies saved in its {@code
- * spec.json}), as flat little-endian files and a {@code header.json} for the peer, and fails when
- * their count is not the job's {@code training_examples}.
+ * <p>Runs the {@code train} job (kind {@code vae-vqa}, {@code conf/runs/vqa-run3.conf}:
+ * reconstruction of both h_v and h_q, questions of 16 tokens, answers of 4 words; Adam 1e-4, batch
+ * 32; embedding and hidden sizes from {@code medvqa.bench.vae.embedding} and {@code .hidden}, 128
+ * by default as in the README's CPU runs, where the paper's 512 makes an epoch several minutes) on
+ * a real manifest and its cached features, {@code medvqa.bench.vae.reps} times each under local[1]
+ * and local[2], interleaved, with one native thread per task in both ({@code
+ * medvqa.train.threads=1}), so that the speed-up compares one core with two. Each run trains {@code
+ * medvqa.bench.vae.epochs} epochs (2 by default) and its rate is the mean of epochs 2.. from the
+ * model's {@code metrics.jsonl}: the fit alone (epoch 1 carries the JIT warm-up; validation and
+ * checkpoints are outside the timed fit). A last local[2] run of 2 epochs collects dl4j-spark's
+ * statistics and keeps its "time by step" lines, where an epoch's time went per kind of step. Then
+ * writes the examples the runs trained on (the split less the validation images, by the trainer's
+ * own rule), as the trained model encodes them (its own {@link VaeVqa#batch(List)} with the
+ * vocabularies saved in its {@code spec.json}), as flat little-endian files and a {@code
+ * header.json} for the peer, and fails when their count is not the job's {@code training_examples}.
  */
 @EnabledIfSystemProperty(named = "medvqa.bench.vae.out", matches = ".+")
 class VaeBenchTest {
@@ -110,6 +110,10 @@ class VaeBenchTest {
     }
     String m = "medvqa.models." + VaeVqa.KIND + ".";
     String[] common = {
+      // The run file's training settings (averaging frequency among them), as bench-train takes
+      // run 5's; the sizes and the rest below are set explicitly.
+      "--config",
+      Path.of("../conf/runs/vqa-run3.conf").toAbsolutePath().toString(),
       "--set",
       "medvqa.train.model=" + VaeVqa.KIND,
       "--set",

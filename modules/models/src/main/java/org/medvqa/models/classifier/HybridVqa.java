@@ -91,6 +91,7 @@ public final class HybridVqa implements MemoryModel {
   private final String similarity;
   private final List<String> attributeCategories;
   private final int attributeK;
+  private final Blend blend;
 
   /** The part of the image feature the neighbours compare. */
   private final FeaturePart part;
@@ -108,6 +109,10 @@ public final class HybridVqa implements MemoryModel {
   private transient List<float[]> memory = new ArrayList<>();
 
   private transient List<String> memoryCategory = new ArrayList<>();
+
+  /** The unit-norm feature of each remembered image, shared by its entries in both memories. */
+  private transient Map<String, float[]> imageFeatures = new HashMap<>();
+
   private transient List<String> memoryAnswer = new ArrayList<>();
 
   /** Attribute memory: one entry per training image whose question stated an attribute. */
@@ -126,7 +131,8 @@ public final class HybridVqa implements MemoryModel {
       List<String> attributeCategories,
       int attributeK,
       FeaturePart part,
-      FeaturePart networkPart) {
+      FeaturePart networkPart,
+      Blend blend) {
     if (k < 1 || attributeK < 1) {
       throw new IllegalArgumentException(
           "knn.k and attributes.k must be at least 1, got " + k + " and " + attributeK);
@@ -144,6 +150,47 @@ public final class HybridVqa implements MemoryModel {
     this.attributeK = attributeK;
     this.part = part;
     this.networkPart = networkPart;
+    this.blend = blend;
+  }
+
+  /**
+   * Open questions of {@code categories} get the answer that maximises {@code (1 - weight) *} the
+   * network's probability {@code + weight *} the share of the similarity-weighted vote of the
+   * {@code k} most similar remembered training images of the category. Organ and plane are answered
+   * right about as often by the network as by the neighbours, but not for the same questions.
+   */
+  record Blend(List<String> categories, int k, double weight) implements java.io.Serializable {
+    Blend {
+      if (k < 1 || !(weight >= 0 && weight <= 1)) {
+        throw new IllegalArgumentException(
+            "blend.k must be at least 1 and blend.weight within [0, 1], got "
+                + k
+                + " and "
+                + weight);
+      }
+      categories = List.copyOf(categories);
+    }
+
+    static Blend of(Config c) {
+      return new Blend(
+          c.getStringList("blend.categories"), c.getInt("blend.k"), c.getDouble("blend.weight"));
+    }
+
+    /** Models saved before the blend answered these categories with the network alone. */
+    static Blend read(ObjectNode o) {
+      return o.has("blend_categories")
+          ? new Blend(
+              strings(o.get("blend_categories")),
+              o.get("blend_k").asInt(),
+              o.get("blend_weight").asDouble())
+          : new Blend(List.of(), 1, 0);
+    }
+
+    void write(ObjectNode o) {
+      categories.forEach(o.putArray("blend_categories")::add);
+      o.put("blend_k", k);
+      o.put("blend_weight", weight);
+    }
   }
 
   /** The part of feature {@code f} (of {@code what}) that the neighbours compare. */
@@ -167,7 +214,8 @@ public final class HybridVqa implements MemoryModel {
         c.getStringList("attributes.categories"),
         c.getInt("attributes.k"),
         FeaturePart.of("knn.part", c.getString("knn.part"), layout, width),
-        networkPart);
+        networkPart,
+        Blend.of(c));
   }
 
   public static HybridVqa fromJson(ObjectNode o) {
@@ -183,13 +231,18 @@ public final class HybridVqa implements MemoryModel {
             strings(o.get("attribute_categories")),
             o.has("attribute_k") ? o.get("attribute_k").asInt() : 1,
             FeaturePart.read("knn.part", o.get("knn_part")),
-            FeaturePart.read("network-part", o.get("network_part")));
+            FeaturePart.read("network-part", o.get("network_part")),
+            Blend.read(o));
+    List<float[]> features = new ArrayList<>();
+    if (o.has("features")) {
+      o.get("features").forEach(f -> features.add(decode(f)));
+    }
     JsonNode mem = o.get("memory");
     if (mem != null) {
       for (JsonNode x : mem) {
         m.memoryCategory.add(x.get("category").asText());
         m.memoryAnswer.add(x.get("answer").asText());
-        m.memory.add(dequantize(Base64.getDecoder().decode(x.get("feature").asText())));
+        m.memory.add(feature(x, features));
       }
     }
     JsonNode attributes = o.get("attribute_memory");
@@ -201,10 +254,24 @@ public final class HybridVqa implements MemoryModel {
             .forEachRemaining(f -> values.put(f.getKey(), f.getValue().asText()));
         m.attributeImages.put(x.get("image").asText(), m.attributeMemory.size());
         m.attributeValues.add(values);
-        m.attributeMemory.add(dequantize(Base64.getDecoder().decode(x.get("feature").asText())));
+        m.attributeMemory.add(feature(x, features));
       }
     }
     return m;
+  }
+
+  /**
+   * A memory entry's feature: an index into the saved {@code features}, or, in models saved before
+   * images were stored once, the feature itself.
+   */
+  private static float[] feature(JsonNode entry, List<float[]> features) {
+    return entry.has("feature")
+        ? decode(entry.get("feature"))
+        : features.get(entry.get("feature_ref").asInt());
+  }
+
+  private static float[] decode(JsonNode base64) {
+    return dequantize(Base64.getDecoder().decode(base64.asText()));
   }
 
   private static List<String> strings(JsonNode array) {
@@ -223,6 +290,7 @@ public final class HybridVqa implements MemoryModel {
   @Override
   public List<String> memoryCategories() {
     Set<String> all = new LinkedHashSet<>(knnCategories);
+    all.addAll(blend.categories());
     all.addAll(attributeCategories);
     return List.copyOf(all);
   }
@@ -240,13 +308,12 @@ public final class HybridVqa implements MemoryModel {
       // Only open questions are answered from memory, so only their answers are kept: a "yes"
       // of "is this normal?" is no diagnosis for "what is abnormal?".
       if (e.image() == null
-          || !knnCategories.contains(e.category())
+          || !knnCategories.contains(e.category()) && !blend.categories().contains(e.category())
           || QuestionForm.of(e.question()) != QuestionForm.OPEN
-          || !seen.add(e.imageId() + "\n" + Batches.key(e.answer()))) {
+          || !seen.add(e.imageId() + "\n" + e.category() + "\n" + Batches.key(e.answer()))) {
         continue;
       }
-      part(e.image(), "example " + e.sampleId()); // refuses a feature of another layout now
-      memory.add(unit(e.image()));
+      memory.add(feature(e));
       memoryCategory.add(e.category());
       memoryAnswer.add(e.answer());
     }
@@ -264,13 +331,21 @@ public final class HybridVqa implements MemoryModel {
     Integer at = attributeImages.get(e.imageId());
     if (at == null) {
       attributeImages.put(e.imageId(), attributeMemory.size());
-      part(e.image(), "example " + e.sampleId());
-      attributeMemory.add(unit(e.image()));
+      attributeMemory.add(feature(e));
       attributeValues.add(new java.util.LinkedHashMap<>(stated));
     } else {
       attributeValues.get(at).putAll(stated);
     }
     attributeKeys = null;
+  }
+
+  /**
+   * {@code e}'s image feature at unit norm, one array per image however many memory entries refer
+   * to it, so that {@link #toJson} saves it once.
+   */
+  private float[] feature(Example e) {
+    part(e.image(), "example " + e.sampleId()); // refuses a feature of another layout now
+    return imageFeatures.computeIfAbsent(e.imageId(), id -> unit(e.image()));
   }
 
   /** Training images in the attribute memory. */
@@ -325,7 +400,14 @@ public final class HybridVqa implements MemoryModel {
         byForm.and(ok);
       }
       BitSet candidates = byForm.isEmpty() ? ok : byForm;
-      out.add(List.of(answers.get(QuestionAwareClassifier.argmax(p, i, candidates))));
+      double[] scores = new double[answers.size()];
+      for (int a = candidates.nextSetBit(0); a >= 0; a = candidates.nextSetBit(a + 1)) {
+        scores[a] = p.getDouble(i, a);
+      }
+      if (form == QuestionForm.OPEN && blend.categories().contains(e.category())) {
+        blendVotes(e, answers, scores);
+      }
+      out.add(List.of(answers.get(argmax(scores, candidates))));
     }
     return out;
   }
@@ -377,43 +459,80 @@ public final class HybridVqa implements MemoryModel {
     return d;
   }
 
+  /** The candidate with the highest score; the first of equal ones. */
+  private static int argmax(double[] scores, BitSet candidates) {
+    int best = -1;
+    for (int a = candidates.nextSetBit(0); a >= 0; a = candidates.nextSetBit(a + 1)) {
+      if (best < 0 || scores[a] > scores[best]) {
+        best = a;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Mixes into {@code scores} (the network's probabilities of the candidate answers) the
+   * neighbours' vote: each answer's share of the summed similarity of the {@link Blend#k} nearest
+   * remembered images of the category. Without an image or neighbours, the network's scores stay.
+   */
+  private void blendVotes(Example e, List<String> answers, double[] scores) {
+    List<double[]> near = nearest(e, blend.k());
+    double total = 0;
+    for (double[] n : near) {
+      total += Math.max(0, n[1]);
+    }
+    if (total <= 0) {
+      return;
+    }
+    Map<String, Double> votes = new HashMap<>();
+    for (double[] n : near) {
+      votes.merge(
+          Batches.key(memoryAnswer.get((int) n[0])), Math.max(0, n[1]) / total, Double::sum);
+    }
+    for (int a = 0; a < scores.length; a++) {
+      scores[a] =
+          (1 - blend.weight()) * scores[a]
+              + blend.weight() * votes.getOrDefault(answers.get(a), 0.0);
+    }
+  }
+
   /** The answer the {@code k} most similar remembered images vote for, or null if none. */
   private String neighbours(Example e) {
-    if (e.image() == null || memory.isEmpty()) {
-      return null;
-    }
-    Keys ks = keys();
-    float[] q = ks.of(part(e.image(), "example " + e.sampleId()));
-    int n = memory.size();
-    double[] sims = new double[n];
-    List<Integer> same = new ArrayList<>();
-    for (int j = 0; j < n; j++) {
-      if (!memoryCategory.get(j).equals(e.category())) {
-        continue;
-      }
-      sims[j] = dot(q, ks.memory.get(j));
-      same.add(j);
-    }
-    if (same.isEmpty()) {
-      return null;
-    }
-    same.sort((a, b) -> Double.compare(sims[b], sims[a]));
-    Map<String, Double> votes = new HashMap<>();
+    // In rank order, so that ties go to the nearer neighbour's answer, which was put first.
+    Map<String, Double> votes = new java.util.LinkedHashMap<>();
     Map<String, String> text = new HashMap<>();
-    for (int r = 0; r < Math.min(k, same.size()); r++) {
-      int j = same.get(r);
-      String key = Batches.key(memoryAnswer.get(j));
-      votes.merge(key, sims[j], Double::sum);
-      text.putIfAbsent(key, memoryAnswer.get(j));
+    for (double[] n : nearest(e, k)) {
+      String key = Batches.key(memoryAnswer.get((int) n[0]));
+      votes.merge(key, n[1], Double::sum);
+      text.putIfAbsent(key, memoryAnswer.get((int) n[0]));
     }
     String best = null;
     for (Map.Entry<String, Double> v : votes.entrySet()) {
-      // Ties go to the nearer neighbour's answer, which was put first.
       if (best == null || v.getValue() > votes.get(best)) {
         best = v.getKey();
       }
     }
-    return text.get(best);
+    return best == null ? null : text.get(best);
+  }
+
+  /**
+   * The {@code n} remembered entries of {@code e}'s category most similar to its image, nearest
+   * first, each as {index, similarity}; none without an image.
+   */
+  private List<double[]> nearest(Example e, int n) {
+    if (e.image() == null || memory.isEmpty()) {
+      return List.of();
+    }
+    Keys ks = keys();
+    float[] q = ks.of(part(e.image(), "example " + e.sampleId()));
+    List<double[]> same = new ArrayList<>();
+    for (int j = 0; j < memory.size(); j++) {
+      if (memoryCategory.get(j).equals(e.category())) {
+        same.add(new double[] {j, dot(q, ks.memory.get(j))});
+      }
+    }
+    same.sort((a, b) -> Double.compare(b[1], a[1]));
+    return same.subList(0, Math.min(n, same.size()));
   }
 
   @Override
@@ -428,12 +547,27 @@ public final class HybridVqa implements MemoryModel {
     o.put("knn_similarity", similarity);
     part.write(o.putArray("knn_part"));
     networkPart.write(o.putArray("network_part"));
+    blend.write(o);
+    // Each image's feature once (an image has entries in several categories and in both
+    // memories); the entries refer to it by position.
+    ArrayNode features = o.putArray("features");
+    Map<float[], Integer> saved = new java.util.IdentityHashMap<>();
+    java.util.function.ToIntFunction<float[]> ref =
+        f -> {
+          Integer at = saved.get(f);
+          if (at == null) {
+            at = saved.size();
+            saved.put(f, at);
+            features.add(Base64.getEncoder().encodeToString(quantize(f)));
+          }
+          return at;
+        };
     ArrayNode mem = o.putArray("memory");
     for (int j = 0; j < memory.size(); j++) {
       ObjectNode x = mem.addObject();
       x.put("category", memoryCategory.get(j));
       x.put("answer", memoryAnswer.get(j));
-      x.put("feature", Base64.getEncoder().encodeToString(quantize(memory.get(j))));
+      x.put("feature_ref", ref.applyAsInt(memory.get(j)));
     }
     ArrayNode attrCats = o.putArray("attribute_categories");
     attributeCategories.forEach(attrCats::add);
@@ -445,7 +579,7 @@ public final class HybridVqa implements MemoryModel {
           x.put("image", image);
           ObjectNode values = x.putObject("values");
           attributeValues.get(j).forEach(values::put);
-          x.put("feature", Base64.getEncoder().encodeToString(quantize(attributeMemory.get(j))));
+          x.put("feature_ref", ref.applyAsInt(attributeMemory.get(j)));
         });
     return o;
   }
@@ -557,5 +691,6 @@ public final class HybridVqa implements MemoryModel {
     attributeMemory = new ArrayList<>();
     attributeValues = new ArrayList<>();
     attributeImages = new java.util.LinkedHashMap<>();
+    imageFeatures = new HashMap<>();
   }
 }

@@ -164,6 +164,98 @@ class HybridVqaTest {
     assertTrue(right.get("cosine") < 40, right.toString());
   }
 
+  /**
+   * {@link #cases} plus, per image, the open question "what organ system is shown?", answered with
+   * one of four organ systems by case.
+   */
+  private static List<Example> withOrgans(int n, long seed, String suffix) {
+    List<Example> out = new ArrayList<>();
+    for (Example e : cases(n, seed, suffix)) {
+      out.add(e);
+      if (e.sampleId().endsWith("-a")) {
+        int c = Integer.parseInt(e.imageId().replaceAll("\\D", ""));
+        out.add(
+            new Example(
+                e.imageId() + "-o",
+                e.imageId(),
+                "organ",
+                e.image(),
+                "what organ system is shown?",
+                List.of("organ " + c % 4)));
+      }
+    }
+    return out;
+  }
+
+  private static List<List<String>> organAnswers(
+      VqaModel m, ComputationGraph net, List<Example> t) {
+    List<List<String>> out = new ArrayList<>();
+    List<List<String>> all = m.predict(net, t);
+    for (int i = 0; i < t.size(); i++) {
+      if (t.get(i).category().equals("organ")) {
+        out.add(all.get(i));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void blendedCategoriesMixTheNetworkWithTheNeighboursVote() {
+    List<Example> train = withOrgans(40, 1, "");
+    List<Example> test = withOrgans(40, 2, "'");
+    List<List<String>> truth = new ArrayList<>();
+    test.stream().filter(e -> e.category().equals("organ")).forEach(e -> truth.add(e.answers()));
+    String blend = "medvqa.models.hybrid.blend { categories = [organ], k = 1, weight = ";
+    HybridVqa votes = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(blend + "1 }"), train);
+    votes.remember(train);
+    assertEquals(80, votes.memorySize(), "abnormality and organ, one per image each");
+    ComputationGraph net = votes.newGraph(1, new Adam(1e-3));
+    assertEquals(truth, organAnswers(votes, net, test), "weight 1: the twin's organ");
+    VqaModel saved = ModelKinds.fromJson(votes.toJson().toString());
+    assertEquals(truth, organAnswers(saved, net, test), "saved and read back");
+    assertEquals(40, votes.toJson().get("features").size(), "each image's feature saved once");
+
+    HybridVqa none = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(blend + "0 }"), train);
+    none.remember(train);
+    HybridVqa off = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
+    off.remember(train);
+    assertEquals(40, off.memorySize(), "no organ entries without the blend");
+    List<List<String>> byNetwork = organAnswers(off, net, test);
+    assertEquals(byNetwork, organAnswers(none, net, test), "weight 0: the network's answers");
+    assertTrue(!byNetwork.equals(truth), "the untrained network alone is not right");
+  }
+
+  @Test
+  void aModelSavedWithEveryFeatureInItsEntriesStillReads() throws Exception {
+    List<Example> train = withOrgans(12, 1, "");
+    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
+    m.remember(train);
+    com.fasterxml.jackson.databind.node.ObjectNode json = m.toJson();
+    // The layout before the shared feature list and the blend: each entry holds its feature.
+    com.fasterxml.jackson.databind.JsonNode features = json.remove("features");
+    for (String list : List.of("memory", "attribute_memory")) {
+      for (com.fasterxml.jackson.databind.JsonNode x : json.get(list)) {
+        com.fasterxml.jackson.databind.node.ObjectNode entry =
+            (com.fasterxml.jackson.databind.node.ObjectNode) x;
+        entry.set("feature", features.get(entry.remove("feature_ref").asInt()));
+      }
+    }
+    List.of("blend_categories", "blend_k", "blend_weight").forEach(json::remove);
+    ComputationGraph net = m.newGraph(1, new Adam(1e-3));
+    List<Example> test = withOrgans(12, 2, "'");
+    assertEquals(m.predict(net, test), ModelKinds.fromJson(json.toString()).predict(net, test));
+  }
+
+  @Test
+  void refusesABlendWeightOutsideZeroToOne() {
+    Config c = config("medvqa.models.hybrid.blend.weight = 1.5");
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> ModelKinds.fit(HybridVqa.KIND, c, cases(4, 1, "")));
+    assertTrue(e.getMessage().contains("blend.weight"), e.getMessage());
+  }
+
   @Test
   void refusesAnUnknownSimilarity() {
     Config c = config("medvqa.models.hybrid.knn.similarity = euclid");
