@@ -69,6 +69,46 @@ class BestRunTest extends SparkTestBase {
     assertTrue(Files.exists(out.resolve("metrics.json")));
   }
 
+  /**
+   * With augmented training images (augment-images in the run), the network trains on the variants
+   * too, but the memory keeps the originals only: as many questions are offered to it as without
+   * augmentation.
+   */
+  @Test
+  void augmentedImagesTrainTheNetworkButOnlyOriginalsAreRemembered() throws Exception {
+    java.util.List<Integer> offered = new ArrayList<>();
+    for (String augment : List.of("false", "true")) {
+      Path out = tmp.resolve("best-augment-" + augment);
+      Run r =
+          RunCommandTest.run(
+              "vqa-best.conf",
+              out,
+              "medvqa.models.hybrid.hidden=16",
+              "medvqa.train.epochs=1",
+              "medvqa.pipeline.stages.augment-images=" + augment,
+              "medvqa.augment.images.variants=2");
+      assertEquals(0, r.code(), r.toString());
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile(
+                  "(\\d+) training and \\d+ validation questions|(\\d+) training questions of")
+              .matcher(r.out());
+      int trained = -1;
+      int remembered = -1;
+      while (m.find()) {
+        if (m.group(1) != null && trained < 0) {
+          trained = Integer.parseInt(m.group(1));
+        } else if (m.group(2) != null && remembered < 0) {
+          remembered = Integer.parseInt(m.group(2));
+        }
+      }
+      assertTrue(trained > 0 && remembered > 0, r.out());
+      offered.add(trained);
+      offered.add(remembered);
+    }
+    assertEquals(3 * offered.get(0), (int) offered.get(2), "two variants of each training image");
+    assertEquals(offered.get(1), offered.get(3), "the originals alone are remembered");
+  }
+
   /** The synthetic training release rewritten in VQA-RAD's layout (JSON list, one image folder). */
   static Path asVqaRad(Path target) throws Exception {
     Path train = RunCommandTest.release.resolve("ImageClef_2019_Training");

@@ -23,6 +23,7 @@ import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.core.stage.StageContext;
 import org.medvqa.core.stage.StageFailure;
 import org.medvqa.core.stage.StagedOutput;
+import org.medvqa.features.FeatureTable;
 import org.medvqa.models.Example;
 import org.medvqa.models.GraphKind;
 import org.medvqa.models.GraphModel;
@@ -52,7 +53,12 @@ final class GraphTraining {
   }
 
   /** The examples: training rows cached, validation rows not yet read. */
-  private record Rows(Dataset<Row> training, Dataset<Row> validation, long nTrain) {}
+  /**
+   * The training rows, the validation rows and the rows a {@link MemoryModel} remembers (the
+   * training rows of original images: augmented variants train the network only).
+   */
+  private record Rows(
+      Dataset<Row> training, Dataset<Row> validation, Dataset<Row> memory, long nTrain) {}
 
   TrainStage.Result run(StagedOutput out) throws IOException {
     if (kind.input() == ModelKind.Input.FEATURES
@@ -64,7 +70,7 @@ final class GraphTraining {
     }
     Rows rows = rows();
     Example first = Examples.of(rows.training().limit(1).collectAsList().get(0));
-    VqaModel model = fit(rows.training(), first);
+    VqaModel model = fit(rows, first);
     List<Example> val = validation(rows.validation());
     announce(rows.nTrain(), val.size(), model);
 
@@ -138,7 +144,19 @@ final class GraphTraining {
       throw new StageFailure(TrainStage.noAnswers(split, settings.manifest()));
     }
     requireInputs(trainRows);
-    return new Rows(trainRows, withInput(validation), nTrain);
+    // The validation images are scored as the test images will be: as they are, not augmented.
+    return new Rows(
+        trainRows, withInput(originals(validation)), withInput(originals(train)), nTrain);
+  }
+
+  /**
+   * The rows of original images, of a manifest with augmented ones (augment-images' {@code
+   * variant_id}, 0 for an original); a manifest without them as it is.
+   */
+  private static Dataset<Row> originals(Dataset<Row> rows) {
+    return Arrays.asList(rows.columns()).contains(FeatureTable.VARIANT_ID)
+        ? rows.filter(col(FeatureTable.VARIANT_ID).cast("int").equalTo(0))
+        : rows;
   }
 
   private Dataset<Row> withInput(Dataset<Row> rows) {
@@ -208,7 +226,8 @@ final class GraphTraining {
    * The model fitted on the training text (its classes and vocabularies come from the training text
    * only), with the feature statistics and the memory of the kinds that have them.
    */
-  private VqaModel fit(Dataset<Row> trainRows, Example first) {
+  private VqaModel fit(Rows rows, Example first) {
+    Dataset<Row> trainRows = rows.training();
     List<Example> text = new ArrayList<>();
     for (Iterator<Row> it =
             trainRows
@@ -242,7 +261,7 @@ final class GraphTraining {
           scaled.withScaler(FeatureMoments.of(trainRows, Examples.FEATURE, first.image().length));
     }
     if (model instanceof MemoryModel memoryModel) {
-      remember(memoryModel, trainRows);
+      remember(memoryModel, rows.memory());
     }
     return model;
   }
@@ -324,7 +343,9 @@ final class GraphTraining {
 
   /**
    * Hands a {@link MemoryModel} the training examples of its memory categories, features included,
-   * streamed one partition at a time.
+   * streamed one partition at a time. {@code rows} are of original images only: the memory keeps
+   * one feature per image, and a shifted or blurred copy is not what a question's image is compared
+   * with.
    */
   private void remember(MemoryModel model, Dataset<Row> rows) {
     List<Example> kept = new ArrayList<>();
