@@ -48,6 +48,9 @@ final class CpuLstmHelper implements LSTMHelper {
 
   private INDArray[] cachedFrom = new INDArray[0];
 
+  /** The cached pass's input, step-major [T * mb, nIn], for the input weights' gradient. */
+  private INDArray cachedRows;
+
   private int steps;
   private int batch;
   private int units;
@@ -153,7 +156,13 @@ final class CpuLstmHelper implements LSTMHelper {
 
     // The input projections of all steps at once: [T * mb, nIn] x [nIn, 4n].
     INDArray z = Nd4j.createUninitialized(DataType.FLOAT, (long) t * mb, g);
-    Nd4j.gemm(stepMajor(input, t, mb, nIn), inputWeights, z, false, false, 1.0, 0.0);
+    boolean keep = training || forBackprop;
+    INDArray rows;
+    // Kept for backprop, it must outlive the forward pass's workspace.
+    try (var outside = keep ? Nd4j.getWorkspaceManager().scopeOutOfWorkspaces() : null) {
+      rows = stepMajor(input, t, mb, nIn);
+    }
+    Nd4j.gemm(rows, inputWeights, z, false, false, 1.0, 0.0);
     readRows(z, gates, t * mb);
     float[] b = read(biases, new float[g]);
     state(prevOutputActivations, initialOutput, mb * n);
@@ -164,9 +173,9 @@ final class CpuLstmHelper implements LSTMHelper {
     ret.fwdPassOutput = outputArray(workspaceMgr);
     ret.lastAct = fromFloats(outputs, (t - 1) * mb * n, mb, n);
     ret.lastMemCell = fromFloats(cells, (t - 1) * mb * n, mb, n);
-    boolean keep = training || forBackprop;
     cached = keep ? ret : null;
     cachedFrom = keep ? from : new INDArray[0];
+    cachedRows = keep ? rows : null;
     passes++;
     return ret;
   }
@@ -247,14 +256,18 @@ final class CpuLstmHelper implements LSTMHelper {
     if (fwdPass == null || fwdPass != cached || truncatedBPTT || maskArray != null) {
       return null;
     }
+    // The pass was computed from the fields' input arrays: its step-major input is still right.
+    INDArray rows =
+        cachedFrom[0] == input ? cachedRows : stepMajor(input, steps, batch, (int) input.size(1));
     cached = null;
     cachedFrom = new INDArray[0];
+    cachedRows = null;
     float[] eps = read(stepMajor(epsilon, steps, batch, units), epsilons);
     backwardSteps(new Recurrent(recurrentWeights, batch, units), eps);
     INDArray dW = gradientViews.get(inputWeightKey);
     INDArray dRw = gradientViews.get(recurrentWeightKey);
     INDArray dB = gradientViews.get(biasWeightKey);
-    INDArray epsNext = products(input, inputWeights, dW, dRw, dB, workspaceMgr);
+    INDArray epsNext = products(rows, inputWeights, dW, dRw, dB, workspaceMgr);
 
     Gradient grad = new DefaultGradient();
     grad.gradientForVariable().put(inputWeightKey, dW);
@@ -301,10 +314,11 @@ final class CpuLstmHelper implements LSTMHelper {
 
   /**
    * The weight gradients of all steps from {@link #deltas}, one product each, into DL4J's gradient
-   * views; returns the gradient for the layer below, [mb, nIn, T] in f order as DL4J makes it.
+   * views; {@code inputRows} is the input step-major, [T * mb, nIn]. Returns the gradient for the
+   * layer below, [mb, nIn, T] in f order as DL4J makes it.
    */
   private INDArray products(
-      INDArray input,
+      INDArray inputRows,
       INDArray inputWeights,
       INDArray dW,
       INDArray dRw,
@@ -320,7 +334,7 @@ final class CpuLstmHelper implements LSTMHelper {
     float[] prev = shifted;
     System.arraycopy(initialOutput, 0, prev, 0, plane);
     System.arraycopy(outputs, 0, prev, plane, (t - 1) * plane);
-    Nd4j.gemm(stepMajor(input, t, mb, nIn), delta, dW, true, false, 1.0, 0.0);
+    Nd4j.gemm(inputRows, delta, dW, true, false, 1.0, 0.0);
     Nd4j.gemm(fromFloats(prev, 0, t * mb, n), delta, dRw, true, false, 1.0, 0.0);
     float[] db = new float[g];
     for (int row = 0; row < t * mb; row++) {
