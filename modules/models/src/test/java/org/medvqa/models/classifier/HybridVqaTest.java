@@ -247,23 +247,22 @@ class HybridVqaTest {
   }
 
   @Test
-  void refusesABlendWeightOutsideZeroToOne() {
-    Config c = config("medvqa.models.hybrid.blend.weight = 1.5");
-    IllegalArgumentException e =
-        org.junit.jupiter.api.Assertions.assertThrows(
-            IllegalArgumentException.class,
-            () -> ModelKinds.fit(HybridVqa.KIND, c, cases(4, 1, "")));
-    assertTrue(e.getMessage().contains("blend.weight"), e.getMessage());
+  void refusesBadSettingsNamingThem() {
+    assertRefused("medvqa.models.hybrid.blend.weight = 1.5", "blend.weight");
+    assertRefused("medvqa.models.hybrid.blend.weight = -0.1", "blend.weight");
+    assertRefused("medvqa.models.hybrid.blend.k = 0", "blend.k");
+    assertRefused("medvqa.models.hybrid.knn.similarity = euclid", "knn.similarity");
   }
 
-  @Test
-  void refusesAnUnknownSimilarity() {
-    Config c = config("medvqa.models.hybrid.knn.similarity = euclid");
+  /** Fitting with {@code hocon} fails with a message that names {@code setting}. */
+  private static void assertRefused(String hocon, String setting) {
+    Config c = config(hocon);
     IllegalArgumentException e =
         org.junit.jupiter.api.Assertions.assertThrows(
             IllegalArgumentException.class,
-            () -> ModelKinds.fit(HybridVqa.KIND, c, cases(4, 1, "")));
-    assertTrue(e.getMessage().contains("knn.similarity"), e.getMessage());
+            () -> ModelKinds.fit(HybridVqa.KIND, c, cases(4, 1, "")),
+            hocon);
+    assertTrue(e.getMessage().contains(setting), e.getMessage());
   }
 
   /**
