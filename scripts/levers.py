@@ -58,22 +58,15 @@ LEVERS = {
           "attribute_k": 5, "knn_part": "res5-mean"}),
         # Blend rows need a model trained with blend categories (their memory is made in
         # training); they vary the categories, the weight and k with the same memory.
-        ("blend off (the network alone for modality, organ, plane)",
-         {"blend_weight": 0.0}),
-        ("+ blend organ, plane, k = 10, weight 0.5",
-         {"blend_categories": ["organ", "plane"], "blend_k": 10, "blend_weight": 0.5}),
-        ("+ blend modality, organ, plane, k = 10, weight 0.25",
-         {"blend_categories": ["modality", "organ", "plane"], "blend_k": 10, "blend_weight": 0.25}),
-        ("+ blend modality, organ, plane, k = 10, weight 0.5",
-         {"blend_categories": ["modality", "organ", "plane"], "blend_k": 10, "blend_weight": 0.5}),
-        ("+ blend modality, organ, plane, k = 10, weight 0.75",
-         {"blend_categories": ["modality", "organ", "plane"], "blend_k": 10, "blend_weight": 0.75}),
-        ("+ blend modality, organ, plane, k = 5, weight 0.5",
-         {"blend_categories": ["modality", "organ", "plane"], "blend_k": 5, "blend_weight": 0.5}),
-        ("+ blend modality, organ, plane, k = 20, weight 0.5",
-         {"blend_categories": ["modality", "organ", "plane"], "blend_k": 20, "blend_weight": 0.5}),
-        ("blend neighbours only (weight 1, k = 10)",
-         {"blend_categories": ["modality", "organ", "plane"], "blend_k": 10, "blend_weight": 1.0}),
+        ("blend off (the network alone for modality, organ, plane)", {"blend_weight": 0.0}),
+    ] + [
+        (label, {"blend_categories": cats, "blend_k": k, "blend_weight": w})
+        for label, cats, k, w in [
+            ("+ blend organ, plane, k = 10, weight 0.5", ["organ", "plane"], 10, 0.5),
+            *((f"+ blend modality, organ, plane, k = {k}, weight {w}", ["modality", "organ", "plane"], k, w)
+              for k, w in [(10, 0.25), (10, 0.5), (10, 0.75), (5, 0.5), (20, 0.5)]),
+            ("blend neighbours only (weight 1, k = 10)", ["modality", "organ", "plane"], 10, 1.0),
+        ]
     ],
     "vae-vqa": [
         ("free decoding, summed log-probabilities",

@@ -52,10 +52,10 @@ final class GraphTraining {
     this.files = ctx.files();
   }
 
-  /** The examples: training rows cached, validation rows not yet read. */
   /**
-   * The training rows, the validation rows and the rows a {@link MemoryModel} remembers (the
-   * training rows of original images: augmented variants train the network only).
+   * The examples: training rows cached, validation rows not yet read, and the rows a {@link
+   * MemoryModel} remembers (the training rows of original images: augmented variants train the
+   * network only).
    */
   private record Rows(
       Dataset<Row> training, Dataset<Row> validation, Dataset<Row> memory, long nTrain) {}
@@ -145,8 +145,13 @@ final class GraphTraining {
     }
     requireInputs(trainRows);
     // The validation images are scored as the test images will be: as they are, not augmented.
+    // Without variants the memory reads the cached training rows rather than joining them again.
+    boolean augmented = Arrays.asList(train.columns()).contains(FeatureTable.VARIANT_ID);
     return new Rows(
-        trainRows, withInput(originals(validation)), withInput(originals(train)), nTrain);
+        trainRows,
+        withInput(originals(validation)),
+        augmented ? withInput(originals(train)) : trainRows,
+        nTrain);
   }
 
   /**

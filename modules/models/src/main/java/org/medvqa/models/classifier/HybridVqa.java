@@ -109,11 +109,10 @@ public final class HybridVqa implements MemoryModel {
   private transient List<float[]> memory = new ArrayList<>();
 
   private transient List<String> memoryCategory = new ArrayList<>();
+  private transient List<String> memoryAnswer = new ArrayList<>();
 
   /** The unit-norm feature of each remembered image, shared by its entries in both memories. */
   private transient Map<String, float[]> imageFeatures = new HashMap<>();
-
-  private transient List<String> memoryAnswer = new ArrayList<>();
 
   /** Attribute memory: one entry per training image whose question stated an attribute. */
   private transient List<float[]> attributeMemory = new ArrayList<>();
@@ -400,14 +399,13 @@ public final class HybridVqa implements MemoryModel {
         byForm.and(ok);
       }
       BitSet candidates = byForm.isEmpty() ? ok : byForm;
-      double[] scores = new double[answers.size()];
-      for (int a = candidates.nextSetBit(0); a >= 0; a = candidates.nextSetBit(a + 1)) {
-        scores[a] = p.getDouble(i, a);
-      }
+      INDArray scores = p;
+      int row = i;
       if (form == QuestionForm.OPEN && blend.categories().contains(e.category())) {
-        blendVotes(e, answers, scores);
+        scores = blended(e, p.getRow(i, true));
+        row = 0;
       }
-      out.add(List.of(answers.get(argmax(scores, candidates))));
+      out.add(List.of(answers.get(QuestionAwareClassifier.argmax(scores, row, candidates))));
     }
     return out;
   }
@@ -459,41 +457,29 @@ public final class HybridVqa implements MemoryModel {
     return d;
   }
 
-  /** The candidate with the highest score; the first of equal ones. */
-  private static int argmax(double[] scores, BitSet candidates) {
-    int best = -1;
-    for (int a = candidates.nextSetBit(0); a >= 0; a = candidates.nextSetBit(a + 1)) {
-      if (best < 0 || scores[a] > scores[best]) {
-        best = a;
-      }
-    }
-    return best;
-  }
-
   /**
-   * Mixes into {@code scores} (the network's probabilities of the candidate answers) the
-   * neighbours' vote: each answer's share of the summed similarity of the {@link Blend#k} nearest
-   * remembered images of the category. Without an image or neighbours, the network's scores stay.
+   * The network's probabilities {@code row} [1, answers] mixed with the neighbours' vote: each
+   * answer's share of the summed similarity of the {@link Blend#k} nearest remembered images of the
+   * category. Without an image or neighbours, the network's probabilities as they are.
    */
-  private void blendVotes(Example e, List<String> answers, double[] scores) {
+  private INDArray blended(Example e, INDArray row) {
     List<double[]> near = nearest(e, blend.k());
     double total = 0;
     for (double[] n : near) {
       total += Math.max(0, n[1]);
     }
     if (total <= 0) {
-      return;
+      return row;
     }
-    Map<String, Double> votes = new HashMap<>();
+    // In double, as the mixed scores of close answers may differ by less than a float's step.
+    INDArray out = row.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).muli(1 - blend.weight());
     for (double[] n : near) {
-      votes.merge(
-          Batches.key(memoryAnswer.get((int) n[0])), Math.max(0, n[1]) / total, Double::sum);
+      int a = classifier.answerIndex(memoryAnswer.get((int) n[0]));
+      if (a >= 0) {
+        out.putScalar(0, a, out.getDouble(0, a) + blend.weight() * Math.max(0, n[1]) / total);
+      }
     }
-    for (int a = 0; a < scores.length; a++) {
-      scores[a] =
-          (1 - blend.weight()) * scores[a]
-              + blend.weight() * votes.getOrDefault(answers.get(a), 0.0);
-    }
+    return out;
   }
 
   /** The answer the {@code k} most similar remembered images vote for, or null if none. */

@@ -190,6 +190,11 @@ public final class QuestionAwareClassifier implements VqaModel {
     return answers.answers();
   }
 
+  /** The class of {@code answer}, or -1 when it is not one. */
+  int answerIndex(String answer) {
+    return answers.indexOf(answer);
+  }
+
   /** Categories seen in training, each with the number of answers seen with it. */
   public Map<String, Integer> answersPerCategory() {
     Map<String, Integer> out = new TreeMap<>();
