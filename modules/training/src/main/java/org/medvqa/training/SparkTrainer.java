@@ -386,17 +386,18 @@ public final class SparkTrainer {
       System.setProperty(
           TimeSourceProvider.TIMESOURCE_CLASSNAME_PROPERTY, SystemClockTimeSource.class.getName());
     }
-    return new ParameterAveragingTrainingMaster.Builder(workers, settings.batchSize())
-        .batchSizePerWorker(settings.batchSize())
-        .averagingFrequency(settings.averagingFrequency())
-        .workerPrefetchNumBatches(settings.prefetch())
-        .storageLevel(level)
-        .saveUpdater(true)
-        .rngSeed(settings.seed())
-        .repartionData(repartition())
-        .trainingHooks(new ThreadsHook(threads()))
-        .collectTrainingStats(settings.collectStats())
-        .build();
+    ParameterAveragingTrainingMaster.Builder averaging =
+        new ParameterAveragingTrainingMaster.Builder(workers, settings.batchSize())
+            .batchSizePerWorker(settings.batchSize())
+            .averagingFrequency(settings.averagingFrequency())
+            .workerPrefetchNumBatches(settings.prefetch())
+            .storageLevel(level)
+            .saveUpdater(true)
+            .rngSeed(settings.seed())
+            .repartionData(repartition())
+            .trainingHooks(new ThreadsHook(threads()))
+            .collectTrainingStats(settings.collectStats());
+    return settings.keepNetworks() ? new KeptNetworkTrainingMaster(averaging) : averaging.build();
   }
 
   private Repartition repartition() {

@@ -106,19 +106,24 @@ public record TrainSettings(
             features,
             cfg.getString(PATH + ".split"),
             cfg.getString(PATH + ".features-key"),
-            engineSettings(cfg.getConfig(TrainingSettings.PATH))
-                .withoutPath("epochs")
-                .withoutPath("inject-task-failure")
-                .withoutPath("threads")
-                .withoutPath("repartition")
-                .withoutPath("collect-stats")
-                .root()
-                .render(ConfigRenderOptions.concise()),
+            fingerprinted(cfg).root().render(ConfigRenderOptions.concise()),
             cfg.getConfig("medvqa.models." + kind).root().render(ConfigRenderOptions.concise()))) {
       md.update(part.getBytes(StandardCharsets.UTF_8));
       md.update((byte) 0);
     }
     return HexFormat.of().formatHex(md.digest()).substring(0, 16);
+  }
+
+  /** The engine settings a resume must match: not the epochs, test hooks and speed settings. */
+  private static Config fingerprinted(Config cfg) {
+    Config engine =
+        engineSettings(cfg.getConfig(TrainingSettings.PATH))
+            .withoutPath("epochs")
+            .withoutPath("inject-task-failure");
+    for (String key : TrainingSettings.SPEED_KEYS) {
+      engine = engine.withoutPath(key);
+    }
+    return engine;
   }
 
   /**

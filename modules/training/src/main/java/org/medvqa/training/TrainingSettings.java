@@ -42,7 +42,8 @@ public record TrainingSettings(
     String injectTaskFailure,
     int threads,
     String repartition,
-    boolean collectStats)
+    boolean collectStats,
+    boolean keepNetworks)
     implements Serializable {
 
   public static final String PATH = "medvqa.train";
@@ -58,7 +59,8 @@ public record TrainingSettings(
    * Keys that decide how fast training runs, not what it computes (the resume fingerprint leaves
    * them out, so changing one continues a run instead of refusing it).
    */
-  public static final List<String> SPEED_KEYS = List.of("threads", "repartition", "collect-stats");
+  public static final List<String> SPEED_KEYS =
+      List.of("threads", "repartition", "collect-stats", "keep-networks");
 
   public static TrainingSettings from(Config config) {
     String p = PATH + ".";
@@ -105,7 +107,8 @@ public record TrainingSettings(
         config.getString(p + "inject-task-failure"),
         (int) ConfigCheck.requireRange(config, p + "threads", 0, 4096),
         ConfigCheck.requireOneOf(config, p + "repartition", REPARTITIONS),
-        config.getBoolean(p + "collect-stats"));
+        config.getBoolean(p + "collect-stats"),
+        config.getBoolean(p + "keep-networks"));
   }
 
   /**
