@@ -19,12 +19,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Why: {@link ParameterAveragingTrainingWorker#getInitialModelGraph} builds a new graph from the
  * broadcast configuration at the start of every round (configuration clone, layer construction,
- * parameter views, a new updater), about 37 ms for the VAE graph: 64 builds per epoch on {@code
- * local[2]}, a tenth of the epoch. Here the first round of a training run on a thread builds it
- * that way; later rounds copy the round's averaged parameters and updater state into it and set the
- * iteration and epoch counts a freshly built network starts from: all of that network's state. The
- * broadcast, the minibatches each worker fits and the averaging are dl4j-spark's own. A test checks
- * that both give the same parameters and Adam state.
+ * parameter views, a new updater), 37-44 ms for the VAE graph: 64 builds per epoch on {@code
+ * local[2]}, about a tenth of the epoch. Graphs only: dl4j-spark's {@code MultiLayerNetwork}
+ * workers are left as they are (medvqa trains graphs). Here the first round of a training run on a
+ * thread builds it that way; later rounds copy the round's averaged parameters and updater state
+ * into it and set the iteration and epoch counts a freshly built network starts from: all of that
+ * network's state. The broadcast, the minibatches each worker fits and the averaging are
+ * dl4j-spark's own. A test checks that both give the same parameters and Adam state.
  *
  * <p>With training statistics or listeners the workers are dl4j-spark's (both are wired through the
  * worker's private state), so statistics describe the unmodified engine. A thread keeps one
