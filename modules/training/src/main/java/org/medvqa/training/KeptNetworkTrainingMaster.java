@@ -48,7 +48,7 @@ final class KeptNetworkTrainingMaster extends ParameterAveragingTrainingMaster {
     }
     // As the base class does: the current parameters and updater state, broadcast for this round.
     ComputationGraph net = graph.getNetwork();
-    INDArray state = net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
+    INDArray state = net.getUpdater().getStateViewArray();
     Broadcast<NetBroadcastTuple> broadcast =
         graph
             .getSparkContext()
@@ -91,7 +91,8 @@ final class KeptNetworkTrainingMaster extends ParameterAveragingTrainingMaster {
       Kept kept = KEPT.get();
       if (kept == null || !kept.runId().equals(runId)) {
         ComputationGraph built = super.getInitialModelGraph();
-        KEPT.set(new Kept(runId, built));
+        ComputationGraphConfiguration c = built.getConfiguration();
+        KEPT.set(new Kept(runId, built, c.getIterationCount(), c.getEpochCount()));
         return built;
       }
       NetBroadcastTuple round = broadcast.getValue();
@@ -106,17 +107,17 @@ final class KeptNetworkTrainingMaster extends ParameterAveragingTrainingMaster {
           view.assign(0);
         }
       }
-      // A rebuilt network counts iterations and epochs from those of a clone of the broadcast
-      // configuration, which the clone does not carry over (they start at 0, so Adam's bias
-      // correction starts again every round): the kept network starts from the same counts.
-      ComputationGraphConfiguration clone = round.getGraphConfiguration().clone();
-      net.getConfiguration().setIterationCount(clone.getIterationCount());
-      net.getConfiguration().setEpochCount(clone.getEpochCount());
+      // A rebuilt network counts iterations and epochs from a clone of the broadcast configuration,
+      // which does not carry them over (they start at 0 every round, and so does Adam's bias
+      // correction): the kept network starts each round from the counts it was built with.
+      net.getConfiguration().setIterationCount(kept.iterations());
+      net.getConfiguration().setEpochCount(kept.epochs());
       net.rnnClearPreviousState();
       REUSED.incrementAndGet();
       return net;
     }
   }
 
-  private record Kept(String runId, ComputationGraph net) {}
+  /** A thread's network, with the iteration and epoch counts it had when built. */
+  private record Kept(String runId, ComputationGraph net, int iterations, int epochs) {}
 }

@@ -21,6 +21,7 @@ import org.medvqa.models.Batches;
 import org.medvqa.models.Example;
 import org.medvqa.models.FeatureScaler;
 import org.medvqa.models.MemoryModel;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -472,7 +473,7 @@ public final class HybridVqa implements MemoryModel {
       return row;
     }
     // In double, as the mixed scores of close answers may differ by less than a float's step.
-    INDArray out = row.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).muli(1 - blend.weight());
+    INDArray out = row.castTo(DataType.DOUBLE).muli(1 - blend.weight());
     for (double[] n : near) {
       int a = classifier.answerIndex(memoryAnswer.get((int) n[0]));
       if (a >= 0) {
