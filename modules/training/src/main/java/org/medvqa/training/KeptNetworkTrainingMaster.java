@@ -11,6 +11,7 @@ import org.deeplearning4j.spark.api.worker.NetBroadcastTuple;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
+import org.medvqa.models.LeanUpdater;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -91,6 +92,7 @@ final class KeptNetworkTrainingMaster extends ParameterAveragingTrainingMaster {
       Kept kept = KEPT.get();
       if (kept == null || !kept.runId().equals(runId)) {
         ComputationGraph built = super.getInitialModelGraph();
+        LeanUpdater.install(built);
         ComputationGraphConfiguration c = built.getConfiguration();
         KEPT.set(new Kept(runId, built, c.getIterationCount(), c.getEpochCount()));
         return built;

@@ -51,13 +51,13 @@ public final class Weighted implements ILossFunction {
   @Override
   public INDArray computeScoreArray(
       INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-    return loss.computeScoreArray(labels, preOutput, activationFn, mask).muli(weight);
+    return scaled(loss.computeScoreArray(labels, preOutput, activationFn, mask));
   }
 
   @Override
   public INDArray computeGradient(
       INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-    return loss.computeGradient(labels, preOutput, activationFn, mask).muli(weight);
+    return scaled(loss.computeGradient(labels, preOutput, activationFn, mask));
   }
 
   @Override
@@ -69,7 +69,12 @@ public final class Weighted implements ILossFunction {
       boolean average) {
     Pair<Double, INDArray> p =
         loss.computeGradientAndScore(labels, preOutput, activationFn, mask, average);
-    return new Pair<>(weight * p.getFirst(), p.getSecond().muli(weight));
+    return new Pair<>(weight * p.getFirst(), scaled(p.getSecond()));
+  }
+
+  /** {@code a} times the weight, in place; no op at all for a weight of 1 (the answer loss). */
+  private INDArray scaled(INDArray a) {
+    return weight == 1 ? a : a.muli(weight);
   }
 
   @Override

@@ -1,8 +1,10 @@
 package org.medvqa.models.vae;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -137,6 +139,63 @@ class LossesTest {
     // Softmax cross-entropy's gradient on a real step: p - onehot.
     assertEquals(0.6 - 1, g.getDouble(0, 4), 1e-9);
     assertEquals(0.1, g.getDouble(0, 0), 1e-9);
+  }
+
+  /**
+   * The fused path (float, softmax) gives DL4J's sparse cross-entropy: the same scores, clipped
+   * where a label's probability underflows, and the same gradient, with padding and masked rows at
+   * 0.
+   */
+  @Test
+  void fusedTokenXentMatchesDl4jsSparseCrossEntropy() {
+    org.nd4j.linalg.activations.impl.ActivationSoftmax softmax =
+        new org.nd4j.linalg.activations.impl.ActivationSoftmax();
+    Nd4j.getRandom().setSeed(7);
+    INDArray logits = Nd4j.randn(DataType.FLOAT, 7, 11).muli(3);
+    logits.putScalar(3, 5, -60f); // row 3's label: probability below the 1e-10 clip
+    INDArray labels = Nd4j.createFromArray(new float[] {4, 0, 10, 5, 1, 0, 7}).reshape(7, 1);
+    INDArray mask = Nd4j.createFromArray(new float[] {1, 1, 1, 1, 0, 1, 1}).reshape(7, 1);
+    TokenXent xent = new TokenXent();
+    assertTrue(TokenXent.fused(labels, logits, softmax));
+    // In double precision the loss goes to DL4J's own sparse cross-entropy.
+    INDArray dl = logits.castTo(DataType.DOUBLE);
+    INDArray dlLabels = labels.castTo(DataType.DOUBLE);
+    assertFalse(TokenXent.fused(dlLabels, dl, softmax));
+    INDArray fused = xent.computeScoreArray(labels, logits, softmax, mask);
+    INDArray reference =
+        xent.computeScoreArray(dlLabels, dl, softmax, mask.castTo(DataType.DOUBLE));
+    assertEquals(-Math.log(TokenXent.CLIP), fused.getDouble(3, 0), 1e-4);
+    for (int r = 0; r < 7; r++) {
+      assertEquals(reference.getDouble(r, 0), fused.getDouble(r, 0), 1e-4, "row " + r);
+    }
+    assertEquals(0.0, fused.getDouble(1, 0), 0.0); // padding
+    assertEquals(0.0, fused.getDouble(4, 0), 0.0); // masked
+    INDArray g = xent.computeGradient(labels, logits, softmax, mask);
+    INDArray gRef = xent.computeGradient(dlLabels, dl, softmax, mask.castTo(DataType.DOUBLE));
+    assertEquals(DataType.FLOAT, g.dataType());
+    assertTrue(gRef.castTo(DataType.FLOAT).equalsWithEps(g, 1e-6), g + " against " + gRef);
+    assertEquals(0.0, g.getRow(1).amaxNumber().doubleValue(), 0.0);
+    assertEquals(
+        reference.sumNumber().doubleValue(),
+        xent.computeScore(labels, logits, softmax, mask, false),
+        1e-3);
+  }
+
+  @Test
+  void fusedTokenXentRefusesALabelOutsideTheVocabulary() {
+    INDArray logits = Nd4j.zeros(DataType.FLOAT, 2, 3);
+    INDArray labels = Nd4j.createFromArray(new float[] {1, 3}).reshape(2, 1);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new TokenXent()
+                    .computeGradient(
+                        labels,
+                        logits,
+                        new org.nd4j.linalg.activations.impl.ActivationSoftmax(),
+                        null));
+    assertTrue(e.getMessage().contains("row 1"), e.getMessage());
   }
 
   @Test
