@@ -55,7 +55,7 @@ public final class TokenXent implements ILossFunction {
   }
 
   /** Per row: the label's index, or -1 where the row counts for nothing (padding or masked). */
-  private static int[] targets(INDArray labels, INDArray mask, long classes) {
+  private static int[] rowTargets(INDArray labels, INDArray mask, long classes) {
     int rows = (int) labels.length();
     int[] t = new int[rows];
     double[] ids = labels.reshape(rows).toDoubleVector();
@@ -74,40 +74,53 @@ public final class TokenXent implements ILossFunction {
 
   /** The score of each row under the fused path, [rows, 1]. */
   private static INDArray fusedScores(INDArray labels, INDArray preOutput, INDArray mask) {
-    int classes = (int) preOutput.size(1);
-    int[] t = targets(labels, mask, classes);
-    INDArray p = softmax(preOutput);
-    FloatBuffer buf = p.data().asNioFloat();
-    int off = (int) p.offset();
+    Rows rows = Rows.of(labels, preOutput, mask);
+    int[] t = rows.targets();
     float[] scores = new float[t.length];
     for (int r = 0; r < t.length; r++) {
       if (t[r] >= 0) {
-        scores[r] = (float) -Math.log(Math.max(buf.get(off + r * classes + t[r]), CLIP));
+        scores[r] = (float) -Math.log(Math.max(rows.values().get(rows.at(r) + t[r]), CLIP));
       }
     }
-    Reference.reachabilityFence(p);
+    Reference.reachabilityFence(rows.probabilities());
     return Nd4j.createFromArray(scores).reshape(t.length, 1);
   }
 
   /** The gradient under the fused path: softmax minus one-hot, rows that count for nothing 0. */
   private static INDArray fusedGradient(INDArray labels, INDArray preOutput, INDArray mask) {
-    int classes = (int) preOutput.size(1);
-    int[] t = targets(labels, mask, classes);
-    INDArray p = softmax(preOutput);
-    FloatBuffer buf = p.data().asNioFloat();
-    int off = (int) p.offset();
+    Rows rows = Rows.of(labels, preOutput, mask);
+    int[] t = rows.targets();
+    FloatBuffer buf = rows.values();
     float[] zeros = null;
     for (int r = 0; r < t.length; r++) {
-      int at = off + r * classes;
+      int at = rows.at(r);
       if (t[r] >= 0) {
         buf.put(at + t[r], buf.get(at + t[r]) - 1f);
       } else {
-        zeros = zeros == null ? new float[classes] : zeros;
-        buf.put(at, zeros, 0, classes);
+        zeros = zeros == null ? new float[rows.classes()] : zeros;
+        buf.put(at, zeros, 0, rows.classes());
       }
     }
-    Reference.reachabilityFence(p);
-    return p;
+    Reference.reachabilityFence(rows.probabilities());
+    return rows.probabilities();
+  }
+
+  /**
+   * A fused call's softmax (a new c-order array; {@code values} reads and writes it), the row
+   * targets of {@link #rowTargets} and the number of classes per row.
+   */
+  private record Rows(int classes, int[] targets, INDArray probabilities, FloatBuffer values) {
+    static Rows of(INDArray labels, INDArray preOutput, INDArray mask) {
+      int classes = (int) preOutput.size(1);
+      int[] t = rowTargets(labels, mask, classes);
+      INDArray p = softmax(preOutput);
+      return new Rows(classes, t, p, p.data().asNioFloat());
+    }
+
+    /** Where row {@code r} starts in {@link #values}. */
+    int at(int r) {
+      return (int) probabilities.offset() + r * classes;
+    }
   }
 
   /** 1 for rows whose label is a real token, 0 for padding, [rows, 1]. */
