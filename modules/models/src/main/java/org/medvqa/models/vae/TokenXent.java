@@ -9,7 +9,6 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
@@ -47,58 +46,61 @@ public final class TokenXent implements ILossFunction {
         && labels.length() == preOutput.size(0);
   }
 
-  /** The softmax of each row of {@code preOutput}, a new c-order array. */
-  private static INDArray softmax(INDArray preOutput) {
-    INDArray p = preOutput.dup('c');
-    Nd4j.exec(new SoftMax(p, p, 1));
-    return p;
-  }
-
-  /** Per row: the label's index, or -1 where the row counts for nothing (padding or masked). */
-  private static int[] rowTargets(INDArray labels, INDArray mask, long classes) {
-    int rows = (int) labels.length();
-    int[] t = new int[rows];
-    double[] ids = labels.reshape(rows).toDoubleVector();
+  /**
+   * Per row: the label's index in {@code targets}, and in {@code weights} the mask's value where
+   * the label is a real token, 0 for padding (as DL4J's path multiplies the row by its mask).
+   */
+  private static void rowTargets(
+      INDArray labels, INDArray mask, long classes, int[] targets, float[] weights) {
+    double[] ids = labels.reshape(targets.length).toDoubleVector();
     double[] m = mask == null ? null : mask.reshape(mask.length()).toDoubleVector();
-    for (int r = 0; r < rows; r++) {
+    for (int r = 0; r < targets.length; r++) {
       int label = (int) ids[r];
       if (label < 0 || label >= classes) {
         throw new IllegalArgumentException(
             "token label " + label + " in row " + r + " is outside the vocabulary of " + classes);
       }
-      boolean counts = label != Vocabulary.PAD_ID && (m == null || m[r] != 0);
-      t[r] = counts ? label : -1;
+      targets[r] = label;
+      weights[r] = label == Vocabulary.PAD_ID ? 0f : m == null ? 1f : (float) m[r];
     }
-    return t;
   }
 
   /** The score of each row under the fused path, [rows, 1]. */
-  private static INDArray fusedScores(INDArray labels, INDArray preOutput, INDArray mask) {
-    Rows rows = Rows.of(labels, preOutput, mask);
+  private static INDArray fusedScores(
+      INDArray labels, INDArray preOutput, IActivation softmax, INDArray mask) {
+    Rows rows = Rows.of(labels, preOutput, softmax, mask);
     int[] t = rows.targets();
+    float[] w = rows.weights();
     float[] scores = new float[t.length];
     for (int r = 0; r < t.length; r++) {
-      if (t[r] >= 0) {
-        scores[r] = (float) -Math.log(Math.max(rows.values().get(rows.at(r) + t[r]), CLIP));
+      if (w[r] != 0) {
+        double p = rows.values().get(rows.at(r) + t[r]);
+        scores[r] = (float) (-Math.log(Math.max(p, CLIP)) * w[r]);
       }
     }
     Reference.reachabilityFence(rows.probabilities());
     return Nd4j.createFromArray(scores).reshape(t.length, 1);
   }
 
-  /** The gradient under the fused path: softmax minus one-hot, rows that count for nothing 0. */
-  private static INDArray fusedGradient(INDArray labels, INDArray preOutput, INDArray mask) {
-    Rows rows = Rows.of(labels, preOutput, mask);
+  /** The gradient under the fused path: (softmax minus one-hot) times the row's weight. */
+  private static INDArray fusedGradient(
+      INDArray labels, INDArray preOutput, IActivation softmax, INDArray mask) {
+    Rows rows = Rows.of(labels, preOutput, softmax, mask);
     int[] t = rows.targets();
+    float[] w = rows.weights();
+    int classes = rows.classes();
     FloatBuffer buf = rows.values();
-    float[] zeros = null;
+    float[] row = null;
     for (int r = 0; r < t.length; r++) {
       int at = rows.at(r);
-      if (t[r] >= 0) {
-        buf.put(at + t[r], buf.get(at + t[r]) - 1f);
-      } else {
-        zeros = zeros == null ? new float[rows.classes()] : zeros;
-        buf.put(at, zeros, 0, rows.classes());
+      buf.put(at + t[r], buf.get(at + t[r]) - 1f);
+      if (w[r] != 1) {
+        row = row == null ? new float[classes] : row;
+        buf.get(at, row, 0, classes);
+        for (int j = 0; j < classes; j++) {
+          row[j] *= w[r];
+        }
+        buf.put(at, row, 0, classes);
       }
     }
     Reference.reachabilityFence(rows.probabilities());
@@ -106,15 +108,20 @@ public final class TokenXent implements ILossFunction {
   }
 
   /**
-   * A fused call's softmax (a new c-order array; {@code values} reads and writes it), the row
-   * targets of {@link #rowTargets} and the number of classes per row.
+   * A fused call's softmax (the activation applied to a c-order copy of the pre-output; {@code
+   * values} reads and writes it), the rows' targets and weights of {@link #rowTargets}, and the
+   * number of classes per row.
    */
-  private record Rows(int classes, int[] targets, INDArray probabilities, FloatBuffer values) {
-    static Rows of(INDArray labels, INDArray preOutput, INDArray mask) {
+  private record Rows(
+      int classes, int[] targets, float[] weights, INDArray probabilities, FloatBuffer values) {
+    static Rows of(INDArray labels, INDArray preOutput, IActivation softmax, INDArray mask) {
       int classes = (int) preOutput.size(1);
-      int[] t = rowTargets(labels, mask, classes);
-      INDArray p = softmax(preOutput);
-      return new Rows(classes, t, p, p.data().asNioFloat());
+      int n = (int) labels.length();
+      int[] t = new int[n];
+      float[] w = new float[n];
+      rowTargets(labels, mask, classes, t, w);
+      INDArray p = softmax.getActivation(preOutput.dup('c'), true);
+      return new Rows(classes, t, w, p, p.data().asNioFloat());
     }
 
     /** Where row {@code r} starts in {@link #values}. */
@@ -137,7 +144,7 @@ public final class TokenXent implements ILossFunction {
   public INDArray computeScoreArray(
       INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
     if (fused(labels, preOutput, activationFn)) {
-      return fusedScores(labels, preOutput, mask);
+      return fusedScores(labels, preOutput, activationFn, mask);
     }
     return xent.computeScoreArray(labels, preOutput, activationFn, null)
         .reshape(labels.size(0), 1)
@@ -159,7 +166,7 @@ public final class TokenXent implements ILossFunction {
   public INDArray computeGradient(
       INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
     if (fused(labels, preOutput, activationFn)) {
-      return fusedGradient(labels, preOutput, mask);
+      return fusedGradient(labels, preOutput, activationFn, mask);
     }
     return xent.computeGradient(labels, preOutput, activationFn, null)
         .muliColumnVector(realTokens(labels, mask));

@@ -154,7 +154,7 @@ class LossesTest {
     INDArray logits = Nd4j.randn(DataType.FLOAT, 7, 11).muli(3);
     logits.putScalar(3, 5, -60f); // row 3's label: probability below the 1e-10 clip
     INDArray labels = Nd4j.createFromArray(new float[] {4, 0, 10, 5, 1, 0, 7}).reshape(7, 1);
-    INDArray mask = Nd4j.createFromArray(new float[] {1, 1, 1, 1, 0, 1, 1}).reshape(7, 1);
+    INDArray mask = Nd4j.createFromArray(new float[] {1, 1, 1, 1, 0, 1, 0.5f}).reshape(7, 1);
     TokenXent xent = new TokenXent();
     assertTrue(TokenXent.fused(labels, logits, softmax));
     // In double precision the loss goes to DL4J's own sparse cross-entropy.
