@@ -1,9 +1,5 @@
 package org.medvqa.models;
 
-import java.beans.IntrospectionException;
-import java.beans.Introspector;
-import java.beans.PropertyDescriptor;
-import java.lang.reflect.InvocationTargetException;
 import java.util.Collection;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -31,17 +27,7 @@ public class CpuLstm extends LSTM {
 
   /** A CpuLstm with every setting of {@code lstm}. */
   public static CpuLstm of(LSTM lstm) {
-    CpuLstm c = new CpuLstm();
-    try {
-      for (PropertyDescriptor p : Introspector.getBeanInfo(LSTM.class).getPropertyDescriptors()) {
-        if (p.getReadMethod() != null && p.getWriteMethod() != null) {
-          p.getWriteMethod().invoke(c, p.getReadMethod().invoke(lstm));
-        }
-      }
-    } catch (IntrospectionException | IllegalAccessException | InvocationTargetException e) {
-      throw new IllegalStateException("cannot copy the settings of " + lstm, e);
-    }
-    return c;
+    return LayerSettings.copy(LSTM.class, lstm, new CpuLstm());
   }
 
   @Override

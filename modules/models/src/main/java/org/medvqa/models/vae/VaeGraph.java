@@ -17,6 +17,8 @@ import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.medvqa.models.CpuLstm;
+import org.medvqa.models.LeanDense;
+import org.medvqa.models.LeanRnnOutput;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -24,8 +26,9 @@ import org.nd4j.linalg.learning.config.NoOp;
 
 /**
  * The pieces both VAEs are built from, with the vertex names they share. Everything is a built-in
- * DL4J layer or vertex except {@link HalfExp} and the losses, which is what trained correctly under
- * Spark (SameDiff vertices and losses did not).
+ * DL4J layer or vertex (the LSTM, dense and output layers in their subclasses that skip repeated
+ * work: CpuLstm, LeanDense, LeanRnnOutput) except {@link HalfExp} and the losses, which is what
+ * trained correctly under Spark (SameDiff vertices and losses did not).
  */
 final class VaeGraph {
   /** Graph input: standard normal noise in training, zeros at inference (z = mu). */
@@ -59,7 +62,7 @@ final class VaeGraph {
   }
 
   static DenseLayer dense(int in, int out, Activation activation) {
-    return new DenseLayer.Builder().nIn(in).nOut(out).activation(activation).build();
+    return LeanDense.of(new DenseLayer.Builder().nIn(in).nOut(out).activation(activation).build());
   }
 
   /**
@@ -72,12 +75,13 @@ final class VaeGraph {
     g.addLayer(MU, dense(in, z, Activation.IDENTITY), from)
         .addLayer(
             LOGVAR,
-            new DenseLayer.Builder()
-                .nIn(in)
-                .nOut(z)
-                .activation(Activation.IDENTITY)
-                .biasInit(LOGVAR_BIAS)
-                .build(),
+            LeanDense.of(
+                new DenseLayer.Builder()
+                    .nIn(in)
+                    .nOut(z)
+                    .activation(Activation.IDENTITY)
+                    .biasInit(LOGVAR_BIAS)
+                    .build()),
             from)
         // A copy of logvar for HalfExp to exponentiate in place: ActivationLayer does not copy its
         // input at inference, and without it logvar's activation came out as sigma.
@@ -159,12 +163,13 @@ final class VaeGraph {
             "decoder-input")
         .addLayer(
             output,
-            new RnnOutputLayer.Builder(new Weighted(new TokenXent(), ceWeight))
-                .nIn(s.hidden())
-                .nOut(vocabulary)
-                .activation(Activation.SOFTMAX)
-                .dataFormat(RNNFormat.NCW)
-                .build(),
+            LeanRnnOutput.of(
+                new RnnOutputLayer.Builder(new Weighted(new TokenXent(), ceWeight))
+                    .nIn(s.hidden())
+                    .nOut(vocabulary)
+                    .activation(Activation.SOFTMAX)
+                    .dataFormat(RNNFormat.NCW)
+                    .build()),
             DECODER_LSTM);
   }
 
