@@ -21,7 +21,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The CPU helper DL4J 1.0.0-M2.1 lacks for its {@link org.deeplearning4j.nn.conf.layers.LSTM}: the
- * same equations, the gates computed in Java, the matrix products in ND4J.
+ * same equations, the gates computed in Java (their tanh and sigmoid by {@link FastTanh}), the
+ * matrix products in ND4J.
  *
  * <p>Why: without a helper, every time step of DL4J's LSTM is some twenty ND4J ops of a few
  * thousand values each, forward, again for backprop (the layer recomputes its forward pass) and
@@ -65,6 +66,25 @@ final class CpuLstmHelper implements LSTMHelper {
   private float[] outputs = new float[0];
   private float[] initialOutput = new float[0];
   private float[] initialCell = new float[0];
+
+  /**
+   * The forward pass's working arrays for one step: its gate rows side by side [mb * 4n], the bias
+   * and the activation's scale, gain and shift per column (FastTanh.gates), and [mb * n] ones.
+   */
+  private float[] stepGates = new float[0];
+
+  private float[] biasTile = new float[0];
+  private float[] gateScale = new float[0];
+  private float[] gateGain = new float[0];
+  private float[] gateShift = new float[0];
+  private float[] blockIn = new float[0];
+  private float[] forget = new float[0];
+  private float[] outGate = new float[0];
+  private float[] inGate = new float[0];
+  private float[] cellPrev = new float[0];
+  private float[] cell = new float[0];
+  private float[] cellTanhStep = new float[0];
+  private float[] output = new float[0];
 
   /** Backprop's working arrays, kept between steps: deltas [T * mb][4n], and [T][mb][n] ones. */
   private float[][] deltas = new float[0][];
@@ -185,30 +205,44 @@ final class CpuLstmHelper implements LSTMHelper {
     int t = steps;
     int mb = batch;
     int n = units;
+    int g = 4 * n;
     int plane = mb * n;
+    // The step's gate rows side by side, so that the activations run as a few long loops over
+    // mb * 4n values (FastTanh) instead of short ones per example, which the JIT leaves scalar.
+    for (int i = 0; i < mb; i++) {
+      System.arraycopy(b, 0, biasTile, i * g, g);
+    }
     for (int s = 0; s < t; s++) {
       product.forward(
           s == 0 ? initialOutput : outputs, s == 0 ? 0 : (s - 1) * plane, gates, s * mb);
       for (int i = 0; i < mb; i++) {
-        float[] row = gates[s * mb + i];
-        for (int r = 0; r < n; r++) {
-          float a = tanh(row[r] + b[r]);
-          float f = sigmoid(row[n + r] + b[n + r]);
-          float o = sigmoid(row[2 * n + r] + b[2 * n + r]);
-          float in = sigmoid(row[3 * n + r] + b[3 * n + r]);
-          row[r] = a;
-          row[n + r] = f;
-          row[2 * n + r] = o;
-          row[3 * n + r] = in;
-          int k = s * plane + i * n + r;
-          float cPrev = s == 0 ? initialCell[i * n + r] : cells[k - plane];
-          float c = f * cPrev + in * a;
-          float ct = tanh(c);
-          cells[k] = c;
-          cellTanh[k] = ct;
-          outputs[k] = o * ct;
-        }
+        System.arraycopy(gates[s * mb + i], 0, stepGates, i * g, g);
       }
+      FastTanh.gates(stepGates, biasTile, gateScale, gateGain, gateShift, mb * g);
+      for (int i = 0; i < mb; i++) {
+        System.arraycopy(stepGates, i * g, gates[s * mb + i], 0, g); // kept for backprop
+        System.arraycopy(stepGates, i * g, blockIn, i * n, n);
+        System.arraycopy(stepGates, i * g + n, forget, i * n, n);
+        System.arraycopy(stepGates, i * g + 2 * n, outGate, i * n, n);
+        System.arraycopy(stepGates, i * g + 3 * n, inGate, i * n, n);
+      }
+      if (s == 0) {
+        System.arraycopy(initialCell, 0, cellPrev, 0, plane);
+      } else {
+        System.arraycopy(cells, (s - 1) * plane, cellPrev, 0, plane);
+      }
+      // Arrays indexed from 0 by the loop variable: the form the JIT vectorises.
+      for (int k = 0; k < plane; k++) {
+        cell[k] = forget[k] * cellPrev[k] + inGate[k] * blockIn[k];
+      }
+      System.arraycopy(cell, 0, cellTanhStep, 0, plane);
+      FastTanh.tanh(cellTanhStep, plane);
+      for (int k = 0; k < plane; k++) {
+        output[k] = outGate[k] * cellTanhStep[k];
+      }
+      System.arraycopy(cell, 0, cells, s * plane, plane);
+      System.arraycopy(cellTanhStep, 0, cellTanh, s * plane, plane);
+      System.arraycopy(output, 0, outputs, s * plane, plane);
     }
   }
 
@@ -423,6 +457,29 @@ final class CpuLstmHelper implements LSTMHelper {
       initialOutput = new float[plane];
       initialCell = new float[plane];
     }
+    if (stepGates.length != 4 * plane) {
+      int g = 4 * n;
+      stepGates = new float[4 * plane];
+      biasTile = new float[4 * plane];
+      gateScale = new float[4 * plane];
+      gateGain = new float[4 * plane];
+      gateShift = new float[4 * plane];
+      for (int k = 0; k < 4 * plane; k++) {
+        // Columns [0, n) of each row: the block input, tanh; the rest: gates, sigmoid.
+        boolean block = k % g < n;
+        gateScale[k] = block ? 1f : 0.5f;
+        gateGain[k] = block ? 1f : 0.5f;
+        gateShift[k] = block ? 0f : 0.5f;
+      }
+      blockIn = new float[plane];
+      forget = new float[plane];
+      outGate = new float[plane];
+      inGate = new float[plane];
+      cellPrev = new float[plane];
+      cell = new float[plane];
+      cellTanhStep = new float[plane];
+      output = new float[plane];
+    }
   }
 
   /**
@@ -500,14 +557,5 @@ final class CpuLstmHelper implements LSTMHelper {
     INDArray a = Nd4j.createUninitialized(DataType.FLOAT, rows, cols);
     write(src, offset, a);
     return a;
-  }
-
-  private static float sigmoid(float x) {
-    return (float) (1 / (1 + Math.exp(-x)));
-  }
-
-  /** tanh through exp, which the JIT makes an intrinsic (Math.tanh it does not). */
-  private static float tanh(float x) {
-    return (float) (1 - 2 / (Math.exp(2.0 * x) + 1));
   }
 }
