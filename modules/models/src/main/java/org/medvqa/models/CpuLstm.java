@@ -1,7 +1,6 @@
 package org.medvqa.models;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.LayerValidation;
@@ -40,14 +39,14 @@ public class CpuLstm extends LSTM {
       DataType networkDataType) {
     // As LSTM.instantiate, with the layer that installs the helper.
     LayerValidation.assertNInNOutSet("CpuLstm", getLayerName(), layerIndex, getNIn(), getNOut());
-    Impl layer = new Impl(conf, networkDataType);
-    layer.setListeners(listeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return LayerSettings.wire(
+        new Impl(conf, networkDataType),
+        conf,
+        listeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams,
+        initializer());
   }
 
   @Override

@@ -4,18 +4,26 @@ import java.beans.IntrospectionException;
 import java.beans.Introspector;
 import java.beans.PropertyDescriptor;
 import java.lang.reflect.InvocationTargetException;
+import java.util.Collection;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.ParamInitializer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Copies a DL4J layer configuration's settings into a subclass of it. DL4J's layer classes keep
- * their constructors from their builders private, so a subclass cannot be built from a builder; its
- * bean properties (Lombok's getters and setters, the same ones Jackson reads) are all its settings.
+ * What the subclasses of DL4J's layer configurations here (CpuLstm, LeanDense, LeanRnnOutput)
+ * share: copying a built layer's settings, and wiring the layer they instantiate as DL4J's own
+ * {@code instantiate} does.
  */
 final class LayerSettings {
   private LayerSettings() {}
 
   /**
    * Every read-write property that {@code type} declares or inherits, from {@code from} to {@code
-   * to}.
+   * to}. DL4J's layer classes keep their constructors from their builders private, so a subclass
+   * cannot be built from a builder; its bean properties (Lombok's getters and setters, the ones
+   * Jackson reads) are all its settings.
    */
   static <T> T copy(Class<? super T> type, Object from, T to) {
     try {
@@ -28,5 +36,25 @@ final class LayerSettings {
       throw new IllegalStateException("cannot copy the settings of " + from, e);
     }
     return to;
+  }
+
+  /**
+   * As DL4J M2.1's {@code instantiate} of its dense, output and LSTM layers: listeners, index,
+   * parameter view and table (initialised or not), configuration.
+   */
+  static <L extends Layer> L wire(
+      L layer,
+      NeuralNetConfiguration conf,
+      Collection<TrainingListener> listeners,
+      int layerIndex,
+      INDArray layerParamsView,
+      boolean initializeParams,
+      ParamInitializer initializer) {
+    layer.setListeners(listeners);
+    layer.setIndex(layerIndex);
+    layer.setParamsViewArray(layerParamsView);
+    layer.setParamTable(initializer.init(conf, layerParamsView, initializeParams));
+    layer.setConf(conf);
+    return layer;
   }
 }

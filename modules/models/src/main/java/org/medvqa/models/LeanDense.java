@@ -1,7 +1,6 @@
 package org.medvqa.models;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LayerValidation;
@@ -47,14 +46,14 @@ public class LeanDense extends DenseLayer {
       DataType networkDataType) {
     // As DenseLayer.instantiate, with the layer that keeps its pre-activation.
     LayerValidation.assertNInNOutSet("LeanDense", getLayerName(), layerIndex, getNIn(), getNOut());
-    Impl layer = new Impl(conf, networkDataType);
-    layer.setListeners(listeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return LayerSettings.wire(
+        new Impl(conf, networkDataType),
+        conf,
+        listeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams,
+        initializer());
   }
 
   @Override

@@ -1,7 +1,6 @@
 package org.medvqa.models;
 
 import java.util.Collection;
-import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.LayerValidation;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;
@@ -51,14 +50,14 @@ public class LeanRnnOutput extends RnnOutputLayer {
     // As RnnOutputLayer.instantiate, with the layer that keeps its pre-activation.
     LayerValidation.assertNInNOutSet(
         "LeanRnnOutput", getLayerName(), layerIndex, getNIn(), getNOut());
-    Impl layer = new Impl(conf, networkDataType);
-    layer.setListeners(listeners);
-    layer.setIndex(layerIndex);
-    layer.setParamsViewArray(layerParamsView);
-    Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
-    layer.setParamTable(params);
-    layer.setConf(conf);
-    return layer;
+    return LayerSettings.wire(
+        new Impl(conf, networkDataType),
+        conf,
+        listeners,
+        layerIndex,
+        layerParamsView,
+        initializeParams,
+        initializer());
   }
 
   @Override
