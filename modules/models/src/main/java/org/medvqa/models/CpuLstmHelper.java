@@ -73,6 +73,9 @@ final class CpuLstmHelper implements LSTMHelper {
    */
   private float[] stepGates = new float[0];
 
+  /** The units the column pattern of {@link #gateScale} and the others was laid out for. */
+  private int tiledUnits;
+
   private float[] biasTile = new float[0];
   private float[] gateScale = new float[0];
   private float[] gateGain = new float[0];
@@ -457,8 +460,9 @@ final class CpuLstmHelper implements LSTMHelper {
       initialOutput = new float[plane];
       initialCell = new float[plane];
     }
-    if (stepGates.length != 4 * plane) {
+    if (stepGates.length != 4 * plane || tiledUnits != n) {
       int g = 4 * n;
+      tiledUnits = n;
       stepGates = new float[4 * plane];
       biasTile = new float[4 * plane];
       gateScale = new float[4 * plane];
