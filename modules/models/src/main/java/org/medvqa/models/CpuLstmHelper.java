@@ -69,7 +69,7 @@ final class CpuLstmHelper implements LSTMHelper {
 
   /**
    * The forward pass's working arrays for one step: its gate rows side by side [mb * 4n], the bias
-   * and the activation's scale, gain and shift per column (FastTanh.gates), and [mb * n] ones.
+   * and the activation's scale and shift per column (FastTanh.gates), and [mb * n] ones.
    */
   private float[] stepGates = new float[0];
 
@@ -78,7 +78,6 @@ final class CpuLstmHelper implements LSTMHelper {
 
   private float[] biasTile = new float[0];
   private float[] gateScale = new float[0];
-  private float[] gateGain = new float[0];
   private float[] gateShift = new float[0];
   private float[] blockIn = new float[0];
   private float[] forget = new float[0];
@@ -221,7 +220,7 @@ final class CpuLstmHelper implements LSTMHelper {
       for (int i = 0; i < mb; i++) {
         System.arraycopy(gates[s * mb + i], 0, stepGates, i * g, g);
       }
-      FastTanh.gates(stepGates, biasTile, gateScale, gateGain, gateShift, mb * g);
+      FastTanh.gates(stepGates, biasTile, gateScale, gateShift, mb * g);
       for (int i = 0; i < mb; i++) {
         System.arraycopy(stepGates, i * g, gates[s * mb + i], 0, g); // kept for backprop
         System.arraycopy(stepGates, i * g, blockIn, i * n, n);
@@ -466,13 +465,11 @@ final class CpuLstmHelper implements LSTMHelper {
       stepGates = new float[4 * plane];
       biasTile = new float[4 * plane];
       gateScale = new float[4 * plane];
-      gateGain = new float[4 * plane];
       gateShift = new float[4 * plane];
       for (int k = 0; k < 4 * plane; k++) {
         // Columns [0, n) of each row: the block input, tanh; the rest: gates, sigmoid.
         boolean block = k % g < n;
         gateScale[k] = block ? 1f : 0.5f;
-        gateGain[k] = block ? 1f : 0.5f;
         gateShift[k] = block ? 0f : 0.5f;
       }
       blockIn = new float[plane];

@@ -65,18 +65,17 @@ final class FastTanh {
   }
 
   /**
-   * The gates of an LSTM step at once: z[i] = tanh((z[i] + bias[i]) * scale[i]) * gain[i] +
-   * shift[i] for i in [0, length). (scale, gain, shift) = (1, 1, 0) gives tanh(z + bias), and (0.5,
-   * 0.5, 0.5) the sigmoid of it.
+   * The gates of an LSTM step at once: z[i] = tanh((z[i] + bias[i]) * scale[i]) * scale[i] +
+   * shift[i] for i in [0, length). (scale, shift) = (1, 0) gives tanh(z + bias), and (0.5, 0.5) its
+   * sigmoid, 0.5 + 0.5 tanh(x / 2).
    */
-  static void gates(
-      float[] z, float[] bias, float[] scale, float[] gain, float[] shift, int length) {
+  static void gates(float[] z, float[] bias, float[] scale, float[] shift, int length) {
     for (int i = 0; i < length; i++) {
       z[i] = Math.max(-LIMIT, Math.min(LIMIT, (z[i] + bias[i]) * scale[i]));
     }
     rational(z, length);
     for (int i = 0; i < length; i++) {
-      z[i] = Math.max(-1f, Math.min(1f, z[i])) * gain[i] + shift[i];
+      z[i] = Math.max(-1f, Math.min(1f, z[i])) * scale[i] + shift[i];
     }
   }
 

@@ -44,18 +44,16 @@ class FastTanhTest {
     float[] z = new float[rows * g];
     float[] bias = new float[rows * g];
     float[] scale = new float[rows * g];
-    float[] gain = new float[rows * g];
     float[] shift = new float[rows * g];
     for (int k = 0; k < z.length; k++) {
       z[k] = (float) Math.sin(k) * 6f;
       bias[k] = (k % g) * 0.01f - 0.1f;
       boolean block = k % g < n;
       scale[k] = block ? 1f : 0.5f;
-      gain[k] = block ? 1f : 0.5f;
       shift[k] = block ? 0f : 0.5f;
     }
     float[] in = z.clone();
-    FastTanh.gates(z, bias, scale, gain, shift, z.length);
+    FastTanh.gates(z, bias, scale, shift, z.length);
     for (int k = 0; k < z.length; k++) {
       double x = in[k] + bias[k];
       double expected = k % g < n ? Math.tanh(x) : 1 / (1 + Math.exp(-x));
