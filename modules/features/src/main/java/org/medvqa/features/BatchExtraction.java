@@ -61,18 +61,43 @@ public final class BatchExtraction implements Iterator<BatchExtraction.Result>, 
   private long networkNanos;
 
   /**
+   * With the settings the model was loaded with.
+   *
    * @param done called with the number of images after each batch (progress counters)
    */
   public BatchExtraction(
       Iterator<Request> requests, FeatureModel model, ImageSource source, LongConsumer done) {
+    this(requests, model, model.settings(), source, done);
+  }
+
+  /**
+   * @param model the JVM's loaded model (shared by every run whose settings build the same network)
+   * @param run this run's settings: they decide the preprocessing, the thread count and the
+   *     prefetch, which the shared model's own settings (those of the run that loaded it) may not
+   *     match
+   * @param done called with the number of images after each batch (progress counters)
+   */
+  public BatchExtraction(
+      Iterator<Request> requests,
+      FeatureModel model,
+      FeatureSettings run,
+      ImageSource source,
+      LongConsumer done) {
+    if (!run.modelKey().equals(model.settings().modelKey())) {
+      throw new IllegalArgumentException(
+          "the run's settings build another network than the loaded model's: "
+              + run.modelKey()
+              + " against "
+              + model.settings().modelKey());
+    }
     this.requests = requests;
     this.model = model;
-    this.preprocessor = new ImagePreprocessor(model.settings());
+    this.preprocessor = new ImagePreprocessor(run);
     this.source = source;
     this.done = done;
-    this.batchSize = model.settings().batchSize();
+    this.batchSize = run.batchSize();
     this.prefetcher =
-        model.settings().prefetch()
+        run.prefetch()
             ? Executors.newSingleThreadExecutor(
                 r -> {
                   Thread t = new Thread(r, "medvqa-features-prefetch");
@@ -80,7 +105,7 @@ public final class BatchExtraction implements Iterator<BatchExtraction.Result>, 
                   return t;
                 })
             : null;
-    model.applyThreads();
+    FeatureModel.applyThreads(run.threads());
     if (prefetcher != null) {
       next = prefetcher.submit(this::prepareNext);
     }

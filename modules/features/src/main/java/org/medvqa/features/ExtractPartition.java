@@ -57,7 +57,8 @@ final class ExtractPartition implements FlatMapFunction<Iterator<Row>, Row> {
           }
         };
     BatchExtraction extraction =
-        new BatchExtraction(requests, model, path -> read(conf, path), done::add);
+        new BatchExtraction(
+            requests, model, loader.settings(), path -> read(conf, path), done::add);
     TaskContext task = TaskContext.get();
     if (task != null) {
       task.addTaskCompletionListener((TaskCompletionListener) t -> extraction.close());

@@ -183,7 +183,13 @@ public final class FeatureModel {
 
   /** Applies the configured thread count to ND4J for the calling thread (0 leaves ND4J's own). */
   public void applyThreads() {
-    int n = settings.threads();
+    applyThreads(settings.threads());
+  }
+
+  /**
+   * Applies {@code n} threads to ND4J (and oneDNN) for the calling thread (0 leaves ND4J's own).
+   */
+  public static void applyThreads(int n) {
     if (n > 0) {
       Nd4j.getEnvironment().setMaxThreads(n);
       Nd4j.getEnvironment().setMaxMasterThreads(n);

@@ -335,13 +335,18 @@ public record FeatureSettings(
         extraction);
   }
 
-  /** What decides the graph an executor builds: equal keys share one loaded model per JVM. */
+  /**
+   * What decides the graph an executor builds and its passes (the batch every pass is padded to):
+   * equal keys share one loaded model per JVM. Preprocessing, threads and prefetch are not in it:
+   * each run applies its own ({@link BatchExtraction}).
+   */
   String modelKey() {
     return String.join(
         "|",
         modelSource,
         modelFile,
         String.valueOf(imageSize),
+        String.valueOf(batchSize),
         engine,
         precision,
         String.valueOf(nhwc),

@@ -193,6 +193,80 @@ class ModelLoaderTest {
     }
   }
 
+  @Test
+  void aRunAppliesItsOwnPreprocessingAndPrefetchToTheSharedModel() throws Exception {
+    // Two runs in one JVM whose settings build the same network share the loaded model; the
+    // second's preprocessing and prefetch must still be its own, not those of the run that loaded
+    // it (before, a bench run without prefetch silently ran with it).
+    FeatureSettings first =
+        new FeatureSettings(
+            "file",
+            model.toString(),
+            TinyNets.SIZE,
+            "stretch",
+            "caffe",
+            20000,
+            false,
+            3,
+            false,
+            false,
+            1,
+            true,
+            "dl4j");
+    FeatureSettings second =
+        new FeatureSettings(
+            "file",
+            model.toString(),
+            TinyNets.SIZE,
+            "pad",
+            "raw",
+            20000,
+            false,
+            3,
+            false,
+            false,
+            1,
+            false,
+            "dl4j");
+    FeatureModel shared = new ModelLoader(first, null).get();
+    assertSame(shared, new ModelLoader(second, null).get());
+    List<BatchExtraction.Result> out = new ArrayList<>();
+    try (BatchExtraction ex =
+        new BatchExtraction(
+            List.of(new BatchExtraction.Request("img1", 0, "img1")).iterator(),
+            shared,
+            second,
+            FILES::get,
+            n -> {})) {
+      ex.forEachRemaining(out::add);
+    }
+    ImagePreprocessor own = new ImagePreprocessor(second);
+    float[] input = new float[own.imageLength()];
+    own.prepare(FILES.get("img1"), input, 0);
+    float[] expected = shared.run(input, 1)[0][0];
+    assertClose(expected, out.get(0).features(), "img1 with the second run's preprocessing");
+    float[] loaders = extract(first, List.of("img1"), new AtomicLong()).get(0).features();
+    float diff = 0;
+    for (int i = 0; i < expected.length; i++) {
+      diff = Math.max(diff, Math.abs(expected[i] - loaders[i]));
+    }
+    assertTrue(
+        diff > 1e-3f, "the two preprocessings gave the same features: the test shows nothing");
+
+    FeatureSettings wider = second.withEngine("gemm", "fp32");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new BatchExtraction(
+                    List.<BatchExtraction.Request>of().iterator(),
+                    shared,
+                    wider,
+                    FILES::get,
+                    n -> {}));
+    assertTrue(e.getMessage().contains("another network"), e.getMessage());
+  }
+
   static void compare(
       List<BatchExtraction.Result> a, List<BatchExtraction.Result> b, List<String> ids) {
     for (int i = 0; i < ids.size(); i++) {
