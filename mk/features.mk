@@ -7,7 +7,8 @@
 #   make bench-features   extract-features images/s (the stage's own extraction time, not JVM or
 #                         Spark start-up) on the first BENCH_FEATURES_IMAGES sorted images of the 2019
 #                         training set, per configuration BENCH_FEATURES_CONFIGS (engine:precision),
-#                         local[1] x 1 thread against local[2] x 1 thread each, a warm-up run then
+#                         local[1] x 1 thread against local[2] x 1 thread each (decoding inline: the
+#                         speed-up), and both with the prefetch thread (the default), a warm-up run then
 #                         BENCH_FEATURES_REPS interleaved repetitions (medians, spreads); bf16 checked
 #                         against fp32 (cosine); a compute peak per configuration (oneDNN matmul /
 #                         ND4J SGEMM); beside Debian's PyTorch ResNet50 (1 and 2 threads, channels_last

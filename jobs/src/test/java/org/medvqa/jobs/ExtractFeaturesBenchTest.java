@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -61,19 +62,23 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  *
  * <p>How: every configuration ({@code medvqa.bench.configs}, {@code engine:precision} pairs,
  * default {@code onednn:fp32,onednn:bf16}; add {@code gemm:fp32} or {@code dl4j:fp32}) runs under
- * local[1] and local[2] with {@code medvqa.bench.threads} (default 1) native threads per task in
- * both, so that the speed-up compares one core with two. One warm-up run per configuration
- * (local[2], the first {@code medvqa.bench.warmup} images, default 64, 0 = all: it loads the model
- * of each precision into the JVM and warms the JIT), then {@code medvqa.bench.reps} (default 3)
- * repetitions, interleaved (each repetition runs every configuration under local[1] then local[2]).
- * Every run has a Spark session of its own and a new, empty output folder with {@code incremental =
- * false}, so it extracts every image afresh. A {@code bench:} line per run, with the cores the
- * process kept busy over the whole stage call (CPU time over wall time; a task's prefetch thread
- * decodes beside its network thread, so local[1] can exceed 1).
+ * four task layouts with {@code medvqa.bench.threads} (default 1) native threads per task: local[1]
+ * and local[2] without the prefetch thread (each task decodes, resizes and runs the network on its
+ * one thread, so the speed-up between them compares one core with two, issue 15's rule), and
+ * local[1] and local[2] with it (the stage's default, {@code medvqa.features.prefetch}: a task
+ * decodes its next batch on a second thread, so local[1] keeps more than one core busy). One
+ * warm-up run per configuration (local[2] with prefetch, the first {@code medvqa.bench.warmup}
+ * images, default 256, 0 = all: it loads the model of each precision into the JVM and lets the JIT
+ * compile the decoder and the stage's loops before the timed runs), then {@code medvqa.bench.reps}
+ * (default 3) repetitions, interleaved (each repetition runs every configuration in the four
+ * layouts). Every run has a Spark session of its own and a new, empty output folder with {@code
+ * incremental = false}, so it extracts every image afresh. A {@code bench:} line per run, with the
+ * cores the process kept busy over the whole stage call (CPU time over wall time).
  *
- * <p>Accuracy: the features of each configuration's last local[2] run against those of the first
- * fp32 configuration: the smallest cosine similarity over the images and how many fall below 0.999
- * (the cosine part of issue 15's bf16 rule; the qaware accuracy part is not measured here).
+ * <p>Accuracy: the features of each configuration's last local[2] run without prefetch against
+ * those of the first fp32 configuration: the smallest cosine similarity over the images and how
+ * many fall below 0.999 (the cosine part of issue 15's bf16 rule; the qaware accuracy part is not
+ * measured here).
  *
  * <p>Peak, per configuration, measured after the timed runs (best of 5 after a warm-up, at 1 and at
  * 2 threads): for onednn, oneDNN's own matmul of 2048 x 2048 x 2048 in the configuration's
@@ -83,13 +88,54 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * there leaves the timed results (already written) and records the error.
  *
  * <p>{@code medvqa.features.*} system properties are passed to every run, except that engine,
- * precision, threads, manifest, out, model file, incremental and max-images are the benchmark's.
+ * precision, threads, prefetch, manifest, out, model file, incremental and max-images are the
+ * benchmark's (a system property for one of them fails the run: it would override the run's own).
  */
 @EnabledIfSystemProperty(named = "medvqa.bench.out", matches = ".+")
 class ExtractFeaturesBenchTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final double COSINE_RULE = 0.999;
   private static final int[] SLOTS = {1, 2};
+
+  /**
+   * How a run lays out its tasks: Spark slots, and whether each task decodes the next batch on a
+   * prefetch thread beside its network thread. The speed-up compares the two layouts without it,
+   * one thread per task in both (issue 15's rule: with the prefetch thread a local[1] task already
+   * keeps 1.3-1.6 cores busy, so local[1] to local[2] would compare one thread layout with another,
+   * not one core with two); the layouts with it are the stage's default and give the best rates.
+   */
+  record Layout(int slots, boolean prefetch) {
+    String key() {
+      return "local" + slots + (prefetch ? "_prefetch" : "");
+    }
+
+    String label(int threads) {
+      return "local["
+          + slots
+          + "] x "
+          + threads
+          + " thread"
+          + (slots > 1 ? " each" : "")
+          + (prefetch ? " + prefetch" : "");
+    }
+  }
+
+  /** The {@code medvqa.features} keys every run sets itself. */
+  private static final Set<String> OWNED =
+      Set.of(
+          "manifest",
+          "out",
+          "model.source",
+          "model.file",
+          "engine",
+          "precision",
+          "threads",
+          "prefetch",
+          "incremental",
+          "max-images");
+
+  private static final List<Layout> LAYOUTS =
+      List.of(new Layout(1, false), new Layout(1, true), new Layout(2, false), new Layout(2, true));
 
   /** One configuration of the stage: engine and precision. */
   record Config(String engine, String precision) {
@@ -123,7 +169,7 @@ class ExtractFeaturesBenchTest {
     Path images = Path.of(System.getProperty("medvqa.bench.images"));
     int count = Integer.getInteger("medvqa.bench.count", 512);
     int reps = Integer.getInteger("medvqa.bench.reps", 3);
-    int warmup = Integer.getInteger("medvqa.bench.warmup", 64);
+    int warmup = Integer.getInteger("medvqa.bench.warmup", 256);
     int threads = Integer.getInteger("medvqa.bench.threads", 1);
     Path model = Path.of(System.getProperty("medvqa.bench.model"));
     Path out = Path.of(System.getProperty("medvqa.bench.out"));
@@ -180,7 +226,15 @@ class ExtractFeaturesBenchTest {
 
     for (Config c : runnable) {
       ObjectNode o =
-          run(c, 2, threads, manifest, dir.resolve("warm-" + c.slug()), model, warmup, count);
+          run(
+              c,
+              new Layout(2, true),
+              threads,
+              manifest,
+              dir.resolve("warm-" + c.slug()),
+              model,
+              warmup,
+              count);
       System.out.printf(
           Locale.ROOT,
           "bench: warm-up %-12s local[2]: %d images, %.2f images/s (not counted)%n",
@@ -200,22 +254,20 @@ class ExtractFeaturesBenchTest {
     Map<Config, Path> lastLocal2 = new HashMap<>();
     for (int rep = 1; rep <= reps; rep++) {
       for (Config c : runnable) {
-        for (int slots : SLOTS) {
-          Path o = dir.resolve("out-" + c.slug() + "-local" + slots + "-rep" + rep);
-          ObjectNode r = run(c, slots, threads, manifest, o, model, 0, count);
+        for (Layout l : LAYOUTS) {
+          Path o = dir.resolve("out-" + c.slug() + "-" + l.key() + "-rep" + rep);
+          ObjectNode r = run(c, l, threads, manifest, o, model, 0, count);
           System.out.printf(
               Locale.ROOT,
-              "bench: rep %d %-12s local[%d] x %d thread(s): %.2f images/s (%.2f s extracting,"
-                  + " cores busy %.2f)%n",
+              "bench: rep %d %-12s %-28s %.2f images/s (%.2f s extracting, cores busy %.2f)%n",
               rep,
               c.name(),
-              slots,
-              threads,
+              l.label(threads) + ":",
               r.get("images_per_second").asDouble(),
               r.get("seconds").asDouble(),
               r.get("cores_busy").asDouble());
-          nodes.get(c).withArray("local" + slots).add(r);
-          if (slots == 2) {
+          nodes.get(c).withArray(l.key()).add(r);
+          if (l.slots() == 2 && !l.prefetch()) {
             lastLocal2.put(c, o);
           }
         }
@@ -265,7 +317,7 @@ class ExtractFeaturesBenchTest {
    */
   static ObjectNode run(
       Config c,
-      int slots,
+      Layout layout,
       int threads,
       Path manifest,
       Path out,
@@ -276,6 +328,10 @@ class ExtractFeaturesBenchTest {
     List<String> sets = new ArrayList<>();
     for (String k : System.getProperties().stringPropertyNames()) {
       if (k.startsWith("medvqa.features.")) {
+        if (OWNED.contains(k.substring("medvqa.features.".length()))) {
+          // A system property would also override the run's own setting in the loaded config.
+          throw new IllegalArgumentException(k + " is set by the benchmark for each run: drop it");
+        }
         sets.add(k + "=" + System.getProperty(k));
       }
     }
@@ -288,12 +344,13 @@ class ExtractFeaturesBenchTest {
             "medvqa.features.engine=" + c.engine(),
             "medvqa.features.precision=" + c.precision(),
             "medvqa.features.threads=" + threads,
+            "medvqa.features.prefetch=" + layout.prefetch(),
             "medvqa.features.incremental=false",
             "medvqa.features.max-images=" + maxImages));
     if (Files.exists(out)) {
       throw new AssertionError(out + " exists: every run must extract into a new folder");
     }
-    SparkSession spark = session(slots);
+    SparkSession spark = session(layout.slots());
     ByteArrayOutputStream b = new ByteArrayOutputStream();
     FeatureStage.Result r;
     long cpu0 = Measures.processCpuNanos();
