@@ -156,39 +156,14 @@ class ModelLoaderTest {
     assertEquals(side * side * width, a.get(0).map().length);
 
     FeatureSettings other =
-        new FeatureSettings(
-            "file",
-            model.toString(),
-            TinyNets.SIZE,
-            "stretch",
-            "caffe",
-            20000,
-            true,
-            4,
-            true,
-            true,
-            1,
-            false,
-            "dl4j");
+        TinyNets.settings(model.toString(), "stretch", "caffe", true, 4, true, true, false, "dl4j");
     FeatureSettings gemm =
-        new FeatureSettings(
-            "file",
-            model.toString(),
-            TinyNets.SIZE,
-            "stretch",
-            "caffe",
-            20000,
-            true,
-            2,
-            false,
-            false,
-            1,
-            true,
-            "gemm");
+        TinyNets.settings(
+            model.toString(), "stretch", "caffe", true, 2, false, false, true, "gemm");
     compare(a, extract(other, ids, new AtomicLong()), ids);
     compare(a, extract(gemm, ids, new AtomicLong()), ids);
     if (OneDnnRuntime.problem() == null) {
-      // Batch 2 with prefetch off: the last batch is padded, and the map comes back h-w-c.
+      // Batch 2: the last batch is padded, and the map comes back h-w-c.
       compare(a, extract(gemm.withEngine("onednn", "fp32"), ids, new AtomicLong()), ids);
     }
   }
@@ -199,35 +174,10 @@ class ModelLoaderTest {
     // second's preprocessing and prefetch must still be its own, not those of the run that loaded
     // it (before, a bench run without prefetch silently ran with it).
     FeatureSettings first =
-        new FeatureSettings(
-            "file",
-            model.toString(),
-            TinyNets.SIZE,
-            "stretch",
-            "caffe",
-            20000,
-            false,
-            3,
-            false,
-            false,
-            1,
-            true,
-            "dl4j");
+        TinyNets.settings(
+            model.toString(), "stretch", "caffe", false, 3, false, false, true, "dl4j");
     FeatureSettings second =
-        new FeatureSettings(
-            "file",
-            model.toString(),
-            TinyNets.SIZE,
-            "pad",
-            "raw",
-            20000,
-            false,
-            3,
-            false,
-            false,
-            1,
-            false,
-            "dl4j");
+        TinyNets.settings(model.toString(), "pad", "raw", false, 3, false, false, false, "dl4j");
     FeatureModel shared = new ModelLoader(first, null).get();
     assertSame(shared, new ModelLoader(second, null).get());
     List<BatchExtraction.Result> out = new ArrayList<>();

@@ -57,7 +57,33 @@ final class TinyNets {
 
   static FeatureSettings settings(
       String modelFile, boolean nhwc, boolean fold, boolean map, String engine) {
+    return settings(modelFile, "stretch", "caffe", map, 3, nhwc, fold, true, engine);
+  }
+
+  /** Settings for the tiny network at {@link #SIZE} pixels, one thread per task. */
+  static FeatureSettings settings(
+      String modelFile,
+      String resize,
+      String preprocessing,
+      boolean map,
+      int batch,
+      boolean nhwc,
+      boolean fold,
+      boolean prefetch,
+      String engine) {
     return new FeatureSettings(
-        "file", modelFile, SIZE, "stretch", "caffe", 20000, map, 3, nhwc, fold, 1, true, engine);
+        "file",
+        modelFile,
+        SIZE,
+        resize,
+        preprocessing,
+        20000,
+        map,
+        batch,
+        nhwc,
+        fold,
+        1,
+        prefetch,
+        engine);
   }
 }
