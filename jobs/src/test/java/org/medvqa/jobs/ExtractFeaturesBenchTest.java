@@ -68,12 +68,12 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * local[1] and local[2] with it (the stage's default, {@code medvqa.features.prefetch}: a task
  * decodes its next batch on a second thread, so local[1] keeps more than one core busy). One
  * warm-up run per configuration (local[2] with prefetch, the first {@code medvqa.bench.warmup}
- * images, default 256, 0 = all: it loads the model of each precision into the JVM and lets the JIT
- * compile the decoder and the stage's loops before the timed runs), then {@code medvqa.bench.reps}
- * (default 3) repetitions, interleaved (each repetition runs every configuration in the four
- * layouts). Every run has a Spark session of its own and a new, empty output folder with {@code
- * incremental = false}, so it extracts every image afresh. A {@code bench:} line per run, with the
- * cores the process kept busy over the whole stage call (CPU time over wall time).
+ * images, default 256, 0 = all: it loads the model of each precision into the JVM and leaves less
+ * of the JIT's compiling of the decoder and the stage's loops to the timed runs), then {@code
+ * medvqa.bench.reps} (default 3) repetitions, interleaved (each repetition runs every configuration
+ * in the four layouts). Every run has a Spark session of its own and a new, empty output folder
+ * with {@code incremental = false}, so it extracts every image afresh. A {@code bench:} line per
+ * run, with the cores the process kept busy over the whole stage call (CPU time over wall time).
  *
  * <p>Accuracy: the features of each configuration's last local[2] run without prefetch against
  * those of the first fp32 configuration: the smallest cosine similarity over the images and how

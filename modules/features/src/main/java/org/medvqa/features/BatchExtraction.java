@@ -61,16 +61,6 @@ public final class BatchExtraction implements Iterator<BatchExtraction.Result>, 
   private long networkNanos;
 
   /**
-   * With the settings the model was loaded with.
-   *
-   * @param done called with the number of images after each batch (progress counters)
-   */
-  public BatchExtraction(
-      Iterator<Request> requests, FeatureModel model, ImageSource source, LongConsumer done) {
-    this(requests, model, model.settings(), source, done);
-  }
-
-  /**
    * @param model the JVM's loaded model (shared by every run whose settings build the same network)
    * @param run this run's settings: they decide the preprocessing, the thread count and the
    *     prefetch, which the shared model's own settings (those of the run that loaded it) may not

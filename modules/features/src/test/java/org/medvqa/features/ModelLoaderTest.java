@@ -95,6 +95,7 @@ class ModelLoaderTest {
         new BatchExtraction(
             requests.iterator(),
             m,
+            m.settings(),
             p -> {
               if (!FILES.containsKey(p)) {
                 throw new java.io.FileNotFoundException("no such file");
@@ -120,6 +121,7 @@ class ModelLoaderTest {
                   new BatchExtraction(
                       List.of(new BatchExtraction.Request("img0", 0, "img0")).iterator(),
                       m,
+                      m.settings(),
                       p -> {
                         throw new IOException("connection reset");
                       },
