@@ -28,6 +28,13 @@ import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
  * of a VAE training step on one thread (Java Flight Recorder). The values are DL4J's: the score is
  * -log of the label's softmax probability, clipped below at DL4J's 1e-10, and the gradient is the
  * softmax minus the one-hot label.
+ *
+ * <p>A training step asks for the gradient (backprop) and then for the score of the same rows; the
+ * gradient's softmax gives both, so the score after it is taken from there ({@link KeptScores})
+ * instead of a second softmax over rows x vocabulary (two per step were about a tenth of a VAE step
+ * on one thread, ND4J's op profiler). It is taken only when the score's pre-output holds the very
+ * values, labels and weights of the gradient's, compared in full: DL4J hands the score a copy, not
+ * the same array ({@link org.medvqa.models.LeanRnnOutput}).
  */
 public final class TokenXent implements ILossFunction {
   private static final long serialVersionUID = 1L;
@@ -68,6 +75,10 @@ public final class TokenXent implements ILossFunction {
   /** The score of each row under the fused path, [rows, 1]. */
   private static INDArray fusedScores(
       INDArray labels, INDArray preOutput, IActivation softmax, INDArray mask) {
+    float[] kept = KeptScores.take(labels, preOutput, mask);
+    if (kept != null) {
+      return Nd4j.createFromArray(kept).reshape(kept.length, 1);
+    }
     Rows rows = Rows.of(labels, preOutput, softmax, mask);
     int[] t = rows.targets();
     float[] w = rows.weights();
@@ -90,6 +101,14 @@ public final class TokenXent implements ILossFunction {
     float[] w = rows.weights();
     int classes = rows.classes();
     FloatBuffer buf = rows.values();
+    float[] scores = new float[t.length];
+    for (int r = 0; r < t.length; r++) {
+      if (w[r] != 0) {
+        double p = buf.get(rows.at(r) + t[r]);
+        scores[r] = (float) (-Math.log(Math.max(p, CLIP)) * w[r]);
+      }
+    }
+    KeptScores.keep(preOutput, t, w, scores);
     float[] row = null;
     for (int r = 0; r < t.length; r++) {
       int at = rows.at(r);
@@ -127,6 +146,106 @@ public final class TokenXent implements ILossFunction {
     /** Where row {@code r} starts in {@link #values}. */
     int at(int r) {
       return (int) probabilities.offset() + r * classes;
+    }
+  }
+
+  /**
+   * The per-row scores of this thread's last fused gradient, with what they were computed from: the
+   * pre-output's values as laid out in its buffer (order, shape and strides), the rows' targets and
+   * weights. One entry per thread (each Spark task thread trains its own network), given out once.
+   */
+  static final class KeptScores {
+    private static final ThreadLocal<KeptScores> KEPT = new ThreadLocal<>();
+
+    /** Scores given out instead of computed (tests check that keeping happens). */
+    static final java.util.concurrent.atomic.AtomicLong REUSED =
+        new java.util.concurrent.atomic.AtomicLong();
+
+    private final char order;
+    private final long[] shape;
+    private final long[] stride;
+    private final float[] values;
+    private final int[] targets;
+    private final float[] weights;
+    private final float[] scores;
+
+    private KeptScores(INDArray preOutput, float[] values, int[] t, float[] w, float[] scores) {
+      this.order = preOutput.ordering();
+      this.shape = preOutput.shape();
+      this.stride = preOutput.stride();
+      this.values = values;
+      this.targets = t;
+      this.weights = w;
+      this.scores = scores;
+    }
+
+    /**
+     * The pre-output's buffer as a float view of exactly its elements, or null where it is not one
+     * dense block (a view with gaps), which is then neither kept nor matched.
+     */
+    private static FloatBuffer dense(INDArray a) {
+      long[] shape = a.shape();
+      long[] stride = a.stride();
+      int n = shape.length;
+      long expect = 1;
+      for (int i = 0; i < n; i++) {
+        int d = a.ordering() == 'c' ? n - 1 - i : i;
+        if (shape[d] != 1 && stride[d] != expect) {
+          return null;
+        }
+        expect *= shape[d];
+      }
+      if (a.length() > Integer.MAX_VALUE || a.offset() + a.length() > Integer.MAX_VALUE) {
+        return null;
+      }
+      return a.data().asNioFloat().slice((int) a.offset(), (int) a.length());
+    }
+
+    static void keep(INDArray preOutput, int[] t, float[] w, float[] scores) {
+      FloatBuffer b = dense(preOutput);
+      if (b == null) {
+        KEPT.remove();
+        return;
+      }
+      float[] values = new float[b.remaining()];
+      b.get(values);
+      Reference.reachabilityFence(preOutput);
+      KEPT.set(new KeptScores(preOutput, values, t, w, scores));
+    }
+
+    /**
+     * The kept scores if {@code preOutput}, the labels and the mask are what they were computed
+     * from, else null; forgets them either way.
+     */
+    static float[] take(INDArray labels, INDArray preOutput, INDArray mask) {
+      KeptScores k = KEPT.get();
+      if (k == null) {
+        return null;
+      }
+      KEPT.remove();
+      if (preOutput.ordering() != k.order
+          || !java.util.Arrays.equals(preOutput.shape(), k.shape)
+          || !java.util.Arrays.equals(preOutput.stride(), k.stride)
+          || labels.length() != k.targets.length) {
+        return null;
+      }
+      FloatBuffer b = dense(preOutput);
+      if (b == null || b.remaining() != k.values.length) {
+        return null;
+      }
+      int[] t = new int[k.targets.length];
+      float[] w = new float[t.length];
+      rowTargets(labels, mask, preOutput.size(1), t, w);
+      boolean same =
+          java.util.Arrays.equals(t, k.targets)
+              && java.util.Arrays.equals(w, k.weights)
+              && FloatBuffer.wrap(k.values).mismatch(b) < 0;
+      Reference.reachabilityFence(preOutput);
+      if (!same) {
+        return null;
+      }
+      REUSED.incrementAndGet();
+      return k.scores;
     }
   }
 

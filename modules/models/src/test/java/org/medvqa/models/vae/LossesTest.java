@@ -181,6 +181,66 @@ class LossesTest {
         1e-3);
   }
 
+  /**
+   * The score asked after a gradient (DL4J's order in a training step) comes from the gradient's
+   * softmax when its pre-output holds the same values, in a copy as DL4J hands it, with the same
+   * labels and mask; any other pre-output, labels or mask is scored afresh.
+   */
+  @Test
+  void scoreAfterGradientReusesItsSoftmaxOnlyForTheSameRows() {
+    org.nd4j.linalg.activations.impl.ActivationSoftmax softmax =
+        new org.nd4j.linalg.activations.impl.ActivationSoftmax();
+    Nd4j.getRandom().setSeed(11);
+    // 'f' order, as DL4J's output layer computes its pre-output.
+    INDArray logits = Nd4j.randn(DataType.FLOAT, 6, 9).muli(2).dup('f');
+    INDArray labels = Nd4j.createFromArray(new float[] {3, 0, 8, 1, 2, 5}).reshape(6, 1);
+    INDArray mask = Nd4j.createFromArray(new float[] {1, 1, 0.5f, 1, 0, 1}).reshape(6, 1);
+    TokenXent xent = new TokenXent();
+    INDArray fresh = xent.computeScoreArray(labels, logits, softmax, mask);
+
+    long before = TokenXent.KeptScores.REUSED.get();
+    xent.computeGradient(labels, logits, softmax, mask);
+    INDArray reused = xent.computeScoreArray(labels, logits.dup('f'), softmax, mask);
+    assertEquals(before + 1, TokenXent.KeptScores.REUSED.get());
+    assertTrue(fresh.equalsWithEps(reused, 0.0), reused + " against " + fresh);
+    // Given out once: a second score computes again, to the same values.
+    assertTrue(fresh.equalsWithEps(xent.computeScoreArray(labels, logits, softmax, mask), 0.0));
+    assertEquals(before + 1, TokenXent.KeptScores.REUSED.get());
+
+    // One value changed, a label changed, the mask changed, another layout: scored afresh.
+    INDArray changed = logits.dup('f');
+    changed.putScalar(2, 8, changed.getFloat(2, 8) + 0.5f); // row 2's label, weight 0.5
+    INDArray otherLabels = labels.dup();
+    otherLabels.putScalar(0, 0, 4);
+    INDArray otherMask = Nd4j.ones(DataType.FLOAT, 6, 1);
+    Object[][] cases = {
+      {changed, labels, mask},
+      {logits, otherLabels, mask},
+      {logits, labels, otherMask},
+      {logits.dup('c'), labels, mask}
+    };
+    for (Object[] c : cases) {
+      INDArray z = (INDArray) c[0];
+      INDArray l = (INDArray) c[1];
+      INDArray m = (INDArray) c[2];
+      xent.computeGradient(labels, logits, softmax, mask);
+      INDArray got = xent.computeScoreArray(l, z, softmax, m);
+      INDArray expected =
+          xent.computeScoreArray(
+              l.castTo(DataType.DOUBLE),
+              z.castTo(DataType.DOUBLE),
+              softmax,
+              m.castTo(DataType.DOUBLE));
+      assertEquals(before + 1, TokenXent.KeptScores.REUSED.get());
+      for (int r = 0; r < 6; r++) {
+        assertEquals(expected.getDouble(r, 0), got.getDouble(r, 0), 1e-4, "row " + r);
+      }
+    }
+    // The 'c' copy of the same values is scored afresh above but gives the same scores.
+    assertTrue(
+        fresh.equalsWithEps(xent.computeScoreArray(labels, logits.dup('c'), softmax, mask), 1e-6));
+  }
+
   @Test
   void fusedTokenXentRefusesALabelOutsideTheVocabulary() {
     INDArray logits = Nd4j.zeros(DataType.FLOAT, 2, 3);

@@ -62,6 +62,23 @@ class VaeVqaTest {
   }
 
   /**
+   * In a training step the answer layer's score comes from its gradient's softmax (TokenXent's kept
+   * scores), once per minibatch (LossesTest checks that those scores are the ones computed afresh).
+   */
+  @Test
+  void aTrainingStepScoresFromItsGradientsSoftmax() {
+    List<Example> train = Synthetic.vqa(96, 1, FEATURES, 0.3);
+    VaeVqa m = VaeVqa.fit(Synthetic.config("vae-vqa", SMALL), train);
+    ComputationGraph net = m.newGraph(1, new Adam(0.01));
+    MultiDataSet batch = m.batch(train.subList(0, 32));
+    long before = TokenXent.KeptScores.REUSED.get();
+    for (int i = 0; i < 3; i++) {
+      net.fit(batch);
+    }
+    assertEquals(before + 3, TokenXent.KeptScores.REUSED.get());
+  }
+
+  /**
    * Four categories of question and four image classes, the answer fixed by both: reading only the
    * image or only the question gets at most about a quarter right. (With features at ResNet50's
    * scale, neither scaled nor standardised, this scored 0.26.)
