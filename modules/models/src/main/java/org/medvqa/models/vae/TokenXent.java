@@ -2,6 +2,8 @@ package org.medvqa.models.vae;
 
 import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 import org.medvqa.models.ArrayBytes;
 import org.medvqa.models.text.Vocabulary;
 import org.nd4j.common.primitives.Pair;
@@ -9,6 +11,7 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.impl.LossSparseMCXENT;
@@ -80,17 +83,9 @@ public final class TokenXent implements ILossFunction {
       return Nd4j.createFromArray(kept).reshape(kept.length, 1);
     }
     Rows rows = Rows.of(labels, preOutput, softmax, mask);
-    int[] t = rows.targets();
-    float[] w = rows.weights();
-    float[] scores = new float[t.length];
-    for (int r = 0; r < t.length; r++) {
-      if (w[r] != 0) {
-        double p = rows.values().get(rows.at(r) + t[r]);
-        scores[r] = (float) (-Math.log(Math.max(p, CLIP)) * w[r]);
-      }
-    }
+    float[] scores = rows.scores();
     Reference.reachabilityFence(rows.probabilities());
-    return Nd4j.createFromArray(scores).reshape(t.length, 1);
+    return Nd4j.createFromArray(scores).reshape(scores.length, 1);
   }
 
   /** The gradient under the fused path: (softmax minus one-hot) times the row's weight. */
@@ -101,14 +96,7 @@ public final class TokenXent implements ILossFunction {
     float[] w = rows.weights();
     int classes = rows.classes();
     FloatBuffer buf = rows.values();
-    float[] scores = new float[t.length];
-    for (int r = 0; r < t.length; r++) {
-      if (w[r] != 0) {
-        double p = buf.get(rows.at(r) + t[r]);
-        scores[r] = (float) (-Math.log(Math.max(p, CLIP)) * w[r]);
-      }
-    }
-    KeptScores.keep(preOutput, t, w, scores);
+    KeptScores.keep(preOutput, t, w, rows.scores());
     float[] row = null;
     for (int r = 0; r < t.length; r++) {
       int at = rows.at(r);
@@ -147,23 +135,34 @@ public final class TokenXent implements ILossFunction {
     int at(int r) {
       return (int) probabilities.offset() + r * classes;
     }
+
+    /** Each row's score: -log of its label's probability, clipped, times the row's weight. */
+    float[] scores() {
+      float[] scores = new float[targets.length];
+      for (int r = 0; r < targets.length; r++) {
+        if (weights[r] != 0) {
+          double p = values.get(at(r) + targets[r]);
+          scores[r] = (float) (-Math.log(Math.max(p, CLIP)) * weights[r]);
+        }
+      }
+      return scores;
+    }
   }
 
   /**
    * The per-row scores of this thread's last fused gradient, with what they were computed from: the
-   * pre-output's values as laid out in its buffer (order, shape and strides), the rows' targets and
-   * weights. One entry per thread (each Spark task thread trains its own network), given out once.
+   * pre-output's values as laid out in its buffer (order and shape, in that order's default
+   * layout), the rows' targets and weights. One entry per thread (each Spark task thread trains its
+   * own network), given out once.
    */
   static final class KeptScores {
     private static final ThreadLocal<KeptScores> KEPT = new ThreadLocal<>();
 
     /** Scores given out instead of computed (tests check that keeping happens). */
-    static final java.util.concurrent.atomic.AtomicLong REUSED =
-        new java.util.concurrent.atomic.AtomicLong();
+    static final AtomicLong REUSED = new AtomicLong();
 
     private final char order;
     private final long[] shape;
-    private final long[] stride;
     private final float[] values;
     private final int[] targets;
     private final float[] weights;
@@ -172,7 +171,6 @@ public final class TokenXent implements ILossFunction {
     private KeptScores(INDArray preOutput, float[] values, int[] t, float[] w, float[] scores) {
       this.order = preOutput.ordering();
       this.shape = preOutput.shape();
-      this.stride = preOutput.stride();
       this.values = values;
       this.targets = t;
       this.weights = w;
@@ -180,22 +178,12 @@ public final class TokenXent implements ILossFunction {
     }
 
     /**
-     * The pre-output's buffer as a float view of exactly its elements, or null where it is not one
-     * dense block (a view with gaps), which is then neither kept nor matched.
+     * The pre-output's buffer as a float view of exactly its elements, or null where they are not
+     * one block in the default layout of its order (a view with gaps), then neither kept nor
+     * matched.
      */
     private static FloatBuffer dense(INDArray a) {
-      long[] shape = a.shape();
-      long[] stride = a.stride();
-      int n = shape.length;
-      long expect = 1;
-      for (int i = 0; i < n; i++) {
-        int d = a.ordering() == 'c' ? n - 1 - i : i;
-        if (shape[d] != 1 && stride[d] != expect) {
-          return null;
-        }
-        expect *= shape[d];
-      }
-      if (a.length() > Integer.MAX_VALUE || a.offset() + a.length() > Integer.MAX_VALUE) {
+      if (!Shape.hasDefaultStridesForShape(a) || a.offset() + a.length() > Integer.MAX_VALUE) {
         return null;
       }
       return a.data().asNioFloat().slice((int) a.offset(), (int) a.length());
@@ -224,8 +212,7 @@ public final class TokenXent implements ILossFunction {
       }
       KEPT.remove();
       if (preOutput.ordering() != k.order
-          || !java.util.Arrays.equals(preOutput.shape(), k.shape)
-          || !java.util.Arrays.equals(preOutput.stride(), k.stride)
+          || !Arrays.equals(preOutput.shape(), k.shape)
           || labels.length() != k.targets.length) {
         return null;
       }
@@ -237,8 +224,8 @@ public final class TokenXent implements ILossFunction {
       float[] w = new float[t.length];
       rowTargets(labels, mask, preOutput.size(1), t, w);
       boolean same =
-          java.util.Arrays.equals(t, k.targets)
-              && java.util.Arrays.equals(w, k.weights)
+          Arrays.equals(t, k.targets)
+              && Arrays.equals(w, k.weights)
               && FloatBuffer.wrap(k.values).mismatch(b) < 0;
       Reference.reachabilityFence(preOutput);
       if (!same) {
