@@ -3,10 +3,12 @@ package org.medvqa.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -81,6 +83,7 @@ final class TrainBenchRuns {
       String app, int slots, String[] common, Path model, int epochs, boolean stats)
       throws Exception {
     SparkSession spark = session(app, slots);
+    EpochTwoCpu cpu = new EpochTwoCpu(model);
     try {
       List<String> args = new ArrayList<>(List.of("train"));
       args.addAll(List.of(common));
@@ -94,6 +97,7 @@ final class TrainBenchRuns {
               "medvqa.train.epochs=" + epochs,
               "--set",
               "medvqa.train.collect-stats=" + stats));
+      cpu.start();
       SparkTestBase.Run r = SparkTestBase.medvqa(args.toArray(new String[0]));
       if (r.code() != 0) {
         throw new AssertionError(r.toString());
@@ -101,6 +105,9 @@ final class TrainBenchRuns {
       ObjectNode o = rates(Files.readAllLines(model.resolve("metrics.jsonl")));
       JsonNode training = JSON.readTree(model.resolve("training.json").toFile());
       o.put("examples", training.get("training_examples").asLong());
+      cpu.join(2000); // it has seen epoch 2's state by now, unless the run had 1 epoch
+      ObjectNode seconds = o.putObject("epoch2_cpu");
+      cpu.seconds.forEach((kind, v) -> seconds.putArray(kind).add(v[0]).add(v[1]));
       for (String line : r.out().split("\n")) {
         if (line.contains("time by step")) {
           o.withArray("breakdown").add(line.substring(line.indexOf("epoch")));
@@ -112,7 +119,56 @@ final class TrainBenchRuns {
       }
       return o;
     } finally {
+      cpu.interrupt();
       spark.stop();
+    }
+  }
+
+  /**
+   * Seconds run and waited per kind of thread ({@link ThreadCpu}) over a run's epoch 2 with its
+   * validation: between the trainer's state.json of epoch 1 and of epoch 2, written last in each
+   * epoch in the work folder beside the model ({@code .<name>.work}). Empty where Linux's
+   * per-thread statistics are missing, or when the run stopped before epoch 2.
+   */
+  private static final class EpochTwoCpu extends Thread {
+    private final Path state;
+    volatile Map<String, double[]> seconds = Map.of();
+
+    EpochTwoCpu(Path model) {
+      super("bench-epoch-cpu");
+      setDaemon(true);
+      this.state = model.resolveSibling("." + model.getFileName() + ".work").resolve("state.json");
+    }
+
+    @Override
+    public void run() {
+      if (!ThreadCpu.available()) {
+        return;
+      }
+      try {
+        Map<String, ThreadCpu.Sample> first = null;
+        while (true) {
+          int epoch = epoch();
+          if (first == null && epoch == 1) {
+            first = ThreadCpu.snapshot();
+          } else if (first != null && epoch >= 2) {
+            seconds = ThreadCpu.between(first, ThreadCpu.snapshot());
+            return;
+          }
+          Thread.sleep(20);
+        }
+      } catch (InterruptedException e) {
+        // The run ended: whatever was measured stays.
+      }
+    }
+
+    /** The last finished epoch, 0 while there is none or the file is being replaced. */
+    private int epoch() {
+      try {
+        return JSON.readTree(state.toFile()).path("epoch").asInt(0);
+      } catch (IOException e) {
+        return 0;
+      }
     }
   }
 
