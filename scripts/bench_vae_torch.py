@@ -16,7 +16,9 @@ cache it trains on), or by hand after `mvn -pl jobs -am install -DskipTests`:
    workers' steps and the averaging rounds are in it; JVM and Spark start-up, the fitting of the
    vocabularies, the export of the minibatches, validation and checkpoints are not. A last local[2]
    run of 2 epochs collects dl4j-spark's statistics (where the time of an epoch goes, per step).
-   It then writes the examples the runs trained on (the split less the trainer's validation images,
+   Each timed run also records, per kind of thread of its JVM (task threads, JIT, GC, the main
+   thread's validation, the driver's result getters, ...), the seconds on a core and the seconds
+   waiting for one during its epoch 2 (Linux's /proc/self/task/*/schedstat). It then writes the examples the runs trained on (the split less the trainer's validation images,
    by its own rule; the Java side fails when their count is not the job's), as the trained model's
    own batch method encodes them (left-padded question ids, decoder inputs and targets, image
    features), as flat little-endian files with a header.json.
@@ -27,7 +29,7 @@ cache it trains on), or by hand after `mvn -pl jobs -am install -DskipTests`:
    whatever libblas.so.3 is installed, and with the reference BLAS an epoch of run 3 takes many
    minutes). Only the epochs are timed, not loading the files or building the network.
 3. It prints medians with their spread (min-max), the load average (1/5/15 min) before and after,
-   the statistics run's breakdown, and last
+   the statistics run's breakdown, epoch 2's seconds per kind of thread, and last
    `bench-vae: ours=<samples/s> peer=<samples/s> ratio=<x> speedup=<x>`: ours is the median of
    local[2], peer the median of its best thread count, speedup median local[2] / median local[1].
 

@@ -17,7 +17,9 @@ import org.apache.spark.sql.SparkSession;
  * task in both (so that the speed-up compares one core with two), and a last local[2] run with
  * dl4j-spark's statistics. A run's rate is the mean of its epochs 2.. in {@code metrics.jsonl},
  * which time the fit alone (epoch 1 carries the JIT warm-up; validation and checkpoints come after
- * the timed fit).
+ * the timed fit). Each run also records, where Linux has them, the seconds each kind of thread ran
+ * and waited for a core during its epoch 2 ({@link ThreadCpu}): two tasks on two cores share them
+ * with the JVM's other threads, which a single task leaves a core to.
  */
 final class TrainBenchRuns {
   private static final ObjectMapper JSON = new ObjectMapper();
