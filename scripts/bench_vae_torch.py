@@ -18,10 +18,11 @@ cache it trains on), or by hand after `mvn -pl jobs -am install -DskipTests`:
    run of 2 epochs collects dl4j-spark's statistics (where the time of an epoch goes, per step).
    Each timed run also records, per kind of thread of its JVM (task threads, JIT, GC, the main
    thread's validation, the driver's result getters, ...), the seconds on a core and the seconds
-   waiting for one during its epoch 2 (Linux's /proc/self/task/*/schedstat). It then writes the examples the runs trained on (the split less the trainer's validation images,
-   by its own rule; the Java side fails when their count is not the job's), as the trained model's
-   own batch method encodes them (left-padded question ids, decoder inputs and targets, image
-   features), as flat little-endian files with a header.json.
+   waiting for one during its epoch 2 (Linux's /proc/self/task/*/schedstat). It then writes the
+   examples the runs trained on (the split less the trainer's validation images, by its own rule;
+   the Java side fails when their count is not the job's), as the trained model's own batch method
+   encodes them (left-padded question ids, decoder inputs and targets, image features), as flat
+   little-endian files with a header.json.
 2. This script trains the same network in PyTorch (Debian python3-torch) on exactly those rows,
    Adam 1e-4, batch 32, shuffled; with 1 and with 2 threads, REPS timed epochs each after one
    warm-up epoch, and keeps the faster setting as the peer's best on this machine (`--peer-batches
@@ -38,8 +39,8 @@ cache it trains on), or by hand after `mvn -pl jobs -am install -DskipTests`:
 
 import argparse
 import json
-import statistics
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -319,7 +320,8 @@ def print_epoch_cpu(j):
     seconds on a core and seconds runnable but waiting for one, medians over the repetitions."""
     layouts = [("local[1]", j["local1"]), ("local[2]", j["local2"])]
     if not all(o.get("epoch2_cpu") for _, runs in layouts for o in runs):
-        print("epoch 2 per kind of thread: not measured (no /proc/self/task here)")
+        print("epoch 2 per kind of thread: not measured (it needs Linux's /proc/self/task and runs of at"
+              " least 2 epochs)")
         return
     print("epoch 2 per kind of thread (with its validation; /proc/self/task/*/schedstat; medians over "
           "the repetitions): seconds on a core / seconds waiting for one")
