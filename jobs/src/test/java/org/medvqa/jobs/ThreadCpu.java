@@ -29,7 +29,7 @@ final class ThreadCpu {
 
   /** Whether this system has per-thread scheduler statistics (Linux). */
   static boolean available() {
-    return Files.isReadable(TASKS.resolve(String.valueOf(ProcessHandle.current().pid())));
+    return Files.isReadable(TASKS);
   }
 
   /** Every live thread's sample, by thread id; threads that end while it reads are left out. */

@@ -85,7 +85,9 @@ final class TrainBenchRuns {
       String app, int slots, String[] common, Path model, int epochs, boolean stats)
       throws Exception {
     SparkSession spark = session(app, slots);
-    EpochTwoCpu cpu = new EpochTwoCpu(model);
+    // The work folder set here, not derived from the stage's default naming of it.
+    Path work = model.resolveSibling(model.getFileName() + ".work");
+    EpochTwoCpu cpu = new EpochTwoCpu(work.resolve("state.json"));
     try {
       List<String> args = new ArrayList<>(List.of("train"));
       args.addAll(List.of(common));
@@ -95,6 +97,8 @@ final class TrainBenchRuns {
               "medvqa.train.threads=1",
               "--set",
               "medvqa.train.out=" + model,
+              "--set",
+              "medvqa.train.work=" + work,
               "--set",
               "medvqa.train.epochs=" + epochs,
               "--set",
@@ -129,17 +133,17 @@ final class TrainBenchRuns {
   /**
    * Seconds run and waited per kind of thread ({@link ThreadCpu}) over a run's epoch 2 with its
    * validation: between the trainer's state.json of epoch 1 and of epoch 2, written last in each
-   * epoch in the work folder beside the model ({@code .<name>.work}). Empty where Linux's
-   * per-thread statistics are missing, or when the run stopped before epoch 2.
+   * epoch in the run's work folder. Empty where Linux's per-thread statistics are missing, or when
+   * the run stopped before epoch 2.
    */
   private static final class EpochTwoCpu extends Thread {
     private final Path state;
     volatile Map<String, double[]> seconds = Map.of();
 
-    EpochTwoCpu(Path model) {
+    EpochTwoCpu(Path state) {
       super("bench-epoch-cpu");
       setDaemon(true);
-      this.state = model.resolveSibling("." + model.getFileName() + ".work").resolve("state.json");
+      this.state = state;
     }
 
     @Override
