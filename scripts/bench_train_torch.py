@@ -18,8 +18,10 @@ cache it trains on), or by hand after `mvn -pl jobs -am install -DskipTests`:
    nn.Linear + cross-entropy, Adam 1e-4, batch 32, shuffled; with 1 and with 2 threads, each in a
    fresh interpreter with its OpenMP and OpenBLAS pools of that size, REPS timed epochs each after
    a warm-up epoch, and keeps the faster setting (the peer's best here).
-3. It prints medians with their spread (min-max), the load average before and after, and
-   `bench-train: ours=<samples/s> peer=<samples/s> ratio=<x> speedup=<x>`.
+3. It prints medians with their spread (min-max), the load average before and after, the
+   statistics run's breakdown, epoch 2's seconds per kind of thread (on a core and waiting for
+   one; Linux only), and last `bench-train: ours=<samples/s> peer=<samples/s> ratio=<x>
+   speedup=<x>`.
 """
 
 import argparse
@@ -37,7 +39,7 @@ except ImportError:
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("bench-train needs python3-torch (Debian); run with /usr/bin/python3")
 
-from benchstats import in_fresh_process, load_average, median, rounds, spread  # noqa: E402 (after the torch check)
+from benchstats import in_fresh_process, load_average, median, print_epoch_cpu, rounds, spread  # noqa: E402 (after the torch check)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -148,6 +150,7 @@ def main():
           % rounds(j["stats"].get("breakdown", [])))
     for line in j["stats"].get("breakdown", []):
         print("  " + line)
+    print_epoch_cpu(j)
     print("bench-train: ours=%.0f peer=%.0f ratio=%.3f speedup=%.2f" % (ours, p_rate, ours / p_rate, ours / ours1))
 
 

@@ -40,7 +40,6 @@ cache it trains on), or by hand after `mvn -pl jobs -am install -DskipTests`:
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -54,7 +53,7 @@ except ImportError:
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("bench-vae needs python3-torch (Debian); run with /usr/bin/python3")
 
-from benchstats import in_fresh_process, load_average, median, rounds, spread  # noqa: E402 (after the torch check)
+from benchstats import in_fresh_process, load_average, median, print_epoch_cpu, rounds, spread  # noqa: E402 (after the torch check)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -313,31 +312,6 @@ def main():
         print("  " + line)
     print_epoch_cpu(j)
     print("bench-vae: ours=%.1f peer=%.1f ratio=%.3f speedup=%.2f" % (ours, p_rate, ours / p_rate, ours / ours1))
-
-
-def print_epoch_cpu(j):
-    """Where the cores went in epoch 2 of the timed runs (with its validation), per kind of thread:
-    seconds on a core and seconds runnable but waiting for one, medians over the repetitions."""
-    layouts = [("local[1]", j["local1"]), ("local[2]", j["local2"])]
-    if not all(o.get("epoch2_cpu") for _, runs in layouts for o in runs):
-        print("epoch 2 per kind of thread: not measured (it needs Linux's /proc/self/task and runs of at"
-              " least 2 epochs)")
-        return
-    print("epoch 2 per kind of thread (with its validation; /proc/self/task/*/schedstat; medians over "
-          "the repetitions): seconds on a core / seconds waiting for one")
-    kinds = []
-    for _, runs in layouts:
-        for o in runs:
-            for k in o["epoch2_cpu"]:
-                if k not in kinds:
-                    kinds.append(k)
-    for name, runs in layouts:
-        cells = []
-        for k in kinds[:8]:
-            ran = statistics.median(o["epoch2_cpu"].get(k, [0, 0])[0] for o in runs)
-            waited = statistics.median(o["epoch2_cpu"].get(k, [0, 0])[1] for o in runs)
-            cells.append("%s %.2f/%.2f" % (k, ran, waited))
-        print("  %s: %s" % (name, ", ".join(cells)))
 
 
 if __name__ == "__main__":

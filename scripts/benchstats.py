@@ -48,3 +48,28 @@ def in_fresh_process(fn, threads, *args):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def print_epoch_cpu(j):
+    """Where the cores went in epoch 2 of the timed runs (with its validation), per kind of thread:
+    seconds on a core and seconds runnable but waiting for one, medians over the repetitions."""
+    layouts = [("local[1]", j["local1"]), ("local[2]", j["local2"])]
+    if not all(o.get("epoch2_cpu") for _, runs in layouts for o in runs):
+        print("epoch 2 per kind of thread: not measured (it needs Linux's /proc/self/task and runs of at"
+              " least 2 epochs)")
+        return
+    print("epoch 2 per kind of thread (with its validation; /proc/self/task/*/schedstat; medians over "
+          "the repetitions): seconds on a core / seconds waiting for one")
+    kinds = []
+    for _, runs in layouts:
+        for o in runs:
+            for k in o["epoch2_cpu"]:
+                if k not in kinds:
+                    kinds.append(k)
+    for name, runs in layouts:
+        cells = []
+        for k in kinds[:8]:
+            ran = median(o["epoch2_cpu"].get(k, [0, 0])[0] for o in runs)
+            waited = median(o["epoch2_cpu"].get(k, [0, 0])[1] for o in runs)
+            cells.append("%s %.2f/%.2f" % (k, ran, waited))
+        print("  %s: %s" % (name, ", ".join(cells)))
