@@ -39,13 +39,18 @@ LEVERS = {
          {"restrict-by-form": True, "knn_similarity": "standardised", "attribute_categories": []}),
         ("+ imaging attributes (modality, k = 1), plain cosine",
          {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": ["modality"],
-          "attribute_k": 1}),
+          "attribute_k": 1, "attribute_choice": False}),
         ("+ imaging attributes (modality, k = 5), plain cosine",
          {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": ["modality"],
-          "attribute_k": 5}),
+          "attribute_k": 5, "attribute_choice": False}),
         ("+ imaging attributes (modality, k = 10), plain cosine",
          {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": ["modality"],
-          "attribute_k": 10}),
+          "attribute_k": 10, "attribute_choice": False}),
+        # Choice questions whose options are values of one attribute (contrast, MR weighting);
+        # the weighting is in the memory of models trained since it was added.
+        ("+ imaging attributes (k = 5) and choice questions by their vote",
+         {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": ["modality"],
+          "attribute_k": 5, "attribute_choice": True}),
         # Rows naming a part of the feature run only where the run's pooling list has it.
         ("+ nearest-neighbour abnormality on res4-mean, no attributes",
          {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": [],

@@ -46,7 +46,9 @@ import org.nd4j.linalg.learning.config.IUpdater;
  *       ask about the modality family or contrast ({@link ImagingAttributes}: "is this a ct scan?",
  *       "was the mri taken with contrast?"): the {@code attributes.k} most similar training images
  *       whose own question told that attribute vote, and the answer is yes when their vote is the
- *       value asked about.
+ *       value asked about. With {@code attributes.choice}, a choice question whose options are
+ *       values of one attribute ("contrast or noncontrast ct?", "t1, t2, or flair?", the MR
+ *       weighting) gets the option the same vote prefers.
  * </ul>
  *
  * <p>The neighbours' features (one per training image and answer of those categories, at unit norm,
@@ -92,6 +94,7 @@ public final class HybridVqa implements MemoryModel {
   private final String similarity;
   private final List<String> attributeCategories;
   private final int attributeK;
+  private final boolean attributeChoice;
   private final Blend blend;
 
   /** The part of the image feature the neighbours compare. */
@@ -130,6 +133,7 @@ public final class HybridVqa implements MemoryModel {
       String similarity,
       List<String> attributeCategories,
       int attributeK,
+      boolean attributeChoice,
       FeaturePart part,
       FeaturePart networkPart,
       Blend blend) {
@@ -148,6 +152,7 @@ public final class HybridVqa implements MemoryModel {
     this.k = k;
     this.attributeCategories = List.copyOf(attributeCategories);
     this.attributeK = attributeK;
+    this.attributeChoice = attributeChoice;
     this.part = part;
     this.networkPart = networkPart;
     this.blend = blend;
@@ -213,6 +218,7 @@ public final class HybridVqa implements MemoryModel {
         c.getString("knn.similarity"),
         c.getStringList("attributes.categories"),
         c.getInt("attributes.k"),
+        c.getBoolean("attributes.choice"),
         FeaturePart.of("knn.part", c.getString("knn.part"), layout, width),
         networkPart,
         Blend.of(c));
@@ -230,6 +236,8 @@ public final class HybridVqa implements MemoryModel {
             // Models saved before attributes answered every question with the network.
             strings(o.get("attribute_categories")),
             o.has("attribute_k") ? o.get("attribute_k").asInt() : 1,
+            // Models saved before answered choice questions with the network.
+            o.has("attribute_choice") && o.get("attribute_choice").asBoolean(),
             FeaturePart.read("knn.part", o.get("knn_part")),
             FeaturePart.read("network-part", o.get("network_part")),
             Blend.read(o));
@@ -400,6 +408,11 @@ public final class HybridVqa implements MemoryModel {
         byForm.and(ok);
       }
       BitSet candidates = byForm.isEmpty() ? ok : byForm;
+      String byChoice = form == QuestionForm.CHOICE ? choiceAnswer(e, candidates, answers) : null;
+      if (byChoice != null) {
+        out.add(List.of(byChoice));
+        continue;
+      }
       INDArray scores = p;
       int row = i;
       if (form == QuestionForm.OPEN && blend.categories().contains(e.category())) {
@@ -423,31 +436,69 @@ public final class HybridVqa implements MemoryModel {
     if (asked == null) {
       return null;
     }
+    Map<String, Double> votes = attributeVotes(e, asked.attribute(), asked.family());
+    if (votes.isEmpty()) {
+      return null;
+    }
+    double forValue = votes.getOrDefault(asked.value(), 0.0);
+    double best = votes.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    return forValue > 0 && forValue >= best ? "yes" : "no";
+  }
+
+  /**
+   * For a choice question of the attribute categories whose options ({@code candidates}, indices
+   * into {@code answers}) are values of one attribute ("contrast or noncontrast ct?", "t1, t2, or
+   * flair?"), the option the most similar remembered images that have the attribute vote for (among
+   * the options only); null otherwise, or when none of them votes for an option.
+   */
+  private String choiceAnswer(Example e, BitSet candidates, List<String> answers) {
+    if (!attributeChoice || e.image() == null || !attributeCategories.contains(e.category())) {
+      return null;
+    }
+    List<String> options = new ArrayList<>();
+    candidates.stream().forEach(i -> options.add(answers.get(i)));
+    ImagingAttributes.Choice choice = ImagingAttributes.choice(e.question(), options);
+    if (choice == null) {
+      return null;
+    }
+    String best = null;
+    double bestVote = 0;
+    for (Map.Entry<String, Double> v :
+        attributeVotes(e, choice.attribute(), choice.family()).entrySet()) {
+      if (choice.optionByValue().containsKey(v.getKey()) && v.getValue() > bestVote) {
+        best = v.getKey();
+        bestVote = v.getValue();
+      }
+    }
+    return best == null ? null : choice.optionByValue().get(best);
+  }
+
+  /**
+   * The similarity-weighted vote, by value of {@code attribute}, of the {@code attributes.k}
+   * remembered images most similar to {@code e}'s that have the attribute (and are of {@code
+   * family}, when not null); nearest first, empty when none has it.
+   */
+  private Map<String, Double> attributeVotes(Example e, String attribute, String family) {
     Keys ks = attributeKeys();
     float[] q = ks.of(part(e.image(), "example " + e.sampleId()));
     List<Integer> candidates = new ArrayList<>();
     double[] sims = new double[attributeMemory.size()];
     for (int j = 0; j < attributeMemory.size(); j++) {
       Map<String, String> v = attributeValues.get(j);
-      if (!v.containsKey(asked.attribute())
-          || asked.family() != null && !asked.family().equals(v.get(ImagingAttributes.FAMILY))) {
+      if (!v.containsKey(attribute)
+          || family != null && !family.equals(v.get(ImagingAttributes.FAMILY))) {
         continue;
       }
       sims[j] = dot(q, ks.memory.get(j));
       candidates.add(j);
     }
-    if (candidates.isEmpty()) {
-      return null;
-    }
     candidates.sort((a, b) -> Double.compare(sims[b], sims[a]));
-    Map<String, Double> votes = new HashMap<>();
+    Map<String, Double> votes = new java.util.LinkedHashMap<>();
     for (int r = 0; r < Math.min(attributeK, candidates.size()); r++) {
       int j = candidates.get(r);
-      votes.merge(attributeValues.get(j).get(asked.attribute()), sims[j], Double::sum);
+      votes.merge(attributeValues.get(j).get(attribute), sims[j], Double::sum);
     }
-    double forValue = votes.getOrDefault(asked.value(), 0.0);
-    double best = votes.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
-    return forValue > 0 && forValue >= best ? "yes" : "no";
+    return votes;
   }
 
   private static double dot(float[] a, float[] b) {
@@ -559,6 +610,7 @@ public final class HybridVqa implements MemoryModel {
     ArrayNode attrCats = o.putArray("attribute_categories");
     attributeCategories.forEach(attrCats::add);
     o.put("attribute_k", attributeK);
+    o.put("attribute_choice", attributeChoice);
     ArrayNode attrs = o.putArray("attribute_memory");
     attributeImages.forEach(
         (image, j) -> {

@@ -1,6 +1,7 @@
 package org.medvqa.models.classifier;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -8,8 +9,9 @@ import org.medvqa.core.QuestionForm;
 
 /**
  * What a radiology question and its answer say about the image's acquisition: its modality family
- * (CT, MR, XR, US, ...) and whether contrast was given; and which of these a yes/no question asks
- * about ("is this a ct scan?" asks whether the family is CT).
+ * (CT, MR, XR, US, ...), whether contrast was given and an MR image's weighting (T1, T2, FLAIR);
+ * which of these a yes/no question asks about ("is this a ct scan?" asks whether the family is CT);
+ * and which a choice question's options are values of ("contrast or noncontrast?").
  *
  * <p>Why: the question-aware network answers "is this a ct scan?" from an image feature and a
  * question encoding, and must learn for each such question that "yes" means the image looks like a
@@ -32,8 +34,17 @@ final class ImagingAttributes {
   /** Whether contrast was given: C (yes) or N (no). */
   static final String CONTRAST = "contrast";
 
+  /** An MR image's weighting: T1, T2 or FLAIR. */
+  static final String WEIGHTING = "weighting";
+
   /** The value a yes/no question asks about, among images of {@code family} when not null. */
   record Asked(String attribute, String value, String family) {}
+
+  /**
+   * A choice question whose options are values of one attribute ("is this a contrast or noncontrast
+   * ct?": contrast C or N, among CT images): each option answer by its value.
+   */
+  record Choice(String attribute, Map<String, String> optionByValue, String family) {}
 
   /** First words of answers and modality words of questions (but {@link #ENGLISH}), by family. */
   private static final Map<String, String> FAMILY_WORDS =
@@ -79,6 +90,28 @@ final class ImagingAttributes {
   /** Words of a CT or MR answer that say contrast was given (an MR angiogram may have none). */
   private static final Set<String> CONTRAST_WORDS =
       Set.of("contrast", "gadolinium", "gd", "iv", "cta");
+
+  /** Answers (whole) that state an MR weighting: VQA-Med 2019's phrasings. */
+  private static final Map<String, String> WEIGHTING_ANSWERS =
+      Map.ofEntries(
+          Map.entry("t1", "T1"),
+          Map.entry("t2", "T2"),
+          Map.entry("flair", "FLAIR"),
+          Map.entry("mr - t2 weighted", "T2"),
+          Map.entry("mr - t1w - noncontrast", "T1"),
+          Map.entry("mr - t1w w/gadolinium", "T1"),
+          Map.entry("mr - t1w w/gd (fat suppressed)", "T1"),
+          Map.entry("mr - flair", "FLAIR"),
+          Map.entry("mr - flair w/gd", "FLAIR"));
+
+  /** Option answers of choice questions that are values of an attribute, as {attribute, value}. */
+  private static final Map<String, String[]> OPTION_VALUES =
+      Map.of(
+          "contrast", new String[] {CONTRAST, "C"},
+          "noncontrast", new String[] {CONTRAST, "N"},
+          "t1", new String[] {WEIGHTING, "T1"},
+          "t2", new String[] {WEIGHTING, "T2"},
+          "flair", new String[] {WEIGHTING, "FLAIR"});
 
   private ImagingAttributes() {}
 
@@ -129,6 +162,53 @@ final class ImagingAttributes {
     return null;
   }
 
+  /** The one weighting a question names ("is this a t2 weighted image?": T2), or null. */
+  private static String namedWeighting(String q) {
+    String found = null;
+    for (String w : q.split("[^a-z0-9-]+")) {
+      String[] v = OPTION_VALUES.get(w);
+      if (v == null || !v[0].equals(WEIGHTING)) {
+        continue;
+      }
+      if (found != null && !found.equals(v[1])) {
+        return null;
+      }
+      found = v[1];
+    }
+    return found;
+  }
+
+  /**
+   * The attribute a choice question's {@code options} (the answers its form allows) are values of:
+   * "is this a contrast or noncontrast ct?" with options contrast, noncontrast (and "ct
+   * noncontrast", which names no single value and is left out) chooses contrast among CT images;
+   * "is this a t1 weighted, t2 weighted, or flair image?" the weighting among MR images. Null when
+   * the question is no choice, or its options name fewer than two values of one attribute.
+   */
+  static Choice choice(String question, List<String> options) {
+    if (QuestionForm.of(question) != QuestionForm.CHOICE) {
+      return null;
+    }
+    String attribute = null;
+    Map<String, String> byValue = new LinkedHashMap<>();
+    for (String option : options) {
+      String[] v = OPTION_VALUES.get(clean(option));
+      if (v == null) {
+        continue;
+      }
+      if (attribute != null && !attribute.equals(v[0])) {
+        return null; // "is this a t1 or a contrast image?": no one attribute
+      }
+      attribute = v[0];
+      byValue.putIfAbsent(v[1], option);
+    }
+    if (byValue.size() < 2) {
+      return null;
+    }
+    String family = attribute.equals(WEIGHTING) ? "MR" : namedFamily(clean(question));
+    return new Choice(attribute, byValue, family);
+  }
+
   /** What a training question and its answer state about the image (possibly nothing). */
   static Map<String, String> stated(String question, String answer) {
     String q = clean(question);
@@ -150,6 +230,14 @@ final class ImagingAttributes {
       return out;
     }
     if (QuestionForm.of(question) == QuestionForm.YES_NO) {
+      // "is this a t1 weighted image?" answered yes states the weighting; answered no, it leaves
+      // two. Such questions are not asked of the memory (see asked): in the 2019 training set
+      // their answer follows the question's wording, not the image.
+      String weighting = a.equals("yes") && q.contains("weighted") ? namedWeighting(q) : null;
+      if (weighting != null) {
+        out.put(FAMILY, "MR");
+        out.put(WEIGHTING, weighting);
+      }
       return out;
     }
     if (a.equals("contrast") || a.equals("noncontrast")) {
@@ -164,6 +252,10 @@ final class ImagingAttributes {
     String f = FAMILY_WORDS.get(first);
     if (f != null) {
       out.put(FAMILY, f);
+    }
+    String weighting = WEIGHTING_ANSWERS.get(a);
+    if (weighting != null) {
+      out.put(WEIGHTING, weighting);
     }
     if (NO_CONTRAST.contains(a)) {
       out.put(CONTRAST, "N");

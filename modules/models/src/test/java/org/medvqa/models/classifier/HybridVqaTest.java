@@ -340,6 +340,68 @@ class HybridVqaTest {
     }
   }
 
+  /**
+   * MR images of two weightings around their own centres, as in {@link #families}: T1 answered "mr
+   * - t1w - noncontrast" to "what modality is shown?" (or "t1" to a choice question), T2 "mr - t2
+   * weighted" (or "t2").
+   */
+  static List<Example> weightings(int n, long seed, String suffix, String choiceQuestion) {
+    Random r = new Random(seed);
+    List<Example> out = new ArrayList<>();
+    for (int c = 0; c < n; c++) {
+      boolean t1 = c % 2 == 0;
+      float[] f = new float[DIM];
+      for (int j = 0; j < DIM; j++) {
+        float own = (j < DIM / 2) == t1 ? 1.5f : 0f;
+        f[j] = Math.max(0, 2 + own + 0.3f * (float) r.nextGaussian());
+      }
+      String img = "img" + c + suffix;
+      String answer =
+          choiceQuestion != null
+              ? (t1 ? "t1" : "t2")
+              : (t1 ? "mr - t1w - noncontrast" : "mr - t2 weighted");
+      out.add(
+          new Example(
+              img + "-m",
+              img,
+              "modality",
+              f,
+              choiceQuestion == null ? "what modality is shown?" : choiceQuestion,
+              List.of(answer)));
+    }
+    return out;
+  }
+
+  @Test
+  void aChoiceBetweenValuesOfOneAttributeGetsTheOptionTheVotePrefers() throws Exception {
+    String q = "is this a t1 weighted, t2 weighted, or flair image?";
+    List<Example> train = new ArrayList<>(weightings(30, 1, "", null));
+    train.addAll(weightings(4, 3, "c", q)); // so that t1 and t2 are answers the model knows
+    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
+    m.remember(train);
+    HybridVqa off =
+        (HybridVqa)
+            ModelKinds.fit(
+                HybridVqa.KIND, config("medvqa.models.hybrid.attributes.choice = false"), train);
+    off.remember(train);
+    ComputationGraph net = m.newGraph(1, new Adam(1e-3));
+    List<Example> test = weightings(30, 2, "'", q);
+    assertEquals(answers(test), m.predict(net, test));
+    String json = m.toJson().toString();
+    assertEquals(answers(test), ModelKinds.fromJson(json).predict(net, test), "read back");
+    List<List<String>> byNetwork = off.predict(net, test);
+    assertTrue(!byNetwork.equals(answers(test)), "the untrained network alone is not right");
+    for (List<String> a : byNetwork) {
+      assertTrue(Set.of("t1", "t2", "flair").contains(a.get(0)), "still one of the options: " + a);
+    }
+    // A model saved before the setting answers choice questions with the network.
+    com.fasterxml.jackson.databind.node.ObjectNode old =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+    old.remove("attribute_choice");
+    assertEquals(byNetwork, ModelKinds.fromJson(old.toString()).predict(net, test));
+  }
+
   private static List<List<String>> answers(List<Example> examples) {
     List<List<String>> out = new ArrayList<>();
     examples.forEach(e -> out.add(List.of(e.answer())));
