@@ -72,6 +72,12 @@ LEVERS = {
               for k, w in [(10, 0.25), (10, 0.5), (10, 0.75), (5, 0.5), (20, 0.5)]),
             ("blend neighbours only (weight 1, k = 10)", ["modality", "organ", "plane"], 10, 1.0),
         ]
+    ] + [
+        # Open abnormality questions blended like the others instead of the nearest image's answer.
+        (f"+ blend abnormality too, k = {k}, weight {w}, no nearest answer",
+         {"knn_categories": [], "blend_categories": ["abnormality", "modality", "organ", "plane"],
+          "blend_k": k, "blend_weight": w})
+        for k, w in [(10, 0.5), (3, 0.75)]
     ],
     "vae-vqa": [
         ("free decoding, summed log-probabilities",

@@ -46,9 +46,9 @@ import org.nd4j.linalg.learning.config.IUpdater;
  *       ask about the modality family or contrast ({@link ImagingAttributes}: "is this a ct scan?",
  *       "was the mri taken with contrast?"): the {@code attributes.k} most similar training images
  *       whose own question told that attribute vote, and the answer is yes when their vote is the
- *       value asked about. With {@code attributes.choice}, a choice question whose options are
- *       values of one attribute ("contrast or noncontrast ct?", "t1, t2, or flair?", the MR
- *       weighting) gets the option the same vote prefers.
+ *       value asked about. With {@code attributes.choice} (off by default), a choice question whose
+ *       options are values of one attribute ("contrast or noncontrast ct?", "t1, t2, or flair?",
+ *       the MR weighting) gets the option the same vote prefers.
  * </ul>
  *
  * <p>The neighbours' features (one per training image and answer of those categories, at unit norm,

@@ -377,12 +377,12 @@ class HybridVqaTest {
     String q = "is this a t1 weighted, t2 weighted, or flair image?";
     List<Example> train = new ArrayList<>(weightings(30, 1, "", null));
     train.addAll(weightings(4, 3, "c", q)); // so that t1 and t2 are answers the model knows
-    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
-    m.remember(train);
-    HybridVqa off =
+    HybridVqa m =
         (HybridVqa)
             ModelKinds.fit(
-                HybridVqa.KIND, config("medvqa.models.hybrid.attributes.choice = false"), train);
+                HybridVqa.KIND, config("medvqa.models.hybrid.attributes.choice = true"), train);
+    m.remember(train);
+    HybridVqa off = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train); // the default
     off.remember(train);
     ComputationGraph net = m.newGraph(1, new Adam(1e-3));
     List<Example> test = weightings(30, 2, "'", q);
