@@ -51,6 +51,11 @@ LEVERS = {
         ("+ imaging attributes (k = 5) and choice questions by their vote",
          {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": ["modality"],
           "attribute_k": 5, "attribute_choice": True}),
+        # Neighbours (abnormality, and the blend's categories) compared after whitening by the
+        # spread of each category's remembered images around their own answer.
+        *((f"+ neighbours by within-answer whitening, shrinkage {s}",
+           {"knn_similarity": "within", "knn_shrinkage": s})
+          for s in [1.0, 0.3, 0.1, 0.03, 0.01]),
         # Rows naming a part of the feature run only where the run's pooling list has it.
         ("+ nearest-neighbour abnormality on res4-mean, no attributes",
          {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": [],

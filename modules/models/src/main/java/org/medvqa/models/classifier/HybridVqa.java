@@ -39,9 +39,10 @@ import org.nd4j.linalg.learning.config.IUpdater;
  *       1,300 classes does not learn from one example): the answers of the {@code knn.k} training
  *       images most similar to the question's image (cosine of the pooled ResNet50 features, by
  *       {@code knn.similarity} taken as they are or centred on the memory's mean, or also scaled to
- *       unit variance per dimension), each vote weighted by its similarity. Images of one MedPix
- *       case share their diagnosis, so the nearest training image is often of the same case. Open
- *       questions only: a yes/no abnormality question is the classifier's.
+ *       unit variance per dimension, or whitened by the spread of the category's images around
+ *       their own answer: {@link WithinWhitening}), each vote weighted by its similarity. Images of
+ *       one MedPix case share their diagnosis, so the nearest training image is often of the same
+ *       case. Open questions only: a yes/no abnormality question is the classifier's.
  *   <li><b>Imaging attributes</b> for the yes/no questions of {@code attributes.categories} that
  *       ask about the modality family or contrast ({@link ImagingAttributes}: "is this a ct scan?",
  *       "was the mri taken with contrast?"): the {@code attributes.k} most similar training images
@@ -58,6 +59,9 @@ import org.nd4j.linalg.learning.config.IUpdater;
  */
 public final class HybridVqa implements MemoryModel {
   public static final String KIND = "hybrid";
+
+  /** {@code knn.shrinkage} of models saved before the setting (none of which used it). */
+  private static final double DEFAULT_SHRINKAGE = 0.1;
 
   /** The kind in the registry ({@link org.medvqa.models.ModelKinds}). */
   public static final class Kind extends org.medvqa.models.GraphKind {
@@ -104,7 +108,11 @@ public final class HybridVqa implements MemoryModel {
   private final FeaturePart networkPart;
 
   /** {@code knn.similarity} choices: what the cosine is taken of. */
-  public static final List<String> SIMILARITIES = List.of("cosine", "centred", "standardised");
+  public static final List<String> SIMILARITIES =
+      List.of("cosine", "centred", "standardised", "within");
+
+  /** {@code knn.shrinkage}: the ridge of the {@code within} similarity's covariance. */
+  private final double shrinkage;
 
   /** The memory as compared, and what a query goes through first; made on first use. */
   private transient Keys keys;
@@ -131,6 +139,7 @@ public final class HybridVqa implements MemoryModel {
       List<String> knnCategories,
       int k,
       String similarity,
+      double shrinkage,
       List<String> attributeCategories,
       int attributeK,
       boolean attributeChoice,
@@ -145,7 +154,11 @@ public final class HybridVqa implements MemoryModel {
       throw new IllegalArgumentException(
           "knn.similarity must be one of " + SIMILARITIES + ", got '" + similarity + "'");
     }
+    if (!(shrinkage > 0)) {
+      throw new IllegalArgumentException("knn.shrinkage must be above 0, got " + shrinkage);
+    }
     this.similarity = similarity;
+    this.shrinkage = shrinkage;
     this.classifier = classifier;
     this.restrictByForm = restrictByForm;
     this.knnCategories = List.copyOf(knnCategories);
@@ -216,6 +229,7 @@ public final class HybridVqa implements MemoryModel {
         c.getStringList("knn.categories"),
         c.getInt("knn.k"),
         c.getString("knn.similarity"),
+        c.getDouble("knn.shrinkage"),
         c.getStringList("attributes.categories"),
         c.getInt("attributes.k"),
         c.getBoolean("attributes.choice"),
@@ -233,6 +247,7 @@ public final class HybridVqa implements MemoryModel {
             o.get("knn_k").asInt(),
             // Models saved before the setting compared the features as they are.
             o.has("knn_similarity") ? o.get("knn_similarity").asText() : "cosine",
+            o.has("knn_shrinkage") ? o.get("knn_shrinkage").asDouble() : DEFAULT_SHRINKAGE,
             // Models saved before attributes answered every question with the network.
             strings(o.get("attribute_categories")),
             o.has("attribute_k") ? o.get("attribute_k").asInt() : 1,
@@ -480,7 +495,7 @@ public final class HybridVqa implements MemoryModel {
    */
   private Map<String, Double> attributeVotes(Example e, String attribute, String family) {
     Keys ks = attributeKeys();
-    float[] q = ks.of(part(e.image(), "example " + e.sampleId()));
+    float[] q = ks.of(part(e.image(), "example " + e.sampleId()), null);
     List<Integer> candidates = new ArrayList<>();
     double[] sims = new double[attributeMemory.size()];
     for (int j = 0; j < attributeMemory.size(); j++) {
@@ -562,7 +577,7 @@ public final class HybridVqa implements MemoryModel {
       return List.of();
     }
     Keys ks = keys();
-    float[] q = ks.of(part(e.image(), "example " + e.sampleId()));
+    float[] q = ks.of(part(e.image(), "example " + e.sampleId()), e.category());
     List<double[]> same = new ArrayList<>();
     for (int j = 0; j < memory.size(); j++) {
       if (memoryCategory.get(j).equals(e.category())) {
@@ -583,6 +598,7 @@ public final class HybridVqa implements MemoryModel {
     knnCategories.forEach(cats::add);
     o.put("knn_k", k);
     o.put("knn_similarity", similarity);
+    o.put("knn_shrinkage", shrinkage);
     part.write(o.putArray("knn_part"));
     networkPart.write(o.putArray("network_part"));
     blend.write(o);
@@ -625,14 +641,29 @@ public final class HybridVqa implements MemoryModel {
 
   private synchronized Keys keys() {
     if (keys == null) {
-      keys = Keys.of(similarity, parts(memory));
+      keys =
+          similarity.equals("within")
+              ? Keys.within(parts(memory), memoryCategory, answerKeys(), shrinkage)
+              : Keys.of(similarity, parts(memory));
     }
     return keys;
   }
 
+  /** Each memory entry's answer as compared ({@link Batches#key}): the groups of {@code within}. */
+  private List<String> answerKeys() {
+    List<String> out = new ArrayList<>(memoryAnswer.size());
+    memoryAnswer.forEach(a -> out.add(Batches.key(a)));
+    return out;
+  }
+
+  /**
+   * The attribute memory has no answer of its own to group by, so under {@code within} it keeps the
+   * plain cosine.
+   */
   private synchronized Keys attributeKeys() {
     if (attributeKeys == null) {
-      attributeKeys = Keys.of(similarity, parts(attributeMemory));
+      attributeKeys =
+          Keys.of(similarity.equals("within") ? "cosine" : similarity, parts(attributeMemory));
     }
     return attributeKeys;
   }
@@ -660,23 +691,59 @@ public final class HybridVqa implements MemoryModel {
    * every comparison. {@code scaler} is null for the plain cosine, whose keys are the memory
    * itself.
    */
-  private record Keys(FeatureScaler scaler, List<float[]> memory) {
+  private record Keys(
+      FeatureScaler scaler, Map<String, WithinWhitening> within, List<float[]> memory) {
     static Keys of(String similarity, List<float[]> unitMemory) {
       if (similarity.equals("cosine") || unitMemory.isEmpty()) {
-        return new Keys(null, unitMemory);
+        return new Keys(null, null, unitMemory);
       }
       FeatureScaler s = FeatureScaler.fitRows(unitMemory, unitMemory.get(0).length);
-      Keys keys = new Keys(similarity.equals("centred") ? s.centringOnly() : s, new ArrayList<>());
+      Keys keys =
+          new Keys(similarity.equals("centred") ? s.centringOnly() : s, null, new ArrayList<>());
       for (float[] m : unitMemory) {
-        keys.memory.add(keys.of(m));
+        keys.memory.add(keys.of(m, null));
       }
       return keys;
     }
 
     /**
-     * A feature vector as compared: at unit norm, then shifted and scaled and at unit norm again.
+     * {@code within}: one whitening per category, learned from the category's entries grouped by
+     * answer (an organ's covariance says nothing about what tells two diagnoses apart).
      */
-    float[] of(float[] feature) {
+    static Keys within(
+        List<float[]> unitMemory, List<String> categories, List<String> answers, double shrinkage) {
+      Map<String, List<Integer>> byCategory = new java.util.LinkedHashMap<>();
+      for (int j = 0; j < unitMemory.size(); j++) {
+        byCategory.computeIfAbsent(categories.get(j), x -> new ArrayList<>()).add(j);
+      }
+      Map<String, WithinWhitening> w = new HashMap<>();
+      byCategory.forEach(
+          (category, js) -> {
+            List<float[]> rows = new ArrayList<>(js.size());
+            List<String> labels = new ArrayList<>(js.size());
+            js.forEach(
+                j -> {
+                  rows.add(unitMemory.get(j));
+                  labels.add(answers.get(j));
+                });
+            w.put(category, WithinWhitening.fit(rows, labels, shrinkage));
+          });
+      List<float[]> keys = new ArrayList<>(unitMemory.size());
+      for (int j = 0; j < unitMemory.size(); j++) {
+        keys.add(w.get(categories.get(j)).apply(unitMemory.get(j)));
+      }
+      return new Keys(null, w, keys);
+    }
+
+    /**
+     * A feature vector as compared with the memory entries of {@code category}: at unit norm, then
+     * shifted and scaled (or whitened by the category's own covariance) and at unit norm again.
+     */
+    float[] of(float[] feature, String category) {
+      if (within != null) {
+        WithinWhitening w = within.get(category);
+        return w == null ? unit(feature) : w.apply(unit(feature));
+      }
       return scaler == null ? unit(feature) : unit(scaler.apply(unit(feature)));
     }
   }

@@ -1,0 +1,85 @@
+package org.medvqa.models.classifier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whitening of the {@code within} similarity: its factor, a case worked by hand, edge cases.
+ */
+class WithinWhiteningTest {
+  @Test
+  void theFactorAndItsInverseOfARandomCovariance() {
+    int d = 12;
+    Random r = new Random(5);
+    double[][] x = new double[30][d];
+    for (double[] row : x) {
+      for (int t = 0; t < d; t++) {
+        row[t] = r.nextGaussian();
+      }
+    }
+    double[][] a = new double[d][d];
+    for (int i = 0; i < d; i++) {
+      for (int j = 0; j < d; j++) {
+        for (double[] row : x) {
+          a[i][j] += row[i] * row[j];
+        }
+      }
+    }
+    double[][] copy = new double[d][];
+    for (int i = 0; i < d; i++) {
+      copy[i] = a[i].clone();
+    }
+    double[][] l = WithinWhitening.cholesky(copy);
+    double[][] inv = WithinWhitening.invertLower(l);
+    for (int i = 0; i < d; i++) {
+      for (int j = 0; j <= i; j++) {
+        double llt = 0;
+        double lInv = 0;
+        for (int k = 0; k <= j; k++) {
+          llt += l[i][k] * l[j][k];
+        }
+        for (int k = j; k <= i; k++) {
+          lInv += l[i][k] * inv[k][j];
+        }
+        assertEquals(a[i][j], llt, 1e-9 * Math.abs(a[i][i]), "L L^T at " + i + "," + j);
+        assertEquals(i == j ? 1 : 0, lInv, 1e-9, "L L^-1 at " + i + "," + j);
+      }
+    }
+  }
+
+  @Test
+  void aCaseWorkedByHand() {
+    // Two answers whose images differ only along the first axis: the within-answer covariance is
+    // diag(1, 0); with shrinkage 1 (x the mean eigenvalue 0.5) the metric is diag(1.5, 0.5)^-1,
+    // so the second axis, along which the answers differ, counts three times as much.
+    List<float[]> rows =
+        List.of(new float[] {2, 1}, new float[] {0, 1}, new float[] {2, -1}, new float[] {0, -1});
+    WithinWhitening w = WithinWhitening.fit(rows, List.of("a", "a", "b", "b"), 1.0);
+    // (2, 1) - the mean (1, 0) = (1, 1) -> (1 / sqrt 1.5, 1 / sqrt 0.5), at unit norm (0.5, 0.866).
+    assertArrayEquals(
+        new float[] {0.5f, (float) Math.sqrt(0.75)}, w.apply(new float[] {2, 1}), 1e-6f);
+  }
+
+  @Test
+  void withoutAnAnswerOfTwoImagesTheRowsAreOnlyCentred() {
+    List<float[]> rows = List.of(new float[] {3, 1}, new float[] {1, 1});
+    WithinWhitening w = WithinWhitening.fit(rows, List.of("a", "b"), 0.1);
+    assertArrayEquals(new float[] {1, 0}, w.apply(new float[] {3, 1}), 1e-6f);
+  }
+
+  @Test
+  void badSettingsAndWidthsAreRefused() {
+    List<float[]> rows = List.of(new float[] {1, 0}, new float[] {0, 1});
+    assertThrows(
+        IllegalArgumentException.class, () -> WithinWhitening.fit(rows, List.of("a", "a"), 0));
+    assertThrows(
+        IllegalArgumentException.class, () -> WithinWhitening.fit(rows, List.of("a"), 0.1));
+    WithinWhitening w = WithinWhitening.fit(rows, List.of("a", "a"), 0.1);
+    assertThrows(IllegalArgumentException.class, () -> w.apply(new float[] {1, 0, 0}));
+  }
+}
