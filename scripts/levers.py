@@ -56,6 +56,14 @@ LEVERS = {
         *((f"+ neighbours by within-answer whitening, shrinkage {s}",
            {"knn_similarity": "within", "knn_shrinkage": s})
           for s in [1.0, 0.3, 0.1, 0.03, 0.01]),
+        # With the whitened neighbours, how much of the blend they should have.
+        *((f"+ within-answer whitening 0.1, blend k = {k}, weight {w}",
+           {"knn_similarity": "within", "knn_shrinkage": 0.1, "blend_k": k, "blend_weight": w})
+          for k, w in [(10, 0.25), (10, 0.75), (10, 1.0), (5, 0.5), (20, 0.5)]),
+        # ... and how many of them answer an open abnormality question.
+        *((f"+ within-answer whitening 0.1, abnormality k = {k}",
+           {"knn_similarity": "within", "knn_shrinkage": 0.1, "knn_k": k})
+          for k in [3, 5]),
         # Rows naming a part of the feature run only where the run's pooling list has it.
         ("+ nearest-neighbour abnormality on res4-mean, no attributes",
          {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": [],
