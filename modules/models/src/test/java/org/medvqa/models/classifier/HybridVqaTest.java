@@ -346,27 +346,21 @@ class HybridVqaTest {
    * weighted" (or "t2").
    */
   static List<Example> weightings(int n, long seed, String suffix, String choiceQuestion) {
-    Random r = new Random(seed);
+    // families' two clusters, relabelled: its CT images are T1 here, its MR images T2.
     List<Example> out = new ArrayList<>();
-    for (int c = 0; c < n; c++) {
-      boolean t1 = c % 2 == 0;
-      float[] f = new float[DIM];
-      for (int j = 0; j < DIM; j++) {
-        float own = (j < DIM / 2) == t1 ? 1.5f : 0f;
-        f[j] = Math.max(0, 2 + own + 0.3f * (float) r.nextGaussian());
-      }
-      String img = "img" + c + suffix;
+    for (Example e : families(n, seed, suffix, null)) {
+      boolean t1 = e.answer().startsWith("ct");
       String answer =
           choiceQuestion != null
               ? (t1 ? "t1" : "t2")
               : (t1 ? "mr - t1w - noncontrast" : "mr - t2 weighted");
       out.add(
           new Example(
-              img + "-m",
-              img,
-              "modality",
-              f,
-              choiceQuestion == null ? "what modality is shown?" : choiceQuestion,
+              e.sampleId(),
+              e.imageId(),
+              e.category(),
+              e.image(),
+              choiceQuestion == null ? e.question() : choiceQuestion,
               List.of(answer)));
     }
     return out;
@@ -423,13 +417,16 @@ class HybridVqaTest {
                   ? 2 + 1.5f * Math.abs((float) r.nextGaussian())
                   : Math.max(0, centre[j] + 0.03f * (float) r.nextGaussian());
         }
-        String img = "case" + c + suffix;
-        out.add(
-            new Example(
-                img + "-a", img, "abnormality", f, "what is abnormal?", List.of("diagnosis " + c)));
+        out.add(diagnosis("case" + c + suffix, c, f));
       }
     }
     return out;
+  }
+
+  /** The open abnormality question of image {@code img} of case {@code c}: its diagnosis. */
+  private static Example diagnosis(String img, int c, float[] f) {
+    return new Example(
+        img + "-a", img, "abnormality", f, "what is abnormal?", List.of("diagnosis " + c));
   }
 
   @Test
@@ -481,10 +478,7 @@ class HybridVqaTest {
       for (int j = 2048; j < 3072; j++) {
         f[j] = 1 + centres.nextFloat() + 0.05f * (float) r.nextGaussian();
       }
-      String img = "case" + c + suffix;
-      out.add(
-          new Example(
-              img + "-a", img, "abnormality", f, "what is abnormal?", List.of("diagnosis " + c)));
+      out.add(diagnosis("case" + c + suffix, c, f));
     }
     return out;
   }
