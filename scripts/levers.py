@@ -25,10 +25,14 @@ LEVERS = {
     # Rows without imaging attributes set attribute_categories to [] (models saved before them have
     # none); the attribute rows need a model trained with them (its memory is made in training).
     "hybrid": [
+        # blend_weight 0: the blend's categories answered by the network alone (runs since the
+        # blend have it in their spec).
         ("network only (argmax within the category)",
-         {"restrict-by-form": False, "knn_categories": [], "attribute_categories": []}),
+         {"restrict-by-form": False, "knn_categories": [], "attribute_categories": [],
+          "blend_weight": 0.0}),
         ("+ question form (yes/no, choice options)",
-         {"restrict-by-form": True, "knn_categories": [], "attribute_categories": []}),
+         {"restrict-by-form": True, "knn_categories": [], "attribute_categories": [],
+          "blend_weight": 0.0}),
         ("+ nearest-neighbour abnormality (k from the run), plain cosine",
          {"restrict-by-form": True, "knn_similarity": "cosine", "attribute_categories": []}),
         ("nearest-neighbour abnormality, no question form",
