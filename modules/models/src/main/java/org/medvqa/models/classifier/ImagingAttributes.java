@@ -104,14 +104,17 @@ final class ImagingAttributes {
           Map.entry("mr - flair", "FLAIR"),
           Map.entry("mr - flair w/gd", "FLAIR"));
 
-  /** Option answers of choice questions that are values of an attribute, as {attribute, value}. */
-  private static final Map<String, String[]> OPTION_VALUES =
+  /** A value of one attribute ("contrast", "C"). */
+  private record Value(String attribute, String value) {}
+
+  /** Option answers of choice questions (and words of questions) that name an attribute's value. */
+  private static final Map<String, Value> OPTION_VALUES =
       Map.of(
-          "contrast", new String[] {CONTRAST, "C"},
-          "noncontrast", new String[] {CONTRAST, "N"},
-          "t1", new String[] {WEIGHTING, "T1"},
-          "t2", new String[] {WEIGHTING, "T2"},
-          "flair", new String[] {WEIGHTING, "FLAIR"});
+          "contrast", new Value(CONTRAST, "C"),
+          "noncontrast", new Value(CONTRAST, "N"),
+          "t1", new Value(WEIGHTING, "T1"),
+          "t2", new Value(WEIGHTING, "T2"),
+          "flair", new Value(WEIGHTING, "FLAIR"));
 
   private ImagingAttributes() {}
 
@@ -122,16 +125,34 @@ final class ImagingAttributes {
 
   /** The family a question names ("... noncontrast ct?" names CT), or null (none, or two). */
   private static String namedFamily(String q) {
+    return named(q, w -> ENGLISH.contains(w) ? null : FAMILY_WORDS.get(w));
+  }
+
+  /** The one weighting a question names ("is this a t2 weighted image?": T2), or null. */
+  private static String namedWeighting(String q) {
+    return named(
+        q,
+        w -> {
+          Value v = OPTION_VALUES.get(w);
+          return v != null && v.attribute().equals(WEIGHTING) ? v.value() : null;
+        });
+  }
+
+  /**
+   * The one value {@code valueOf} gives the words of question {@code q}; null when it gives none,
+   * or two different ones ("is this a ct or an mri?").
+   */
+  private static String named(String q, java.util.function.Function<String, String> valueOf) {
     String found = null;
     for (String w : q.split("[^a-z0-9-]+")) {
-      String f = ENGLISH.contains(w) ? null : FAMILY_WORDS.get(w);
-      if (f == null) {
+      String v = valueOf.apply(w);
+      if (v == null) {
         continue;
       }
-      if (found != null && !found.equals(f)) {
-        return null; // "is this a ct or an mri?"
+      if (found != null && !found.equals(v)) {
+        return null;
       }
-      found = f;
+      found = v;
     }
     return found;
   }
@@ -162,22 +183,6 @@ final class ImagingAttributes {
     return null;
   }
 
-  /** The one weighting a question names ("is this a t2 weighted image?": T2), or null. */
-  private static String namedWeighting(String q) {
-    String found = null;
-    for (String w : q.split("[^a-z0-9-]+")) {
-      String[] v = OPTION_VALUES.get(w);
-      if (v == null || !v[0].equals(WEIGHTING)) {
-        continue;
-      }
-      if (found != null && !found.equals(v[1])) {
-        return null;
-      }
-      found = v[1];
-    }
-    return found;
-  }
-
   /**
    * The attribute a choice question's {@code options} (the answers its form allows) are values of:
    * "is this a contrast or noncontrast ct?" with options contrast, noncontrast (and "ct
@@ -192,15 +197,15 @@ final class ImagingAttributes {
     String attribute = null;
     Map<String, String> byValue = new LinkedHashMap<>();
     for (String option : options) {
-      String[] v = OPTION_VALUES.get(clean(option));
+      Value v = OPTION_VALUES.get(clean(option));
       if (v == null) {
         continue;
       }
-      if (attribute != null && !attribute.equals(v[0])) {
+      if (attribute != null && !attribute.equals(v.attribute())) {
         return null; // "is this a t1 or a contrast image?": no one attribute
       }
-      attribute = v[0];
-      byValue.putIfAbsent(v[1], option);
+      attribute = v.attribute();
+      byValue.putIfAbsent(v.value(), option);
     }
     if (byValue.size() < 2) {
       return null;
