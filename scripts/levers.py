@@ -81,6 +81,9 @@ LEVERS = {
         # Blend rows need a model trained with blend categories (their memory is made in
         # training); they vary the categories, the weight and k with the same memory.
         ("blend off (the network alone for modality, organ, plane)", {"blend_weight": 0.0}),
+        # The blend's neighbours on both stage means, each whitened (or scaled) on its own.
+        ("+ blend neighbours on res5-mean and res4-mean", {"blend_parts": ["res5-mean", "res4-mean"]}),
+        ("+ blend neighbours on res5-mean", {"blend_parts": ["res5-mean"]}),
     ] + [
         (label, {"blend_categories": cats, "blend_k": k, "blend_weight": w})
         for label, cats, k, w in [
@@ -218,6 +221,13 @@ def main():
                 print(f"skipped (the run's features have no {keys['knn_part']}): {label}", file=sys.stderr)
                 continue
             keys["knn_part"] = r
+        if "blend_parts" in keys:
+            ranges = [part_range(run, x) for x in keys["blend_parts"]]
+            if None in ranges:
+                print(f"skipped (the run's features lack one of {keys['blend_parts']}): {label}",
+                      file=sys.stderr)
+                continue
+            keys["blend_parts"] = ranges
         s = dict(spec)
         s.update(keys)
         (model / "spec.json").write_text(json.dumps(s), encoding="utf-8")

@@ -107,6 +107,12 @@ public final class HybridVqa implements MemoryModel {
   /** The part of the image feature the network reads. */
   private final FeaturePart networkPart;
 
+  /**
+   * The parts the blend's neighbours compare, each whitened (or scaled) on its own, their cosines
+   * averaged; empty: the neighbours' part ({@link #part}).
+   */
+  private final List<FeaturePart> blendParts;
+
   /** {@code knn.similarity} choices: what the cosine is taken of. */
   public static final List<String> SIMILARITIES =
       List.of("cosine", "centred", "standardised", "within");
@@ -114,8 +120,11 @@ public final class HybridVqa implements MemoryModel {
   /** {@code knn.shrinkage}: the ridge of the {@code within} similarity's covariance. */
   private final double shrinkage;
 
-  /** The memory as compared, and what a query goes through first; made on first use. */
-  private transient Keys keys;
+  /**
+   * The memory as compared, and what a query goes through first, per compared part ({@link
+   * #partKey}); each made on first use.
+   */
+  private transient Map<String, Keys> keys = new HashMap<>();
 
   /** Memory: unit-norm features, their category and answer; driver side only. */
   private transient List<float[]> memory = new ArrayList<>();
@@ -145,7 +154,8 @@ public final class HybridVqa implements MemoryModel {
       boolean attributeChoice,
       FeaturePart part,
       FeaturePart networkPart,
-      Blend blend) {
+      Blend blend,
+      List<FeaturePart> blendParts) {
     if (k < 1 || attributeK < 1) {
       throw new IllegalArgumentException(
           "knn.k and attributes.k must be at least 1, got " + k + " and " + attributeK);
@@ -169,6 +179,7 @@ public final class HybridVqa implements MemoryModel {
     this.part = part;
     this.networkPart = networkPart;
     this.blend = blend;
+    this.blendParts = List.copyOf(blendParts);
   }
 
   /**
@@ -235,7 +246,10 @@ public final class HybridVqa implements MemoryModel {
         c.getBoolean("attributes.choice"),
         FeaturePart.of("knn.part", c.getString("knn.part"), layout, width),
         networkPart,
-        Blend.of(c));
+        Blend.of(c),
+        c.getStringList("blend.parts").stream()
+            .map(p -> FeaturePart.of("blend.parts", p, layout, width))
+            .toList());
   }
 
   public static HybridVqa fromJson(ObjectNode o) {
@@ -255,7 +269,9 @@ public final class HybridVqa implements MemoryModel {
             o.has("attribute_choice") && o.get("attribute_choice").asBoolean(),
             FeaturePart.read("knn.part", o.get("knn_part")),
             FeaturePart.read("network-part", o.get("network_part")),
-            Blend.read(o));
+            Blend.read(o),
+            // Models saved before the setting blended with the neighbours' own part.
+            blendParts(o.get("blend_parts")));
     List<float[]> features = new ArrayList<>();
     if (o.has("features")) {
       o.get("features").forEach(f -> features.add(decode(f)));
@@ -291,6 +307,14 @@ public final class HybridVqa implements MemoryModel {
     return entry.has("feature")
         ? decode(entry.get("feature"))
         : features.get(entry.get("feature_ref").asInt());
+  }
+
+  private static List<FeaturePart> blendParts(JsonNode saved) {
+    List<FeaturePart> out = new ArrayList<>();
+    if (saved != null) {
+      saved.forEach(x -> out.add(FeaturePart.read("blend.parts", x)));
+    }
+    return out;
   }
 
   private static float[] decode(JsonNode base64) {
@@ -340,7 +364,7 @@ public final class HybridVqa implements MemoryModel {
       memoryCategory.add(e.category());
       memoryAnswer.add(e.answer());
     }
-    keys = null;
+    keys.clear();
   }
 
   private void rememberAttributes(Example e) {
@@ -530,7 +554,7 @@ public final class HybridVqa implements MemoryModel {
    * category. Without an image or neighbours, the network's probabilities as they are.
    */
   private INDArray blended(Example e, INDArray row) {
-    List<double[]> near = nearest(e, blend.k());
+    List<double[]> near = nearest(e, blend.k(), blendParts.isEmpty() ? List.of(part) : blendParts);
     double total = 0;
     for (double[] n : near) {
       total += Math.max(0, n[1]);
@@ -554,7 +578,7 @@ public final class HybridVqa implements MemoryModel {
     // In rank order, so that ties go to the nearer neighbour's answer, which was put first.
     Map<String, Double> votes = new java.util.LinkedHashMap<>();
     Map<String, String> text = new HashMap<>();
-    for (double[] n : nearest(e, k)) {
+    for (double[] n : nearest(e, k, List.of(part))) {
       String key = Batches.key(memoryAnswer.get((int) n[0]));
       votes.merge(key, n[1], Double::sum);
       text.putIfAbsent(key, memoryAnswer.get((int) n[0]));
@@ -570,18 +594,24 @@ public final class HybridVqa implements MemoryModel {
 
   /**
    * The {@code n} remembered entries of {@code e}'s category most similar to its image, nearest
-   * first, each as {index, similarity}; none without an image.
+   * first, each as {index, similarity}: the mean of the similarities of {@code parts}, each
+   * compared as {@code knn.similarity} says; none without an image.
    */
-  private List<double[]> nearest(Example e, int n) {
+  private List<double[]> nearest(Example e, int n, List<FeaturePart> parts) {
     if (e.image() == null || memory.isEmpty()) {
       return List.of();
     }
-    Keys ks = keys();
-    float[] q = ks.of(part(e.image(), "example " + e.sampleId()), e.category());
     List<double[]> same = new ArrayList<>();
     for (int j = 0; j < memory.size(); j++) {
       if (memoryCategory.get(j).equals(e.category())) {
-        same.add(new double[] {j, dot(q, ks.memory.get(j))});
+        same.add(new double[] {j, 0});
+      }
+    }
+    for (FeaturePart p : parts) {
+      Keys ks = keys(p);
+      float[] q = ks.of(p.of(e.image(), "example " + e.sampleId()), e.category());
+      for (double[] s : same) {
+        s[1] += dot(q, ks.memory.get((int) s[0])) / parts.size();
       }
     }
     same.sort((a, b) -> Double.compare(b[1], a[1]));
@@ -602,6 +632,8 @@ public final class HybridVqa implements MemoryModel {
     part.write(o.putArray("knn_part"));
     networkPart.write(o.putArray("network_part"));
     blend.write(o);
+    ArrayNode blendPartsOut = o.putArray("blend_parts");
+    blendParts.forEach(p -> p.write(blendPartsOut.addArray()));
     // Each image's feature once (an image has entries in several categories and in both
     // memories); the entries refer to it by position.
     ArrayNode features = o.putArray("features");
@@ -639,14 +671,19 @@ public final class HybridVqa implements MemoryModel {
     return o;
   }
 
-  private synchronized Keys keys() {
-    if (keys == null) {
-      keys =
-          similarity.equals("within")
-              ? Keys.within(parts(memory), memoryCategory, answerKeys(), shrinkage)
-              : Keys.of(similarity, parts(memory));
-    }
-    return keys;
+  /** The memory as compared on part {@code p}. */
+  private synchronized Keys keys(FeaturePart p) {
+    return keys.computeIfAbsent(
+        partKey(p),
+        x ->
+            similarity.equals("within")
+                ? Keys.within(parts(memory, p), memoryCategory, answerKeys(), shrinkage)
+                : Keys.of(similarity, parts(memory, p)));
+  }
+
+  /** Parts cut alike share their keys, whichever setting named them. */
+  private static String partKey(FeaturePart p) {
+    return p.from() + ":" + p.to() + ":" + p.width();
   }
 
   /** Each memory entry's answer as compared ({@link Batches#key}): the groups of {@code within}. */
@@ -663,7 +700,8 @@ public final class HybridVqa implements MemoryModel {
   private synchronized Keys attributeKeys() {
     if (attributeKeys == null) {
       attributeKeys =
-          Keys.of(similarity.equals("within") ? "cosine" : similarity, parts(attributeMemory));
+          Keys.of(
+              similarity.equals("within") ? "cosine" : similarity, parts(attributeMemory, part));
     }
     return attributeKeys;
   }
@@ -673,13 +711,13 @@ public final class HybridVqa implements MemoryModel {
    * whole feature is compared). The memory keeps whole features, so the part is a setting of the
    * comparison like the similarity.
    */
-  private List<float[]> parts(List<float[]> unitMemory) {
-    if (part.isAll()) {
+  private static List<float[]> parts(List<float[]> unitMemory, FeaturePart p) {
+    if (p.isAll()) {
       return unitMemory;
     }
     List<float[]> out = new ArrayList<>(unitMemory.size());
     for (int j = 0; j < unitMemory.size(); j++) {
-      out.add(unit(part(unitMemory.get(j), "remembered image " + j)));
+      out.add(unit(p.of(unitMemory.get(j), "remembered image " + j)));
     }
     return out;
   }
@@ -798,5 +836,6 @@ public final class HybridVqa implements MemoryModel {
     attributeValues = new ArrayList<>();
     attributeImages = new java.util.LinkedHashMap<>();
     imageFeatures = new HashMap<>();
+    keys = new HashMap<>();
   }
 }
