@@ -84,6 +84,7 @@ LEVERS = {
         # The blend's neighbours on both stage means, each whitened (or scaled) on its own.
         ("+ blend neighbours on res5-mean and res4-mean", {"blend_parts": ["res5-mean", "res4-mean"]}),
         ("+ blend neighbours on res5-mean", {"blend_parts": ["res5-mean"]}),
+        ("+ blend neighbours on the abnormality neighbours' part", {"blend_parts": []}),
     ] + [
         (label, {"blend_categories": cats, "blend_k": k, "blend_weight": w})
         for label, cats, k, w in [
