@@ -490,24 +490,32 @@ class HybridVqaTest {
     List<Example> train = twoParts(20, 1, "");
     List<Example> test = twoParts(20, 2, "'");
     java.util.Map<String, Integer> right = new java.util.HashMap<>();
-    ComputationGraph net = null;
     for (String part : List.of("all", "res4-mean")) {
       Config c =
           config(
               "medvqa.features.pooling = [res5-mean, res4-mean], medvqa.models.hybrid.knn.part = "
                   + part);
-      HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, c, train);
-      m.remember(train);
-      net = net == null ? m.newGraph(1, new Adam(1e-3)) : net;
-      List<List<String>> out = ModelKinds.fromJson(m.toJson().toString()).predict(net, test);
-      int n = 0;
-      for (int i = 0; i < test.size(); i++) {
-        n += out.get(i).get(0).equals(test.get(i).answer()) ? 1 : 0;
-      }
-      right.put(part, n);
+      right.put(part, rightAfterReading(c, train, test));
     }
     assertEquals(20, right.get("res4-mean"), right.toString());
     assertTrue(right.get("all") < 20, right.toString());
+  }
+
+  /**
+   * How many of {@code test}'s questions a model fitted with {@code c} on {@code train}, saved and
+   * read back (as predict runs), answers right; its untrained network plays no part in the answers
+   * the tests count.
+   */
+  private static int rightAfterReading(Config c, List<Example> train, List<Example> test) {
+    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, c, train);
+    m.remember(train);
+    List<List<String>> out =
+        ModelKinds.fromJson(m.toJson().toString()).predict(m.newGraph(1, new Adam(1e-3)), test);
+    int n = 0;
+    for (int i = 0; i < test.size(); i++) {
+      n += out.get(i).get(0).equals(test.get(i).answer()) ? 1 : 0;
+    }
+    return n;
   }
 
   /**
@@ -539,7 +547,6 @@ class HybridVqaTest {
     List<Example> train = noisyOrgans(30, 1, "");
     List<Example> test = noisyOrgans(30, 2, "'");
     java.util.Map<String, Integer> right = new java.util.HashMap<>();
-    ComputationGraph net = null;
     for (String parts : List.of("[res5-mean]", "[res4-mean]", "[res5-mean, res4-mean]")) {
       Config c =
           config(
@@ -548,16 +555,7 @@ class HybridVqaTest {
                   + " blend { categories = [organ], k = 1, weight = 1, parts = "
                   + parts
                   + " } }");
-      HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, c, train);
-      m.remember(train);
-      net = net == null ? m.newGraph(1, new Adam(1e-3)) : net;
-      // Read back from the JSON, as predict runs: the blend's parts are saved with the model.
-      List<List<String>> out = ModelKinds.fromJson(m.toJson().toString()).predict(net, test);
-      int n = 0;
-      for (int i = 0; i < test.size(); i++) {
-        n += out.get(i).get(0).equals(test.get(i).answer()) ? 1 : 0;
-      }
-      right.put(parts, n);
+      right.put(parts, rightAfterReading(c, train, test));
     }
     // Seeded: 23 and 20 of 30 alone, 29 together when written.
     assertTrue(right.get("[res5-mean, res4-mean]") >= 28, right.toString());
