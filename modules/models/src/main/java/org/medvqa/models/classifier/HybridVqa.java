@@ -122,7 +122,7 @@ public final class HybridVqa implements MemoryModel {
 
   /**
    * The memory as compared, and what a query goes through first, per compared part ({@link
-   * #partKey}); each made on first use.
+   * #partKey}) and, under {@code within}, per category; each made on first use.
    */
   private transient Map<String, Keys> keys = new HashMap<>();
 
@@ -598,7 +598,7 @@ public final class HybridVqa implements MemoryModel {
    * compared as {@code knn.similarity} says; none without an image.
    */
   private List<double[]> nearest(Example e, int n, List<FeaturePart> parts) {
-    if (e.image() == null || memory.isEmpty()) {
+    if (e.image() == null) {
       return List.of();
     }
     List<double[]> same = new ArrayList<>();
@@ -607,8 +607,11 @@ public final class HybridVqa implements MemoryModel {
         same.add(new double[] {j, 0});
       }
     }
+    if (same.isEmpty()) {
+      return List.of();
+    }
     for (FeaturePart p : parts) {
-      Keys ks = keys(p);
+      Keys ks = keys(p, e.category());
       float[] q = ks.of(p.of(e.image(), "example " + e.sampleId()), e.category());
       for (double[] s : same) {
         s[1] += dot(q, ks.memory.get((int) s[0])) / parts.size();
@@ -671,26 +674,23 @@ public final class HybridVqa implements MemoryModel {
     return o;
   }
 
-  /** The memory as compared on part {@code p}. */
-  private synchronized Keys keys(FeaturePart p) {
+  /**
+   * The memory as compared on part {@code p} with a query of {@code category}. The {@code within}
+   * whitening is the category's own, so it is made only for the categories that ask on that part
+   * (the stage-5 mean of the blend's parts is never compared for abnormality).
+   */
+  private synchronized Keys keys(FeaturePart p, String category) {
+    if (!similarity.equals("within")) {
+      return keys.computeIfAbsent(partKey(p), x -> Keys.of(similarity, parts(memory, p)));
+    }
     return keys.computeIfAbsent(
-        partKey(p),
-        x ->
-            similarity.equals("within")
-                ? Keys.within(parts(memory, p), memoryCategory, answerKeys(), shrinkage)
-                : Keys.of(similarity, parts(memory, p)));
+        partKey(p) + "\n" + category,
+        x -> Keys.within(memory, p, memoryCategory, memoryAnswer, shrinkage, category));
   }
 
   /** Parts cut alike share their keys, whichever setting named them. */
   private static String partKey(FeaturePart p) {
     return p.from() + ":" + p.to() + ":" + p.width();
-  }
-
-  /** Each memory entry's answer as compared ({@link Batches#key}): the groups of {@code within}. */
-  private List<String> answerKeys() {
-    List<String> out = new ArrayList<>(memoryAnswer.size());
-    memoryAnswer.forEach(a -> out.add(Batches.key(a)));
-    return out;
   }
 
   /**
@@ -745,32 +745,35 @@ public final class HybridVqa implements MemoryModel {
     }
 
     /**
-     * {@code within}: one whitening per category, learned from the category's entries grouped by
-     * answer (an organ's covariance says nothing about what tells two diagnoses apart).
+     * {@code within} for the entries of {@code category}: the whitening learned from their part
+     * {@code p}, grouped by answer as compared ({@link Batches#key}; an organ's covariance says
+     * nothing about what tells two diagnoses apart). The keys of other categories' entries are
+     * null: they are never compared with this category's queries.
      */
     static Keys within(
-        List<float[]> unitMemory, List<String> categories, List<String> answers, double shrinkage) {
-      Map<String, List<Integer>> byCategory = new java.util.LinkedHashMap<>();
+        List<float[]> unitMemory,
+        FeaturePart p,
+        List<String> categories,
+        List<String> answers,
+        double shrinkage,
+        String category) {
+      List<Integer> js = new ArrayList<>();
+      List<float[]> whole = new ArrayList<>();
+      List<String> labels = new ArrayList<>();
       for (int j = 0; j < unitMemory.size(); j++) {
-        byCategory.computeIfAbsent(categories.get(j), x -> new ArrayList<>()).add(j);
+        if (categories.get(j).equals(category)) {
+          js.add(j);
+          whole.add(unitMemory.get(j));
+          labels.add(Batches.key(answers.get(j)));
+        }
       }
-      Map<String, WithinWhitening> w = new HashMap<>();
-      byCategory.forEach(
-          (category, js) -> {
-            List<float[]> rows = new ArrayList<>(js.size());
-            List<String> labels = new ArrayList<>(js.size());
-            js.forEach(
-                j -> {
-                  rows.add(unitMemory.get(j));
-                  labels.add(answers.get(j));
-                });
-            w.put(category, WithinWhitening.fit(rows, labels, shrinkage));
-          });
-      List<float[]> keys = new ArrayList<>(unitMemory.size());
-      for (int j = 0; j < unitMemory.size(); j++) {
-        keys.add(w.get(categories.get(j)).apply(unitMemory.get(j)));
+      List<float[]> rows = parts(whole, p);
+      WithinWhitening w = WithinWhitening.fit(rows, labels, shrinkage);
+      List<float[]> keys = new ArrayList<>(java.util.Collections.nCopies(unitMemory.size(), null));
+      for (int i = 0; i < js.size(); i++) {
+        keys.set(js.get(i), w.apply(rows.get(i)));
       }
-      return new Keys(null, w, keys);
+      return new Keys(null, Map.of(category, w), keys);
     }
 
     /**
