@@ -85,6 +85,9 @@ LEVERS = {
         ("+ blend neighbours on res5-mean and res4-mean", {"blend_parts": ["res5-mean", "res4-mean"]}),
         ("+ blend neighbours on res5-mean", {"blend_parts": ["res5-mean"]}),
         ("+ blend neighbours on the abnormality neighbours' part", {"blend_parts": []}),
+        # Runs whose validation share chose the blend's weight per category (blend.weight-choices):
+        # the run file's single weight instead.
+        ("blend weight as set, none chosen per category", {"blend_chosen_weights": {}}),
     ] + [
         (label, {"blend_categories": cats, "blend_k": k, "blend_weight": w})
         for label, cats, k, w in [
@@ -229,6 +232,10 @@ def main():
                       file=sys.stderr)
                 continue
             keys["blend_parts"] = ranges
+        # A row that sets the blend's weight sets it for every category: the weights a run's
+        # validation share chose per category (blend_chosen_weights) would override it.
+        if "blend_weight" in keys:
+            keys.setdefault("blend_chosen_weights", {})
         s = dict(spec)
         s.update(keys)
         (model / "spec.json").write_text(json.dumps(s), encoding="utf-8")

@@ -42,6 +42,16 @@ class BestRunTest extends SparkTestBase {
     assertTrue(r.out().contains("top confusions"), "the breakdown is printed: " + r.out());
     JsonNode spec = RunCommandTest.json(out.resolve("model/spec.json"));
     assertEquals("hybrid", spec.get("kind").asText());
+    // The run file's blend weights are chosen per category on the validation share.
+    assertTrue(r.out().contains("blend weights chosen on the validation share"), r.out());
+    List<Double> choices = new ArrayList<>();
+    spec.get("blend_weight_choices").forEach(w -> choices.add(w.asDouble()));
+    assertEquals(List.of(0.0, 0.25, 0.5, 0.75, 1.0), choices);
+    spec.get("blend_chosen_weights")
+        .forEach(
+            w ->
+                assertTrue(
+                    choices.contains(w.asDouble()), spec.get("blend_chosen_weights").toString()));
     java.util.Set<String> remembered = new java.util.HashSet<>();
     spec.get("memory").forEach(m -> remembered.add(m.get("answer").asText()));
     assertTrue(!remembered.isEmpty(), "abnormality training images are in memory");

@@ -1,6 +1,7 @@
 package org.medvqa.models;
 
 import java.util.List;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
  * A model kind that keeps training examples beside its graph (nearest-neighbour answers): after its
@@ -13,4 +14,13 @@ public interface MemoryModel extends VqaModel {
 
   /** Takes the training examples (with features) of {@link #memoryCategories}. */
   void remember(List<Example> training);
+
+  /**
+   * Settings chosen on the {@code validation} examples with the trained graph {@code net}, after
+   * training and before the validation images join the memory (so that they are answered as unseen
+   * images are); what was chosen, for the log, or empty when nothing was. By default nothing.
+   */
+  default String choose(ComputationGraph net, List<Example> validation) {
+    return "";
+  }
 }

@@ -83,6 +83,12 @@ final class GraphTraining {
     long t0 = System.nanoTime();
     SparkTrainer.Outcome outcome = train(model, rows.training(), val, work);
     double seconds = (System.nanoTime() - t0) / 1e9;
+    if (model instanceof MemoryModel memoryModel) {
+      String chosen = memoryModel.choose(outcome.model(), val);
+      if (!chosen.isEmpty()) {
+        ctx.say(chosen);
+      }
+    }
     if (model instanceof MemoryModel memoryModel && training.validationSplit().isEmpty()) {
       // The validation images, a share of the training split, chose the epoch without being in
       // memory (so that their scores were honest); now that it is chosen, they are training data

@@ -99,7 +99,9 @@ public final class HybridVqa implements MemoryModel {
   private final List<String> attributeCategories;
   private final int attributeK;
   private final boolean attributeChoice;
-  private final Blend blend;
+
+  /** Replaced once, when the validation share chooses its weights ({@link #choose}). */
+  private Blend blend;
 
   /** The part of the image feature the neighbours compare. */
   private final FeaturePart part;
@@ -187,8 +189,18 @@ public final class HybridVqa implements MemoryModel {
    * network's probability {@code + weight *} the share of the similarity-weighted vote of the
    * {@code k} most similar remembered training images of the category. Organ and plane are answered
    * right about as often by the network as by the neighbours, but not for the same questions.
+   *
+   * <p>With {@code choices} (weights to choose from), the trainer's validation share chooses one
+   * weight per category ({@link #choose}): {@code chosen}, which overrides {@code weight} for its
+   * categories.
    */
-  record Blend(List<String> categories, int k, double weight) implements java.io.Serializable {
+  record Blend(
+      List<String> categories,
+      int k,
+      double weight,
+      List<Double> choices,
+      Map<String, Double> chosen)
+      implements java.io.Serializable {
     Blend {
       if (k < 1 || !(weight >= 0 && weight <= 1)) {
         throw new IllegalArgumentException(
@@ -197,28 +209,68 @@ public final class HybridVqa implements MemoryModel {
                 + " and "
                 + weight);
       }
+      for (double w : choices) {
+        if (!(w >= 0 && w <= 1)) {
+          throw new IllegalArgumentException(
+              "blend.weight-choices must be within [0, 1], got " + choices);
+        }
+      }
       categories = List.copyOf(categories);
+      choices = List.copyOf(choices);
+      chosen = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(chosen));
     }
 
     static Blend of(Config c) {
       return new Blend(
-          c.getStringList("blend.categories"), c.getInt("blend.k"), c.getDouble("blend.weight"));
+          c.getStringList("blend.categories"),
+          c.getInt("blend.k"),
+          c.getDouble("blend.weight"),
+          c.getDoubleList("blend.weight-choices"),
+          Map.of());
     }
 
-    /** Models saved before the blend answered these categories with the network alone. */
+    /**
+     * Models saved before the blend answered these categories with the network alone; those saved
+     * before the choice use {@code blend_weight} for every category.
+     */
     static Blend read(ObjectNode o) {
-      return o.has("blend_categories")
-          ? new Blend(
-              strings(o.get("blend_categories")),
-              o.get("blend_k").asInt(),
-              o.get("blend_weight").asDouble())
-          : new Blend(List.of(), 1, 0);
+      if (!o.has("blend_categories")) {
+        return new Blend(List.of(), 1, 0, List.of(), Map.of());
+      }
+      List<Double> choices = new ArrayList<>();
+      if (o.has("blend_weight_choices")) {
+        o.get("blend_weight_choices").forEach(x -> choices.add(x.asDouble()));
+      }
+      Map<String, Double> chosen = new java.util.LinkedHashMap<>();
+      if (o.has("blend_chosen_weights")) {
+        o.get("blend_chosen_weights")
+            .fields()
+            .forEachRemaining(f -> chosen.put(f.getKey(), f.getValue().asDouble()));
+      }
+      return new Blend(
+          strings(o.get("blend_categories")),
+          o.get("blend_k").asInt(),
+          o.get("blend_weight").asDouble(),
+          choices,
+          chosen);
     }
 
     void write(ObjectNode o) {
       categories.forEach(o.putArray("blend_categories")::add);
       o.put("blend_k", k);
       o.put("blend_weight", weight);
+      choices.forEach(o.putArray("blend_weight_choices")::add);
+      ObjectNode out = o.putObject("blend_chosen_weights");
+      chosen.forEach(out::put);
+    }
+
+    /** The weight of {@code category}'s neighbours: the chosen one, or {@code weight}. */
+    double weightOf(String category) {
+      return chosen.getOrDefault(category, weight);
+    }
+
+    Blend withChosen(Map<String, Double> weights) {
+      return new Blend(categories, k, weight, choices, weights);
     }
   }
 
@@ -427,18 +479,11 @@ public final class HybridVqa implements MemoryModel {
     List<List<String>> out = new ArrayList<>(examples.size());
     for (int i = 0; i < examples.size(); i++) {
       Example e = examples.get(i);
-      QuestionForm form = restrictByForm ? QuestionForm.of(e.question()) : QuestionForm.OPEN;
-      String byAttribute = attributeAnswer(e);
-      if (byAttribute != null) {
-        out.add(List.of(byAttribute));
+      QuestionForm form = form(e);
+      String withoutNetwork = withoutNetwork(e, form);
+      if (withoutNetwork != null) {
+        out.add(List.of(withoutNetwork));
         continue;
-      }
-      if (form == QuestionForm.OPEN && knnCategories.contains(e.category())) {
-        String nearest = neighbours(e);
-        if (nearest != null) {
-          out.add(List.of(nearest));
-          continue;
-        }
       }
       BitSet ok = classifier.allowed(e.category(), answers.size());
       BitSet byForm = new BitSet();
@@ -454,14 +499,113 @@ public final class HybridVqa implements MemoryModel {
       }
       INDArray scores = p;
       int row = i;
-      if (form == QuestionForm.OPEN && blend.categories().contains(e.category())) {
-        scores = blended(e, p.getRow(i, true));
+      if (blends(e, form)) {
+        scores = blended(p.getRow(i, true), blendNeighbours(e), blend.weightOf(e.category()));
         row = 0;
       }
       out.add(List.of(answers.get(QuestionAwareClassifier.argmax(scores, row, candidates))));
     }
     return out;
   }
+
+  private QuestionForm form(Example e) {
+    return restrictByForm ? QuestionForm.of(e.question()) : QuestionForm.OPEN;
+  }
+
+  /**
+   * The answer of a question the network plays no part in (a yes/no question about an imaging
+   * attribute, an open question of the nearest-neighbour categories), or null.
+   */
+  private String withoutNetwork(Example e, QuestionForm form) {
+    String byAttribute = attributeAnswer(e);
+    if (byAttribute != null) {
+      return byAttribute;
+    }
+    return form == QuestionForm.OPEN && knnCategories.contains(e.category()) ? neighbours(e) : null;
+  }
+
+  /** Whether the blend answers {@code e} (once {@link #withoutNetwork} has not). */
+  private boolean blends(Example e, QuestionForm form) {
+    return form == QuestionForm.OPEN && blend.categories().contains(e.category());
+  }
+
+  /**
+   * Chooses the blend's weight per category among {@code blend.weight-choices}: the one that
+   * answers the most of the category's blended validation questions right, with the trained graph
+   * and a memory that does not hold the validation images yet (so they are answered as unseen
+   * images are). A tie goes to the weight nearest {@code blend.weight}, then to the lower; a
+   * category without such questions keeps {@code blend.weight}. How much of the vote to trust
+   * differs by category (the vote of similar images tells the organ system better than the network,
+   * the modality worse) and by release, which is why it is chosen on data.
+   */
+  @Override
+  public String choose(ComputationGraph net, List<Example> validation) {
+    List<Double> choices = blend.choices();
+    if (choices.isEmpty() || blend.categories().isEmpty()) {
+      return "";
+    }
+    List<Example> asked = new ArrayList<>();
+    for (Example e : validation) {
+      QuestionForm form = form(e);
+      if (blends(e, form) && withoutNetwork(e, form) == null) {
+        asked.add(e);
+      }
+    }
+    List<String> answers = classifier.answers();
+    Map<String, int[]> right = new java.util.LinkedHashMap<>();
+    Map<String, Integer> count = new HashMap<>();
+    for (int from = 0; from < asked.size(); from += CHOICE_CHUNK) {
+      List<Example> chunk = asked.subList(from, Math.min(asked.size(), from + CHOICE_CHUNK));
+      INDArray p = classifier.probabilities(net, networkPart.of(chunk));
+      for (int i = 0; i < chunk.size(); i++) {
+        Example e = chunk.get(i);
+        BitSet ok = classifier.allowed(e.category(), answers.size());
+        List<double[]> near = blendNeighbours(e);
+        int[] r = right.computeIfAbsent(e.category(), c -> new int[choices.size()]);
+        count.merge(e.category(), 1, Integer::sum);
+        for (int c = 0; c < choices.size(); c++) {
+          String a =
+              answers.get(
+                  QuestionAwareClassifier.argmax(
+                      blended(p.getRow(i, true), near, choices.get(c)), 0, ok));
+          if (Batches.accuracy(List.of(List.of(a)), List.of(e)) == 1) {
+            r[c]++;
+          }
+        }
+      }
+    }
+    Map<String, Double> chosen = new java.util.LinkedHashMap<>();
+    StringBuilder said = new StringBuilder("hybrid: blend weights chosen on the validation share:");
+    for (String category : blend.categories()) {
+      int[] r = right.get(category);
+      if (r == null) {
+        said.append(' ').append(category).append(" none asked (weight ");
+        said.append(blend.weight()).append(");");
+        continue;
+      }
+      int best = 0;
+      for (int c = 1; c < r.length; c++) {
+        double d = Math.abs(choices.get(c) - blend.weight());
+        double dBest = Math.abs(choices.get(best) - blend.weight());
+        if (r[c] > r[best]
+            || r[c] == r[best] && (d < dBest || d == dBest && choices.get(c) < choices.get(best))) {
+          best = c;
+        }
+      }
+      chosen.put(category, choices.get(best));
+      said.append(' ').append(category).append(' ').append(choices.get(best));
+      said.append(" (right of ").append(count.get(category)).append(" by weight ");
+      for (int c = 0; c < r.length; c++) {
+        said.append(c == 0 ? "" : ", ").append(choices.get(c)).append(": ").append(r[c]);
+      }
+      said.append(");");
+    }
+    blend = blend.withChosen(chosen);
+    return said.substring(0, said.length() - 1);
+  }
+
+  /** Validation questions per call of the network in {@link #choose}: bounds its memory. */
+  private static final int CHOICE_CHUNK = 256;
 
   /**
    * "yes" or "no" for a yes/no question of the attribute categories that asks about an imaging
@@ -548,13 +692,17 @@ public final class HybridVqa implements MemoryModel {
     return d;
   }
 
+  /** The blend's {@link Blend#k} nearest remembered images of {@code e}'s category. */
+  private List<double[]> blendNeighbours(Example e) {
+    return nearest(e, blend.k(), blendParts.isEmpty() ? List.of(part) : blendParts);
+  }
+
   /**
-   * The network's probabilities {@code row} [1, answers] mixed with the neighbours' vote: each
-   * answer's share of the summed similarity of the {@link Blend#k} nearest remembered images of the
-   * category. Without an image or neighbours, the network's probabilities as they are.
+   * The network's probabilities {@code row} [1, answers] mixed at {@code weight} with the vote of
+   * the neighbours {@code near}: each answer's share of their summed similarity. Without an image
+   * or neighbours, the network's probabilities as they are.
    */
-  private INDArray blended(Example e, INDArray row) {
-    List<double[]> near = nearest(e, blend.k(), blendParts.isEmpty() ? List.of(part) : blendParts);
+  private INDArray blended(INDArray row, List<double[]> near, double weight) {
     double total = 0;
     for (double[] n : near) {
       total += Math.max(0, n[1]);
@@ -563,11 +711,11 @@ public final class HybridVqa implements MemoryModel {
       return row;
     }
     // In double, as the mixed scores of close answers may differ by less than a float's step.
-    INDArray out = row.castTo(DataType.DOUBLE).muli(1 - blend.weight());
+    INDArray out = row.castTo(DataType.DOUBLE).muli(1 - weight);
     for (double[] n : near) {
       int a = classifier.answerIndex(memoryAnswer.get((int) n[0]));
       if (a >= 0) {
-        out.putScalar(0, a, out.getDouble(0, a) + blend.weight() * Math.max(0, n[1]) / total);
+        out.putScalar(0, a, out.getDouble(0, a) + weight * Math.max(0, n[1]) / total);
       }
     }
     return out;

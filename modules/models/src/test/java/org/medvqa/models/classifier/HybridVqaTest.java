@@ -226,6 +226,50 @@ class HybridVqaTest {
   }
 
   @Test
+  void theValidationShareChoosesTheBlendsWeightPerCategory() {
+    List<Example> train = withOrgans(40, 1, "");
+    List<Example> validation = withOrgans(40, 2, "'");
+    List<Example> test = withOrgans(40, 3, "''");
+    List<List<String>> truth = new ArrayList<>();
+    test.stream().filter(e -> e.category().equals("organ")).forEach(e -> truth.add(e.answers()));
+    HybridVqa m =
+        (HybridVqa)
+            ModelKinds.fit(
+                HybridVqa.KIND,
+                config(
+                    "medvqa.models.hybrid.blend { categories = [organ, plane], k = 1, weight = 0,"
+                        + " weight-choices = [0, 0.5, 1] }"),
+                train);
+    m.remember(train);
+    ComputationGraph net = m.newGraph(1, new Adam(1e-3));
+    List<List<String>> byNetwork = organAnswers(m, net, test);
+    assertTrue(!byNetwork.equals(truth), "weight 0: the untrained network is not right");
+
+    String said = m.choose(net, validation);
+    // The twin in memory answers every organ question at 0.5 and 1; of the two, 0.5 is nearer the
+    // configured 0. No plane question: plane keeps it.
+    assertTrue(said.contains("organ 0.5 (right of 40 by weight 0.0: "), said);
+    assertTrue(said.contains("0.5: 40, 1.0: 40)"), said);
+    assertTrue(said.contains("plane none asked (weight 0.0)"), said);
+    com.fasterxml.jackson.databind.JsonNode chosen = m.toJson().get("blend_chosen_weights");
+    assertEquals(0.5, chosen.get("organ").asDouble());
+    assertTrue(!chosen.has("plane"), chosen.toString());
+    assertEquals(truth, organAnswers(m, net, test), "the chosen weight answers");
+    VqaModel saved = ModelKinds.fromJson(m.toJson().toString());
+    assertEquals(truth, organAnswers(saved, net, test), "saved and read back");
+
+    HybridVqa without =
+        (HybridVqa)
+            ModelKinds.fit(
+                HybridVqa.KIND,
+                config("medvqa.models.hybrid.blend { categories = [organ], k = 1, weight = 0 }"),
+                train);
+    without.remember(train);
+    assertEquals("", without.choose(net, validation), "no choices: nothing chosen");
+    assertEquals(byNetwork, organAnswers(without, net, test));
+  }
+
+  @Test
   void aModelSavedWithEveryFeatureInItsEntriesStillReads() throws Exception {
     List<Example> train = withOrgans(12, 1, "");
     HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
@@ -240,7 +284,14 @@ class HybridVqaTest {
         entry.set("feature", features.get(entry.remove("feature_ref").asInt()));
       }
     }
-    List.of("blend_categories", "blend_k", "blend_weight", "blend_parts").forEach(json::remove);
+    List.of(
+            "blend_categories",
+            "blend_k",
+            "blend_weight",
+            "blend_parts",
+            "blend_weight_choices",
+            "blend_chosen_weights")
+        .forEach(json::remove);
     ComputationGraph net = m.newGraph(1, new Adam(1e-3));
     List<Example> test = withOrgans(12, 2, "'");
     assertEquals(m.predict(net, test), ModelKinds.fromJson(json.toString()).predict(net, test));
@@ -251,6 +302,7 @@ class HybridVqaTest {
     assertRefused("medvqa.models.hybrid.blend.weight = 1.5", "blend.weight");
     assertRefused("medvqa.models.hybrid.blend.weight = -0.1", "blend.weight");
     assertRefused("medvqa.models.hybrid.blend.k = 0", "blend.k");
+    assertRefused("medvqa.models.hybrid.blend.weight-choices = [0.5, 2]", "blend.weight-choices");
     assertRefused("medvqa.models.hybrid.knn.similarity = euclid", "knn.similarity");
     assertRefused(
         "medvqa.models.hybrid.blend.parts = [res4-mean]", "blend.parts"); // not in the layout
