@@ -215,6 +215,15 @@ public final class HybridVqa implements MemoryModel {
               "blend.weight-choices must be within [0, 1], got " + choices);
         }
       }
+      for (Map.Entry<String, Double> w : chosen.entrySet()) {
+        if (!(w.getValue() >= 0 && w.getValue() <= 1)) {
+          throw new IllegalArgumentException(
+              "blend_chosen_weights must be within [0, 1], got "
+                  + w.getValue()
+                  + " for "
+                  + w.getKey());
+        }
+      }
       categories = List.copyOf(categories);
       choices = List.copyOf(choices);
       chosen = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(chosen));

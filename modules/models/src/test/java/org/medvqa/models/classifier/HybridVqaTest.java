@@ -257,6 +257,13 @@ class HybridVqaTest {
     assertEquals(truth, organAnswers(m, net, test), "the chosen weight answers");
     VqaModel saved = ModelKinds.fromJson(m.toJson().toString());
     assertEquals(truth, organAnswers(saved, net, test), "saved and read back");
+    com.fasterxml.jackson.databind.node.ObjectNode tampered = m.toJson();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) tampered.get("blend_chosen_weights"))
+        .put("organ", 2.0);
+    IllegalArgumentException bad =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> ModelKinds.fromJson(tampered.toString()));
+    assertTrue(bad.getMessage().contains("blend_chosen_weights"), bad.getMessage());
 
     HybridVqa without =
         (HybridVqa)
