@@ -57,7 +57,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * vocabularies are fitted, {@link #toJson} saves them with the model. They are not sent to the
  * executors (the graph trains without them).
  */
-public final class HybridVqa implements MemoryModel {
+public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFeatures {
   public static final String KIND = "hybrid";
 
   /** {@code knn.shrinkage} of models saved before the setting (none of which used it). */
@@ -109,6 +109,15 @@ public final class HybridVqa implements MemoryModel {
   /** The part of the image feature the network reads. */
   private final FeaturePart networkPart;
 
+  /** {@code network-input}: whether the network reads its part standardised per dimension. */
+  private final boolean standardised;
+
+  /**
+   * With {@link #standardised}, the training features' mean and spread per dimension (of the whole
+   * feature; {@link #withScaler}), applied before the network's part is cut; else null.
+   */
+  private FeatureScaler networkScaler;
+
   /**
    * The parts the blend's neighbours compare, each whitened (or scaled) on its own, their cosines
    * averaged; empty: the neighbours' part ({@link #part}).
@@ -157,7 +166,9 @@ public final class HybridVqa implements MemoryModel {
       FeaturePart part,
       FeaturePart networkPart,
       Blend blend,
-      List<FeaturePart> blendParts) {
+      List<FeaturePart> blendParts,
+      boolean standardised,
+      FeatureScaler networkScaler) {
     if (k < 1 || attributeK < 1) {
       throw new IllegalArgumentException(
           "knn.k and attributes.k must be at least 1, got " + k + " and " + attributeK);
@@ -182,6 +193,8 @@ public final class HybridVqa implements MemoryModel {
     this.networkPart = networkPart;
     this.blend = blend;
     this.blendParts = List.copyOf(blendParts);
+    this.standardised = standardised;
+    this.networkScaler = networkScaler;
   }
 
   /**
@@ -310,7 +323,48 @@ public final class HybridVqa implements MemoryModel {
         Blend.of(c),
         c.getStringList("blend.parts").stream()
             .map(p -> FeaturePart.of("blend.parts", p, layout, width))
-            .toList());
+            .toList(),
+        networkInput(c.getString("network-input")),
+        null);
+  }
+
+  /** {@code network-input} choices. */
+  public static final List<String> NETWORK_INPUTS = List.of("raw", "standardised");
+
+  private static boolean networkInput(String value) {
+    if (!NETWORK_INPUTS.contains(value)) {
+      throw new IllegalArgumentException(
+          "network-input must be one of " + NETWORK_INPUTS + ", got '" + value + "'");
+    }
+    return value.equals("standardised");
+  }
+
+  /** Takes the training features' statistics when the network reads them standardised. */
+  @Override
+  public org.medvqa.models.VqaModel withScaler(FeatureScaler scaler) {
+    if (standardised) {
+      networkScaler = scaler;
+    }
+    return this;
+  }
+
+  /** What the network reads of {@code examples}: its part, standardised when set. */
+  private List<Example> networkInput(List<Example> examples) {
+    if (networkScaler == null) {
+      return networkPart.of(examples);
+    }
+    List<Example> out = new ArrayList<>(examples.size());
+    for (Example e : examples) {
+      out.add(
+          new Example(
+              e.sampleId(),
+              e.imageId(),
+              e.category(),
+              e.image() == null ? null : networkScaler.apply(e.image()),
+              e.question(),
+              e.answers()));
+    }
+    return networkPart.of(out);
   }
 
   public static HybridVqa fromJson(ObjectNode o) {
@@ -332,7 +386,10 @@ public final class HybridVqa implements MemoryModel {
             FeaturePart.read("network-part", o.get("network_part")),
             Blend.read(o),
             // Models saved before the setting blended with the neighbours' own part.
-            blendParts(o.get("blend_parts")));
+            blendParts(o.get("blend_parts")),
+            // Models saved before the setting read the features as they are.
+            o.has("network_scaler"),
+            o.has("network_scaler") ? FeatureScaler.fromJson(o.get("network_scaler")) : null);
     List<float[]> features = new ArrayList<>();
     if (o.has("features")) {
       o.get("features").forEach(f -> features.add(decode(f)));
@@ -478,12 +535,12 @@ public final class HybridVqa implements MemoryModel {
 
   @Override
   public MultiDataSet batch(List<Example> examples) {
-    return classifier.batch(networkPart.of(examples));
+    return classifier.batch(networkInput(examples));
   }
 
   @Override
   public List<List<String>> predict(ComputationGraph net, List<Example> examples) {
-    INDArray p = classifier.probabilities(net, networkPart.of(examples));
+    INDArray p = classifier.probabilities(net, networkInput(examples));
     List<String> answers = classifier.answers();
     List<List<String>> out = new ArrayList<>(examples.size());
     for (int i = 0; i < examples.size(); i++) {
@@ -565,7 +622,7 @@ public final class HybridVqa implements MemoryModel {
     Map<String, Integer> count = new HashMap<>();
     for (int from = 0; from < asked.size(); from += CHOICE_CHUNK) {
       List<Example> chunk = asked.subList(from, Math.min(asked.size(), from + CHOICE_CHUNK));
-      INDArray p = classifier.probabilities(net, networkPart.of(chunk));
+      INDArray p = classifier.probabilities(net, networkInput(chunk));
       for (int i = 0; i < chunk.size(); i++) {
         Example e = chunk.get(i);
         BitSet ok = classifier.allowed(e.category(), answers.size());
@@ -791,6 +848,9 @@ public final class HybridVqa implements MemoryModel {
     o.put("knn_shrinkage", shrinkage);
     part.write(o.putArray("knn_part"));
     networkPart.write(o.putArray("network_part"));
+    if (networkScaler != null) {
+      o.set("network_scaler", networkScaler.toJson());
+    }
     blend.write(o);
     ArrayNode blendPartsOut = o.putArray("blend_parts");
     blendParts.forEach(p -> p.write(blendPartsOut.addArray()));

@@ -277,6 +277,41 @@ class HybridVqaTest {
   }
 
   @Test
+  void aStandardisedNetworkInputIsTheFeatureLessTheTrainingMeanOverItsSpread() {
+    List<Example> train = withOrgans(12, 1, "");
+    int width = train.get(0).image().length;
+    float[] mean = new float[width];
+    float[] std = new float[width];
+    for (int j = 0; j < width; j++) {
+      mean[j] = 2;
+      std[j] = 0.5f;
+    }
+    org.medvqa.models.FeatureScaler scaler = new org.medvqa.models.FeatureScaler(mean, std);
+    List<Example> one = train.subList(0, 1);
+    float[] f = one.get(0).image();
+
+    HybridVqa raw = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
+    raw.withScaler(scaler);
+    assertEquals(f[3], raw.batch(one).getFeatures(0).getFloat(0, 3), 1e-6, "raw: as it is");
+    assertTrue(!raw.toJson().has("network_scaler"));
+
+    HybridVqa m =
+        (HybridVqa)
+            ModelKinds.fit(
+                HybridVqa.KIND, config("medvqa.models.hybrid.network-input = standardised"), train);
+    m.withScaler(scaler);
+    assertEquals((f[3] - 2) / 0.5f, m.batch(one).getFeatures(0).getFloat(0, 3), 1e-5);
+    m.remember(train);
+    ComputationGraph net = m.newGraph(1, new Adam(1e-3));
+    List<Example> test = withOrgans(12, 2, "'");
+    VqaModel saved = ModelKinds.fromJson(m.toJson().toString());
+    assertEquals(
+        m.batch(one).getFeatures(0), saved.batch(one).getFeatures(0), "the scaler is saved");
+    assertEquals(m.predict(net, test), saved.predict(net, test));
+    assertRefused("medvqa.models.hybrid.network-input = whitened", "network-input");
+  }
+
+  @Test
   void aModelSavedWithEveryFeatureInItsEntriesStillReads() throws Exception {
     List<Example> train = withOrgans(12, 1, "");
     HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
