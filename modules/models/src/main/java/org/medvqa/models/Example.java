@@ -24,6 +24,11 @@ public record Example(
     List<String> answers)
     implements Serializable {
 
+  /** The same example with image feature {@code feature} instead. */
+  public Example withImage(float[] feature) {
+    return new Example(sampleId, imageId, category, feature, question, answers);
+  }
+
   /** The training target: the first reference answer, or "" without one. */
   public String answer() {
     return answers == null || answers.isEmpty() ? "" : answers.get(0);

@@ -99,14 +99,7 @@ record FeaturePart(String key, int from, int to, int width) implements Serializa
     }
     List<Example> out = new ArrayList<>(examples.size());
     for (Example e : examples) {
-      out.add(
-          new Example(
-              e.sampleId(),
-              e.imageId(),
-              e.category(),
-              of(e.image(), "example " + e.sampleId()),
-              e.question(),
-              e.answers()));
+      out.add(e.withImage(of(e.image(), "example " + e.sampleId())));
     }
     return out;
   }

@@ -355,14 +355,7 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     }
     List<Example> out = new ArrayList<>(examples.size());
     for (Example e : examples) {
-      out.add(
-          new Example(
-              e.sampleId(),
-              e.imageId(),
-              e.category(),
-              e.image() == null ? null : networkScaler.apply(e.image()),
-              e.question(),
-              e.answers()));
+      out.add(e.withImage(e.image() == null ? null : networkScaler.apply(e.image())));
     }
     return networkPart.of(out);
   }
