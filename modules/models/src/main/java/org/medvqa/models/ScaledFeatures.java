@@ -8,4 +8,12 @@ package org.medvqa.models;
 public interface ScaledFeatures {
   /** The same model with {@code scaler}'s statistics. */
   VqaModel withScaler(FeatureScaler scaler);
+
+  /**
+   * Whether this instance reads the statistics; when it does not (a setting turned them off), the
+   * trainer skips the pass over the training features that computes them.
+   */
+  default boolean scalesFeatures() {
+    return true;
+  }
 }

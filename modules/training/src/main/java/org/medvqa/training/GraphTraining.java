@@ -266,7 +266,7 @@ final class GraphTraining {
               + "': "
               + e.getMessage());
     }
-    if (model instanceof ScaledFeatures scaled) {
+    if (model instanceof ScaledFeatures scaled && scaled.scalesFeatures()) {
       // Statistics of every training feature, not of the text the model was fitted on.
       model =
           scaled.withScaler(FeatureMoments.of(trainRows, Examples.FEATURE, first.image().length));

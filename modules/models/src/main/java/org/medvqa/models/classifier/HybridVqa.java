@@ -339,6 +339,11 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     return value.equals("standardised");
   }
 
+  @Override
+  public boolean scalesFeatures() {
+    return standardised;
+  }
+
   /** Takes the training features' statistics when the network reads them standardised. */
   @Override
   public org.medvqa.models.VqaModel withScaler(FeatureScaler scaler) {

@@ -291,6 +291,7 @@ class HybridVqaTest {
     float[] f = one.get(0).image();
 
     HybridVqa raw = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
+    assertTrue(!raw.scalesFeatures(), "raw: the trainer need not compute the statistics");
     raw.withScaler(scaler);
     assertEquals(f[3], raw.batch(one).getFeatures(0).getFloat(0, 3), 1e-6, "raw: as it is");
     assertTrue(!raw.toJson().has("network_scaler"));
@@ -299,6 +300,7 @@ class HybridVqaTest {
         (HybridVqa)
             ModelKinds.fit(
                 HybridVqa.KIND, config("medvqa.models.hybrid.network-input = standardised"), train);
+    assertTrue(m.scalesFeatures());
     m.withScaler(scaler);
     assertEquals((f[3] - 2) / 0.5f, m.batch(one).getFeatures(0).getFloat(0, 3), 1e-5);
     m.remember(train);
