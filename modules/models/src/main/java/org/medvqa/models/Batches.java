@@ -77,14 +77,21 @@ public final class Batches {
     }
     int right = 0;
     for (int i = 0; i < examples.size(); i++) {
-      String p = key(predicted.get(i).get(0));
-      for (String r : examples.get(i).answers()) {
-        if (key(r).equals(p)) {
-          right++;
-          break;
-        }
+      if (right(predicted.get(i).get(0), examples.get(i))) {
+        right++;
       }
     }
     return (double) right / examples.size();
+  }
+
+  /** Whether {@code answer} equals one of {@code e}'s references ({@link #key}). */
+  public static boolean right(String answer, Example e) {
+    String p = key(answer);
+    for (String r : e.answers()) {
+      if (key(r).equals(p)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -88,13 +88,13 @@ final class GraphTraining {
       if (!chosen.isEmpty()) {
         ctx.say(chosen);
       }
-    }
-    if (model instanceof MemoryModel memoryModel && training.validationSplit().isEmpty()) {
-      // The validation images, a share of the training split, chose the epoch without being in
-      // memory (so that their scores were honest); now that it is chosen, they are training data
-      // like the others. A validation split of its own (medvqa.train.validation-split) stays
-      // out.
-      remember(memoryModel, rows.validation());
+      if (training.validationSplit().isEmpty()) {
+        // The validation images, a share of the training split, chose the epoch (and the model's
+        // own settings) without being in memory, so that their scores were honest; now they are
+        // training data like the others. A validation split of its own
+        // (medvqa.train.validation-split) stays out.
+        remember(memoryModel, rows.validation());
+      }
     }
     GraphModel trained = new GraphModel(model, outcome.model());
     write(out, trained, outcome, work, rows.nTrain(), val.size(), seconds);

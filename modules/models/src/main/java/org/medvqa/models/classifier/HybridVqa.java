@@ -222,20 +222,13 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
                 + " and "
                 + weight);
       }
-      for (double w : choices) {
-        if (!(w >= 0 && w <= 1)) {
-          throw new IllegalArgumentException(
-              "blend.weight-choices must be within [0, 1], got " + choices);
-        }
+      if (!choices.stream().allMatch(Blend::isWeight)) {
+        throw new IllegalArgumentException(
+            "blend.weight-choices must be within [0, 1], got " + choices);
       }
-      for (Map.Entry<String, Double> w : chosen.entrySet()) {
-        if (!(w.getValue() >= 0 && w.getValue() <= 1)) {
-          throw new IllegalArgumentException(
-              "blend_chosen_weights must be within [0, 1], got "
-                  + w.getValue()
-                  + " for "
-                  + w.getKey());
-        }
+      if (!chosen.values().stream().allMatch(Blend::isWeight)) {
+        throw new IllegalArgumentException(
+            "blend_chosen_weights must be within [0, 1], got " + chosen);
       }
       categories = List.copyOf(categories);
       choices = List.copyOf(choices);
@@ -284,6 +277,10 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
       choices.forEach(o.putArray("blend_weight_choices")::add);
       ObjectNode out = o.putObject("blend_chosen_weights");
       chosen.forEach(out::put);
+    }
+
+    private static boolean isWeight(double w) {
+      return w >= 0 && w <= 1;
     }
 
     /** The weight of {@code category}'s neighbours: the chosen one, or {@code weight}. */
@@ -632,7 +629,7 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
               answers.get(
                   QuestionAwareClassifier.argmax(
                       blended(p.getRow(i, true), near, choices.get(c)), 0, ok));
-          if (Batches.accuracy(List.of(List.of(a)), List.of(e)) == 1) {
+          if (Batches.right(a, e)) {
             r[c]++;
           }
         }
