@@ -982,8 +982,9 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
       List<float[]> rows = parts(whole, p);
       WithinWhitening w = WithinWhitening.fit(rows, labels, shrinkage);
       List<float[]> keys = new ArrayList<>(java.util.Collections.nCopies(unitMemory.size(), null));
+      List<float[]> whitened = w.applyAll(rows);
       for (int i = 0; i < js.size(); i++) {
-        keys.set(js.get(i), w.apply(rows.get(i)));
+        keys.set(js.get(i), whitened.get(i));
       }
       return new Keys(null, Map.of(category, w), keys);
     }

@@ -30,11 +30,7 @@ class WithinWhiteningTest {
         }
       }
     }
-    double[][] copy = new double[d][];
-    for (int i = 0; i < d; i++) {
-      copy[i] = a[i].clone();
-    }
-    double[][] l = WithinWhitening.cholesky(copy);
+    double[][] l = WithinWhitening.lowerFactor(org.nd4j.linalg.factory.Nd4j.create(a));
     double[][] inv = WithinWhitening.invertLower(l);
     for (int i = 0; i < d; i++) {
       for (int j = 0; j <= i; j++) {
@@ -49,7 +45,37 @@ class WithinWhiteningTest {
         assertEquals(a[i][j], llt, 1e-9 * Math.abs(a[i][i]), "L L^T at " + i + "," + j);
         assertEquals(i == j ? 1 : 0, lInv, 1e-9, "L L^-1 at " + i + "," + j);
       }
+      for (int j = i + 1; j < d; j++) {
+        assertEquals(0, l[i][j], "L above the diagonal at " + i + "," + j);
+        assertEquals(0, inv[i][j], "L^-1 above the diagonal at " + i + "," + j);
+      }
     }
+    a[3][3] = -1;
+    assertThrows(
+        IllegalStateException.class,
+        () -> WithinWhitening.lowerFactor(org.nd4j.linalg.factory.Nd4j.create(a)));
+  }
+
+  @Test
+  void aBatchIsWhitenedAsItsRowsOneByOne() {
+    Random r = new Random(8);
+    List<float[]> rows = new java.util.ArrayList<>();
+    List<String> labels = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      float[] x = new float[6];
+      for (int t = 0; t < x.length; t++) {
+        x[t] = (float) r.nextGaussian();
+      }
+      rows.add(x);
+      labels.add("answer " + i % 5);
+    }
+    WithinWhitening w = WithinWhitening.fit(rows, labels, 0.1);
+    List<float[]> batch = w.applyAll(rows);
+    assertEquals(rows.size(), batch.size());
+    for (int i = 0; i < rows.size(); i++) {
+      assertArrayEquals(w.apply(rows.get(i)), batch.get(i), 1e-6f, "row " + i);
+    }
+    assertEquals(List.of(), w.applyAll(List.of()));
   }
 
   @Test
