@@ -84,6 +84,7 @@ LEVERS = {
         # The blend's neighbours on both stage means, each whitened (or scaled) on its own.
         ("+ blend neighbours on res5-mean and res4-mean", {"blend_parts": ["res5-mean", "res4-mean"]}),
         ("+ blend neighbours on res5-mean", {"blend_parts": ["res5-mean"]}),
+        ("+ blend neighbours on res5-mean and res4-grid", {"blend_parts": ["res5-mean", "res4-grid"]}),
         ("+ blend neighbours on the abnormality neighbours' part", {"blend_parts": []}),
         # Runs whose validation share chose the blend's weight per category (blend.weight-choices):
         # the run file's single weight instead.
@@ -172,12 +173,13 @@ def part_range(run, name):
     text = (run / "model" / "config.conf").read_text(encoding="utf-8")
     m = re.search(r'"pooling"\s*:\s*\[([^\]]*)\]', text)
     layout = re.findall(r'"([^"]+)"', m.group(1)) if m else ["res5-mean"]
+    def width(item):  # a quadrant grid is four of the stage's widths
+        return WIDTHS[item.split("-")[0]] * (4 if item.endswith("-grid") else 1)
     at = 0
     for item in layout:
-        w = WIDTHS[item.split("-")[0]]
         if item == name:
-            return [at, at + w, sum(WIDTHS[i.split("-")[0]] for i in layout)]
-        at += w
+            return [at, at + width(item), sum(width(i) for i in layout)]
+        at += width(item)
     return None
 
 

@@ -10,16 +10,20 @@ import org.medvqa.core.config.ConfigProblem;
  * What the image feature is made of ({@code medvqa.features.pooling}): a list of global poolings of
  * the outputs of ResNet50's bottleneck stages, concatenated in the listed order. {@code res5-mean}
  * alone (the default) is the usual 2048-wide feature; {@code res4-max} is the channel-wise maximum
- * over the 1024-channel map at the end of stage res4, and so on.
+ * over the 1024-channel map at the end of stage res4, and so on; {@code res4-grid} is the mean of
+ * each quadrant of that map (4 x 1024 values: top left, top right, bottom left, bottom right).
  *
  * <p>Why: the last stage's mean describes what the image shows as ImageNet classes see it; earlier
  * stages keep texture and contrast (what tells a T1 from a T2 image, or contrast from none), and
- * the maximum keeps a small finding that the mean over the whole map dilutes.
+ * the maximum keeps a small finding that the mean over the whole map dilutes; the quadrants keep
+ * where in the image things are, which tells a coronal from an axial slice and one organ's field of
+ * view from another's.
  *
- * @param items the poolings, each {@code res<stage>-<mean|max>} with stage 3, 4 or 5, no repeats
+ * @param items the poolings, each {@code res<stage>-<mean|max|grid>} with stage 3, 4 or 5, no
+ *     repeats
  */
 public record Pooling(List<String> items) implements Serializable {
-  private static final Pattern ITEM = Pattern.compile("res([345])-(mean|max)");
+  private static final Pattern ITEM = Pattern.compile("res([345])-(mean|max|grid)");
 
   /** The default: the global average of the last stage, the 2048-wide feature. */
   public static final Pooling DEFAULT = new Pooling(List.of("res5-mean"));
@@ -31,7 +35,8 @@ public record Pooling(List<String> items) implements Serializable {
     }
     for (String s : items) {
       if (!ITEM.matcher(s).matches()) {
-        throw problem(items, "res3, res4 or res5, then -mean or -max (e.g. res4-max), not " + s);
+        throw problem(
+            items, "res3, res4 or res5, then -mean, -max or -grid (e.g. res4-max), not " + s);
       }
     }
     if (items.stream().distinct().count() != items.size()) {
@@ -65,9 +70,14 @@ public record Pooling(List<String> items) implements Serializable {
   public int width(ResNet50 network) {
     int w = 0;
     for (String s : items) {
-      w += network.stageWidth(stage(s));
+      w += itemWidth(s, network);
     }
     return w;
+  }
+
+  /** Width of one pooling: the stage's channels, four times over for the 2 x 2 grid. */
+  private static int itemWidth(String item, ResNet50 network) {
+    return network.stageWidth(stage(item)) * (item.endsWith("-grid") ? 4 : 1);
   }
 
   /**
@@ -78,7 +88,7 @@ public record Pooling(List<String> items) implements Serializable {
   public int[] range(String item, ResNet50 network) {
     int at = 0;
     for (String s : items) {
-      int w = network.stageWidth(stage(s));
+      int w = itemWidth(s, network);
       if (s.equals(item)) {
         return new int[] {at, at + w};
       }
@@ -113,9 +123,14 @@ public record Pooling(List<String> items) implements Serializable {
         System.arraycopy(res5Mean, 0, out, at, c);
       } else {
         int k = indexOf(stages, stage);
-        pool(maps[k], i, sides[k] * sides[k], c, m.group(2).equals("max"), out, at);
+        String kind = m.group(2);
+        if (kind.equals("grid")) {
+          grid(maps[k], i, sides[k], c, out, at);
+        } else {
+          pool(maps[k], i, sides[k] * sides[k], c, kind.equals("max"), out, at);
+        }
       }
-      at += c;
+      at += itemWidth(s, network);
     }
     return out;
   }
@@ -145,6 +160,32 @@ public record Pooling(List<String> items) implements Serializable {
     if (!max) {
       for (int ch = 0; ch < c; ch++) {
         out[at + ch] /= hw;
+      }
+    }
+  }
+
+  /**
+   * The means of the four quadrants of image {@code i}'s NHWC map (top left, top right, bottom
+   * left, bottom right), each {@code c} wide. An odd side's middle row and column belong to both
+   * halves.
+   */
+  static void grid(float[] map, int i, int side, int c, float[] out, int at) {
+    int base = i * side * side * c;
+    int half = (side + 1) / 2;
+    for (int q = 0; q < 4; q++) {
+      int r0 = q < 2 ? 0 : side - half;
+      int c0 = q % 2 == 0 ? 0 : side - half;
+      int o = at + q * c;
+      for (int y = r0; y < r0 + half; y++) {
+        for (int x = c0; x < c0 + half; x++) {
+          int row = base + (y * side + x) * c;
+          for (int ch = 0; ch < c; ch++) {
+            out[o + ch] += map[row + ch];
+          }
+        }
+      }
+      for (int ch = 0; ch < c; ch++) {
+        out[o + ch] /= half * half;
       }
     }
   }

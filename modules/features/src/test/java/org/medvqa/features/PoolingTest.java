@@ -22,7 +22,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 class PoolingTest {
   private static final Pooling ALL =
-      new Pooling(List.of("res5-mean", "res5-max", "res4-mean", "res4-max", "res3-max"));
+      new Pooling(
+          List.of("res5-mean", "res5-max", "res4-mean", "res4-max", "res3-max", "res4-grid"));
 
   @Test
   void badListsAreRefusedNamingTheKey() {
@@ -43,7 +44,9 @@ class PoolingTest {
     assertArrayEquals(new int[0], Pooling.DEFAULT.mapStages());
     assertEquals(2048, Pooling.DEFAULT.width(full));
     assertArrayEquals(new int[] {3, 4, 5}, ALL.mapStages());
-    assertEquals(2048 + 2048 + 1024 + 1024 + 512, ALL.width(full));
+    assertEquals(2048 + 2048 + 1024 + 1024 + 512 + 4 * 1024, ALL.width(full));
+    assertArrayEquals(
+        new int[] {2048 * 2 + 1024 * 2 + 512, ALL.width(full)}, ALL.range("res4-grid", full));
     assertEquals(14, full.stageSide(4));
     assertEquals(7, full.mapSide());
     assertEquals("res4f_relu", full.stageLayer(4));
@@ -78,6 +81,35 @@ class PoolingTest {
     return (max ? flat.max(1) : flat.mean(1)).toFloatVector();
   }
 
+  /** The means of the four quadrants of an NCHW activation [n, c, h, w] with an even side. */
+  private static float[] quadrants(INDArray act, int i) {
+    int h = (int) act.size(2);
+    float[] out = new float[0];
+    for (int[] q : new int[][] {{0, 0}, {0, 1}, {1, 0}, {1, 1}}) {
+      INDArray part =
+          act.get(
+              org.nd4j.linalg.indexing.NDArrayIndex.point(i),
+              org.nd4j.linalg.indexing.NDArrayIndex.all(),
+              org.nd4j.linalg.indexing.NDArrayIndex.interval(q[0] * h / 2, (q[0] + 1) * h / 2),
+              org.nd4j.linalg.indexing.NDArrayIndex.interval(q[1] * h / 2, (q[1] + 1) * h / 2));
+      out = concat(out, part.reshape(part.size(0), -1).mean(1).toFloatVector());
+    }
+    return out;
+  }
+
+  @Test
+  void theGridOfAnOddMapSharesItsMiddleRowAndColumn() {
+    // One channel, a 3 x 3 map 0..8 (row-major): each quadrant is a 2 x 2 block around a corner.
+    float[] map = new float[] {0, 1, 2, 3, 4, 5, 6, 7, 8};
+    float[] out = new float[4];
+    Pooling.grid(map, 0, 3, 1, out, 0);
+    assertArrayEquals(new float[] {2, 3, 5, 6}, out, 1e-6f);
+    assertTrue(
+        assertThrows(ConfigProblem.class, () -> new Pooling(List.of("res4-grid3")))
+            .getMessage()
+            .contains("-grid"));
+  }
+
   @Test
   void everyEngineGivesThePoolingsOfTheGraphsActivations() {
     ComputationGraph g = TinyNets.randomWithStatistics(11);
@@ -91,7 +123,9 @@ class PoolingTest {
       float[] e = new float[0];
       for (String item : ALL.items()) {
         int stage = item.charAt(3) - '0';
-        float[] part = reference(acts.get(net.stageLayer(stage)), i, item.endsWith("max"));
+        INDArray act = acts.get(net.stageLayer(stage));
+        float[] part =
+            item.endsWith("grid") ? quadrants(act, i) : reference(act, i, item.endsWith("max"));
         e = concat(e, part);
       }
       expected.add(e);

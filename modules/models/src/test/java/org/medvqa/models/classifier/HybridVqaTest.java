@@ -711,5 +711,13 @@ class HybridVqaTest {
     assertEquals(
         new FeaturePart("knn.part", 2048, 3072, 3072),
         FeaturePart.of("knn.part", "res4-mean", List.of("res5-mean", "res4-mean"), 3072));
+    // A quadrant grid is four of its stage's widths, in both networks.
+    List<String> grid = List.of("res5-mean", "res4-grid", "res4-mean");
+    assertEquals(
+        new FeaturePart("blend.parts", 2048, 6144, 7168),
+        FeaturePart.of("blend.parts", "res4-grid", grid, 7168));
+    assertEquals(
+        new FeaturePart("blend.parts", 384, 448, 448),
+        FeaturePart.of("blend.parts", "res4-mean", grid, 448));
   }
 }
