@@ -350,16 +350,25 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     return this;
   }
 
-  /** What the network reads of {@code examples}: its part, standardised when set. */
+  /**
+   * What the network reads of {@code examples}: its part, standardised when set. The scaler holds
+   * the whole feature's statistics; it is cut like the feature, so that only the dimensions the
+   * network reads are standardised (the same values: the scaling is per dimension).
+   */
   private List<Example> networkInput(List<Example> examples) {
+    List<Example> part = networkPart.of(examples);
     if (networkScaler == null) {
-      return networkPart.of(examples);
+      return part;
     }
-    List<Example> out = new ArrayList<>(examples.size());
-    for (Example e : examples) {
-      out.add(e.withImage(e.image() == null ? null : networkScaler.apply(e.image())));
+    FeatureScaler scaler =
+        new FeatureScaler(
+            networkPart.of(networkScaler.mean(), "the network's feature scaler"),
+            networkPart.of(networkScaler.std(), "the network's feature scaler"));
+    List<Example> out = new ArrayList<>(part.size());
+    for (Example e : part) {
+      out.add(e.withImage(e.image() == null ? null : scaler.apply(e.image())));
     }
-    return networkPart.of(out);
+    return out;
   }
 
   public static HybridVqa fromJson(ObjectNode o) {

@@ -64,8 +64,17 @@ final class WithinWhitening {
     for (int i = 0; i < rows.size(); i++) {
       groups.computeIfAbsent(labels.get(i), x -> new ArrayList<>()).add(rows.get(i));
     }
-    // Deviations of each row from its answer's mean, for the answers with two rows or more.
-    List<double[]> deviations = new ArrayList<>();
+    // Deviations of each row from its answer's mean, for the answers with two rows or more, written
+    // straight into the matrix BLAS takes.
+    int n = 0;
+    for (List<float[]> g : groups.values()) {
+      n += g.size() < 2 ? 0 : g.size();
+    }
+    if (n == 0) {
+      return new WithinWhitening(mean, null);
+    }
+    double[] flat = new double[n * d];
+    int at = 0;
     for (List<float[]> g : groups.values()) {
       if (g.size() < 2) {
         continue;
@@ -77,24 +86,15 @@ final class WithinWhitening {
         }
       }
       for (float[] r : g) {
-        double[] dev = new double[d];
         for (int t = 0; t < d; t++) {
-          dev[t] = r[t] - m[t];
+          flat[at++] = r[t] - m[t];
         }
-        deviations.add(dev);
       }
-    }
-    if (deviations.isEmpty()) {
-      return new WithinWhitening(mean, null);
     }
     // The covariance and its factor through BLAS and LAPACK: at the 4,096 values of a quadrant
     // grid, loops over Java arrays took minutes per category where these take seconds.
-    double[] flat = new double[deviations.size() * d];
-    for (int i = 0; i < deviations.size(); i++) {
-      System.arraycopy(deviations.get(i), 0, flat, i * d, d);
-    }
-    INDArray dev = Nd4j.create(flat, new long[] {deviations.size(), d}, 'c');
-    INDArray s = dev.transpose().mmul(dev).divi(deviations.size());
+    INDArray dev = Nd4j.create(flat, new long[] {n, d}, 'c');
+    INDArray s = dev.transpose().mmul(dev).divi(n);
     double trace = 0;
     for (int a = 0; a < d; a++) {
       trace += s.getDouble(a, a);
