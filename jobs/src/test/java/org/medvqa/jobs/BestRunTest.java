@@ -11,9 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.sql.Encoders;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.medvqa.core.Category;
 
 /**
  * Our best VQA run file ({@code vqa-best.conf}, model kind {@code hybrid}) through {@code run}, on
@@ -146,6 +148,9 @@ class BestRunTest extends SparkTestBase {
       o.put("answer", f[2]);
       boolean closed = f[2].equals("yes") || f[2].equals("no");
       o.put("answer_type", closed ? "CLOSED" : "OPEN");
+      // VQA-RAD's names for three of the 2019 categories; abnormality questions become PRES.
+      String type = Category.infer(f[1]).name();
+      o.put("question_type", type.equals("ABNORMALITY") ? "PRES" : type);
     }
     Files.writeString(
         target.resolve("VQA_RAD Dataset Public.json"),
@@ -175,6 +180,19 @@ class BestRunTest extends SparkTestBase {
               .filter(l -> l.endsWith("|yes") || l.endsWith("|no"))
               .count();
       assertEquals(closed, per.get("closed").get("count").asLong());
+      // The models answered by the 2019 categories of the question types, where they have one,
+      // while the references were scored by answer type.
+      List<String> categories =
+          spark
+              .read()
+              .parquet(out.resolve("ingest-train/manifest").toString())
+              .select("category")
+              .distinct()
+              .as(Encoders.STRING())
+              .collectAsList();
+      assertTrue(
+          categories.containsAll(List.of("modality", "plane", "organ", "closed", "open")),
+          categories.toString());
     }
     // The two runs share one seeded held-out split, so they are scored on the same questions.
     assertEquals(2, accuracies.size());

@@ -18,11 +18,25 @@ class VqaRadIngestTest extends SparkTestBase {
 
   static String question(
       Object qid, String image, String organ, String q, String a, String type, String phrase) {
+    // The question type as the published file spells it, in two cases spelt carelessly.
+    String questionType =
+        q.startsWith("What organ")
+            ? "ORGAN"
+            : q.startsWith("Is this a CT")
+                ? " modality "
+                : q.startsWith("Where") ? "ABN, POS" : "PRES";
     return String.format(
         "  {\"qid\": %s, \"phrase_type\": \"%s\", \"image_name\": \"%s\", \"image_organ\": \"%s\","
             + " \"question\": \"%s\", \"answer\": %s, \"answer_type\": \"%s\","
-            + " \"question_type\": \"PRES\"}",
-        qid instanceof String ? "\"" + qid + "\"" : qid, phrase, image, organ, q, a, type);
+            + " \"question_type\": \"%s\"}",
+        qid instanceof String ? "\"" + qid + "\"" : qid,
+        phrase,
+        image,
+        organ,
+        q,
+        a,
+        type,
+        questionType);
   }
 
   /** Four images, questions of both splits, and one bad record of each kind the reader knows. */
@@ -111,7 +125,17 @@ class VqaRadIngestTest extends SparkTestBase {
     assertEquals(List.of("2"), byQuestion.get("How many nodules?").getList(4));
     assertEquals("test", byQuestion.get("Is this a CT?").getAs("split"));
     assertEquals("test", byQuestion.get("What organ is shown?").getAs("split"));
-    assertEquals("open", byQuestion.get("What organ is shown?").getAs("category"));
+    // An open question's category is the 2019 category its question type asks where it asks one,
+    // else closed or open; the question type and the answer type are kept as they are.
+    Row organ = byQuestion.get("What organ is shown?");
+    assertEquals("organ", organ.getAs("category"));
+    assertEquals("ORGAN", organ.getAs("question_type"));
+    assertEquals("OPEN", organ.getAs("answer_type"));
+    assertEquals("closed", byQuestion.get("Is this a CT?").getAs("category"));
+    assertEquals("MODALITY", byQuestion.get("Is this a CT?").getAs("question_type"));
+    assertEquals("PRES", infarct.getAs("question_type"));
+    assertEquals("open", byQuestion.get("Where is the lesion?").getAs("category"));
+    assertEquals("ABN, POS", byQuestion.get("Where is the lesion?").getAs("question_type"));
 
     Dataset<Row> rej = spark.read().parquet(out.resolve("_rejected") + "/*.parquet");
     Map<Integer, String> reasons = new HashMap<>();
@@ -124,6 +148,22 @@ class VqaRadIngestTest extends SparkTestBase {
     assertTrue(reasons.get(12).contains("phrase_type 'draft'"), reasons.toString());
     assertTrue(reasons.get(13).contains("duplicate (image, question) pair"), reasons.toString());
     rej.collectAsList().forEach(x -> assertTrue(x.getString(2).contains("\"qid\"")));
+  }
+
+  @Test
+  void theCategoryIsTheAnswerTypeWhenConfiguredSo(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("ingest");
+    Run r = ingest(dir, out, "--set", "medvqa.ingest.vqa-rad-category=answer-type");
+    assertEquals(0, r.code(), r.toString());
+    Dataset<Row> m = spark.read().parquet(out.resolve("manifest").toString());
+    Map<String, String> category = new HashMap<>();
+    m.collectAsList().forEach(x -> category.put(x.getAs("question"), x.getAs("category")));
+    assertEquals("open", category.get("What organ is shown?"));
+    assertEquals("closed", category.get("Is this a CT?"));
+
+    Run bad = ingest(dir, dir.resolve("bad"), "--set", "medvqa.ingest.vqa-rad-category=type");
+    assertEquals(2, bad.code(), bad.toString());
+    assertTrue(bad.err().contains("medvqa.ingest.vqa-rad-category"), bad.toString());
   }
 
   @Test

@@ -66,6 +66,12 @@ public final class ManifestColumns {
   /** The organ a release states for the image (VQA-RAD: HEAD, CHEST, ABD); null where none. */
   public static final String ORGAN = "organ";
 
+  /**
+   * VQA-RAD's question type (PRES, POS, MODALITY, ABN, "PRES, POS", ...), trimmed and upper-cased;
+   * null for releases that do not state one.
+   */
+  public static final String QUESTION_TYPE = "question_type";
+
   /** Columns of the rejected table: the raw record, where it came from, and why. */
   public static final String RAW = "raw";
 
@@ -89,7 +95,7 @@ public final class ManifestColumns {
           IMAGE_HEIGHT);
 
   /** Columns a manifest may lack (written before they existed); readers take them as null. */
-  public static final List<String> OPTIONAL = List.of(ANSWER_TYPE, ORGAN);
+  public static final List<String> OPTIONAL = List.of(ANSWER_TYPE, ORGAN, QUESTION_TYPE);
 
   public static final List<String> REJECTED = List.of(SOURCE_FILE, SOURCE_LINE, RAW, REASON);
 

@@ -14,10 +14,10 @@ import scala.Tuple2;
 
 /**
  * The executors' part of predict: answers the chunks of a partition (rows of {@link
- * Examples#columns} with their position in the split's order, {@code batch-size} rows per chunk)
- * with the model of this JVM ({@link ModelCache}). A row without an image is answered from a zero
- * feature of the split's feature size (the question-aware model still knows the question), and
- * marked.
+ * Examples#columns} and {@link #SCORED_BY}, with their position in the split's order, {@code
+ * batch-size} rows per chunk) with the model of this JVM ({@link ModelCache}). A row without an
+ * image is answered from a zero feature of the split's feature size (the question-aware model still
+ * knows the question), and marked.
  */
 final class PredictChunks
     implements FlatMapFunction<
@@ -25,10 +25,17 @@ final class PredictChunks
   private static final long serialVersionUID = 1L;
 
   /**
+   * The column after {@link Examples#columns} in the rows answered: the category the reference is
+   * written with, which evaluate scores by.
+   */
+  static final String SCORED_BY = "scored_by";
+
+  /**
    * One answered row.
    *
    * @param index its position in the split's order
    * @param id the submission id (image id or sample id)
+   * @param category the category the reference is scored by ({@link #SCORED_BY})
    * @param outputs the answer, or the generated questions (VQG)
    * @param references its reference answers or questions
    * @param withoutImage answered from a zero feature
@@ -96,7 +103,7 @@ final class PredictChunks
           new Prediction(
               chunk.get(i)._1(),
               r.getString(idColumn),
-              r.getString(2),
+              r.getString(6),
               r.getString(4),
               new ArrayList<>(outputs.get(i)),
               refs,

@@ -1,8 +1,10 @@
 package org.medvqa.training;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_set;
 import static org.apache.spark.sql.functions.first;
+import static org.apache.spark.sql.functions.lower;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.sort_array;
 
@@ -12,10 +14,13 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.stream.Stream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.medvqa.core.ManifestColumns;
@@ -100,7 +105,7 @@ public final class PredictStage {
               ? inSplit.filter(col(ManifestColumns.QUESTION).isNotNull())
               : inSplit.filter(col(ManifestColumns.TASK).equalTo("vqa"));
       requireQuestions(manifest, vqg);
-      Dataset<Row> rows = withInput(ctx, kind, manifest).select(Examples.columns());
+      Dataset<Row> rows = withInput(ctx, kind, manifest).select(columns());
       rows = (vqg ? byImage(rows) : rows).orderBy(ManifestColumns.SAMPLE_ID).cache();
       ModelCache cache = new ModelCache(modelDir, files, model);
       try {
@@ -171,9 +176,23 @@ public final class PredictStage {
   }
 
   /**
-   * One row per image for question generation, in the layout of {@link Examples#columns}: the
-   * image's first sample id, category and question, and its distinct questions (sorted) in place of
-   * the answers, as its references.
+   * {@link Examples#columns}, then the category the references are scored by ({@link
+   * PredictChunks#SCORED_BY}): the answer type where the release states one (VQA-RAD publishes its
+   * results for closed and open questions apart, whatever category the models answer by), else the
+   * category.
+   */
+  private static Column[] columns() {
+    Column[] c = Arrays.copyOf(Examples.columns(), 7);
+    c[6] =
+        coalesce(lower(col(ManifestColumns.ANSWER_TYPE)), col(ManifestColumns.CATEGORY))
+            .as(PredictChunks.SCORED_BY);
+    return c;
+  }
+
+  /**
+   * One row per image for question generation, in the layout of {@link #columns}: the image's first
+   * sample id, category and question, and its distinct questions (sorted) in place of the answers,
+   * as its references.
    */
   private static Dataset<Row> byImage(Dataset<Row> rows) {
     return rows.groupBy(col(ManifestColumns.IMAGE_ID))
@@ -182,8 +201,12 @@ public final class PredictStage {
             first(col(ManifestColumns.CATEGORY)).as(ManifestColumns.CATEGORY),
             first(col(Examples.FEATURE), true).as(Examples.FEATURE),
             first(col(ManifestColumns.QUESTION)).as(ManifestColumns.QUESTION),
-            sort_array(collect_set(col(ManifestColumns.QUESTION))).as(ManifestColumns.ANSWERS))
-        .select(Examples.columns());
+            sort_array(collect_set(col(ManifestColumns.QUESTION))).as(ManifestColumns.ANSWERS),
+            first(col(PredictChunks.SCORED_BY)).as(PredictChunks.SCORED_BY))
+        .select(
+            Stream.concat(
+                    Arrays.stream(Examples.columns()), Stream.of(col(PredictChunks.SCORED_BY)))
+                .toArray(Column[]::new));
   }
 
   /** The predictions of {@code rows}, in their order: answered on the executors, chunk by chunk. */

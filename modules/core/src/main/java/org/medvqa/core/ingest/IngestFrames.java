@@ -248,7 +248,8 @@ final class IngestFrames {
         col("i_height").as(ManifestColumns.IMAGE_HEIGHT),
         col("i_sha256").as(ManifestColumns.IMAGE_SHA256),
         col("answer_type").as(ManifestColumns.ANSWER_TYPE),
-        col("organ").as(ManifestColumns.ORGAN));
+        col("organ").as(ManifestColumns.ORGAN),
+        col("question_type").as(ManifestColumns.QUESTION_TYPE));
   }
 
   /** The rejected-table columns ({@link ManifestColumns#REJECTED}) of rows that have a reason. */

@@ -2,11 +2,13 @@ package org.medvqa.core.ingest;
 
 import com.typesafe.config.Config;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.medvqa.core.Category;
 import org.medvqa.core.config.ConfigCheck;
 import org.medvqa.core.config.ConfigProblem;
 import org.medvqa.core.release.TextFormat;
+import org.medvqa.core.release.VqaRadJson;
 
 /**
  * The {@code medvqa.ingest} settings (defaults and comments in the jobs' {@code reference.conf}),
@@ -21,6 +23,7 @@ import org.medvqa.core.release.TextFormat;
  * @param maxImageSide a side longer than this is refused
  * @param maxRejectedFraction above this part of the records rejected, the stage fails
  * @param holdout the held-out split drawn from the images of one split
+ * @param vqaRadCategory what a VQA-RAD record's category is taken from
  */
 public record IngestSettings(
     String release,
@@ -31,7 +34,8 @@ public record IngestSettings(
     ImageCheckMode imageCheck,
     int maxImageSide,
     double maxRejectedFraction,
-    Holdout holdout) {
+    Holdout holdout,
+    VqaRadJson.CategoryBy vqaRadCategory) {
 
   /** The path under which the settings live. */
   public static final String PATH = "medvqa.ingest";
@@ -94,6 +98,13 @@ public record IngestSettings(
     double fraction = ConfigCheck.requireRange(root, PATH + ".holdout.fraction", 0, 1);
     String imageCheck =
         ConfigCheck.requireOneOf(root, PATH + ".image-check", List.of("decode", "exists", "none"));
+    String vqaRadCategory =
+        ConfigCheck.requireOneOf(
+            root,
+            PATH + ".vqa-rad-category",
+            Arrays.stream(VqaRadJson.CategoryBy.values())
+                .map(VqaRadJson.CategoryBy::configName)
+                .toList());
     return new IngestSettings(
         release,
         out,
@@ -107,7 +118,8 @@ public record IngestSettings(
             fraction,
             c.getString("holdout.from"),
             c.getString("holdout.to"),
-            c.getLong("holdout.seed")));
+            c.getLong("holdout.seed")),
+        VqaRadJson.CategoryBy.fromConfigName(vqaRadCategory));
   }
 
   private static List<NamedFile> namedFiles(List<? extends Config> named) {

@@ -92,7 +92,7 @@ public final class IngestStage {
     JavaRDD<Row> parsedRdd =
         JavaSparkContext.fromSparkContext(spark.sparkContext())
             .parallelize(sources, sources.size())
-            .flatMap(new ParsedRows(conf, lines));
+            .flatMap(new ParsedRows(conf, lines, settings.vqaRadCategory()));
     Dataset<Row> parsed =
         spark.createDataFrame(parsedRdd, ParsedRows.SCHEMA).persist(StorageLevel.MEMORY_AND_DISK());
     long parsedCount = parsed.count();

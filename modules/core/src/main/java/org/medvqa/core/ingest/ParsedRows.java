@@ -7,7 +7,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.NoSuchElementException;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -48,14 +47,18 @@ final class ParsedRows implements FlatMapFunction<TextSource, Row> {
           .add("category", DataTypes.StringType, true)
           .add("image_dir", DataTypes.StringType, true)
           .add("answer_type", DataTypes.StringType, true)
-          .add("organ", DataTypes.StringType, true);
+          .add("organ", DataTypes.StringType, true)
+          .add("question_type", DataTypes.StringType, true);
 
   private final SerializableConf conf;
   private final LongAccumulator linesRead;
+  private final VqaRadJson.CategoryBy vqaRadCategory;
 
-  ParsedRows(SerializableConf conf, LongAccumulator linesRead) {
+  ParsedRows(
+      SerializableConf conf, LongAccumulator linesRead, VqaRadJson.CategoryBy vqaRadCategory) {
     this.conf = conf;
     this.linesRead = linesRead;
+    this.vqaRadCategory = vqaRadCategory;
   }
 
   @Override
@@ -152,6 +155,7 @@ final class ParsedRows implements FlatMapFunction<TextSource, Row> {
                 q.category() == null ? null : q.category().label(),
                 s.imageDir(),
                 null,
+                null,
                 null));
       }
     }
@@ -172,15 +176,18 @@ final class ParsedRows implements FlatMapFunction<TextSource, Row> {
         null,
         s.imageDir(),
         null,
+        null,
         null);
   }
 
   /**
    * Every object of a VQA-RAD JSON file (VqaRadJson) as parsed rows, each counted as one line read.
-   * The split comes from the object's phrase_type, not the file; the answer type (CLOSED/OPEN) is
-   * the record's category, as the release states it, so that the models answer closed questions
-   * from closed answers and evaluate scores both kinds apart, the way VQA-RAD results are
-   * published. The file is read whole: the published one holds 2,248 questions.
+   * The split comes from the object's phrase_type, not the file. The category is the answer type
+   * (closed or open), so that the models answer closed questions from closed answers, or, as
+   * configured, the 2019 category the question type asks where it asks one ({@link
+   * VqaRadJson.Entry#category}); the answer type is kept as its own column, which predict writes as
+   * the reference's category, so that evaluate scores closed and open questions apart, the way
+   * VQA-RAD results are published. The file is read whole: the published one holds 2,248 questions.
    */
   private Iterator<Row> vqaRad(TextSource s) throws IOException {
     Path path = new Path(s.path());
@@ -208,10 +215,11 @@ final class ParsedRows implements FlatMapFunction<TextSource, Row> {
                     q.imageId(),
                     q.question(),
                     q.answers().toArray(new String[0]),
-                    e.answerType().toLowerCase(Locale.ROOT),
+                    e.category(vqaRadCategory),
                     s.imageDir(),
                     e.answerType(),
-                    e.organ()));
+                    e.organ(),
+                    e.questionType()));
           });
     }
     return rows.iterator();

@@ -18,14 +18,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import org.medvqa.core.Category;
 import org.medvqa.core.ImageIds;
 
 /**
  * Reads VQA-RAD's published JSON file (Lau et al., Scientific Data 5, 180251, 2018): a list of
  * objects with {@code image_name}, {@code question}, {@code answer}, {@code answer_type}
- * (CLOSED/OPEN), {@code phrase_type}, {@code image_organ} and more. {@code phrase_type} says the
- * split: {@code freeform} and {@code para} (paraphrases) are the training part, {@code
- * test_freeform} and {@code test_para} the official test part.
+ * (CLOSED/OPEN), {@code phrase_type}, {@code question_type}, {@code image_organ} and more. {@code
+ * phrase_type} says the split: {@code freeform} and {@code para} (paraphrases) are the training
+ * part, {@code test_freeform} and {@code test_para} the official test part.
  *
  * <p>Each object becomes one {@link Entry}: a record, or the reason it cannot be one, with the line
  * the object starts on and its JSON text, so that a bad object is named in {@code _rejected} like a
@@ -40,6 +41,43 @@ public final class VqaRadJson {
   /** The keys whose presence tells this layout from any other JSON file. */
   public static final List<String> SIGNATURE = List.of("image_name", "phrase_type", "answer_type");
 
+  /**
+   * The {@code question_type} values that ask what a VQA-Med 2019 category asks, and that category.
+   * Combined types ("ABN, POS": where the abnormality is) ask something else.
+   */
+  public static final Map<String, Category> QUESTION_TYPE_CATEGORIES =
+      Map.of(
+          "MODALITY", Category.MODALITY,
+          "PLANE", Category.PLANE,
+          "ORGAN", Category.ORGAN,
+          "ABN", Category.ABNORMALITY);
+
+  /** What a record's category is taken from ({@code medvqa.ingest.vqa-rad-category}). */
+  public enum CategoryBy {
+    /** The answer type, {@code closed} or {@code open}, for every record. */
+    ANSWER_TYPE,
+    /**
+     * For an open question, the 2019 category of its question type where it has one ({@link
+     * #QUESTION_TYPE_CATEGORIES}); else the answer type.
+     */
+    QUESTION_TYPE;
+
+    /** The name in the config ({@code answer-type}, {@code question-type}). */
+    public String configName() {
+      return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** The value of {@code name} as the config spells it. */
+    public static CategoryBy fromConfigName(String name) {
+      for (CategoryBy b : values()) {
+        if (b.configName().equals(name)) {
+          return b;
+        }
+      }
+      throw new IllegalArgumentException("'" + name + "' is not one of answer-type, question-type");
+    }
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonFactory FACTORY = JSON.getFactory();
 
@@ -52,6 +90,8 @@ public final class VqaRadJson {
    * @param split train or test (from {@code phrase_type}), or null when rejected
    * @param answerType CLOSED or OPEN, trimmed and upper-cased, or null when rejected
    * @param organ {@code image_organ} trimmed (HEAD, CHEST, ABD), or null where the object has none
+   * @param questionType {@code question_type} trimmed and upper-cased (PRES, POS, MODALITY, ABN,
+   *     "PRES, POS", ...), or null where the object has none
    * @param reason why the object is rejected, or null
    */
   public record Entry(
@@ -61,9 +101,27 @@ public final class VqaRadJson {
       String split,
       String answerType,
       String organ,
+      String questionType,
       String reason) {
     public boolean isRejected() {
       return reason != null;
+    }
+
+    /**
+     * The record's category: its answer type in lower case ({@code closed}, {@code open}), or under
+     * {@link CategoryBy#QUESTION_TYPE}, for an open question, the 2019 category its question type
+     * asks where it asks one. The models answer by category: a VQA-RAD "what plane is this?" then
+     * meets what answers the 2019 plane questions (the image's neighbours beside the network)
+     * instead of every other open question. Closed questions stay together: their answers are the
+     * closed answers, and filed by their question type they were answered no better on the held-out
+     * split (README, VQA-RAD).
+     */
+    public String category(CategoryBy by) {
+      Category c =
+          by == CategoryBy.QUESTION_TYPE && "OPEN".equals(answerType) && questionType != null
+              ? QUESTION_TYPE_CATEGORIES.get(questionType)
+              : null;
+      return c != null ? c.label() : answerType.toLowerCase(Locale.ROOT);
     }
   }
 
@@ -184,7 +242,16 @@ public final class VqaRadJson {
           line, raw, "answer_type '" + (type == null ? "" : type) + "' is not CLOSED or OPEN");
     }
     QaRecord r = new QaRecord(imageId(image), question, List.of(answer), null, "vqa");
-    return new Entry(line, raw, r, split, answerType, text(node, "image_organ"), null);
+    String questionType = text(node, "question_type");
+    return new Entry(
+        line,
+        raw,
+        r,
+        split,
+        answerType,
+        text(node, "image_organ"),
+        questionType == null ? null : questionType.toUpperCase(Locale.ROOT),
+        null);
   }
 
   /** The image id without its extension, as the other layouts name images. */
@@ -207,7 +274,7 @@ public final class VqaRadJson {
   }
 
   private static Entry rejected(int line, String raw, String reason) {
-    return new Entry(line, raw, null, null, null, null, reason);
+    return new Entry(line, raw, null, null, null, null, null, reason);
   }
 
   private static int line(JsonParser p) {

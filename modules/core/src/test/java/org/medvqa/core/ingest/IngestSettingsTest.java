@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.medvqa.core.Category;
 import org.medvqa.core.config.ConfigProblem;
 import org.medvqa.core.release.TextFormat;
+import org.medvqa.core.release.VqaRadJson;
 
 class IngestSettingsTest {
   /** The keys of the jobs' reference.conf, with its defaults. */
@@ -19,6 +20,7 @@ class IngestSettingsTest {
       ConfigFactory.parseString(
           "medvqa.ingest { release = \"\", out = \"\", release-name = \"\", splits = [], files = [],"
               + " image-check = decode, max-rejected-fraction = 0.01,"
+              + " vqa-rad-category = question-type,"
               + " holdout { fraction = 0.0, from = train, to = heldout, seed = 42 } }"
               + "\nmedvqa.images.max-side = 20000");
 
@@ -45,6 +47,10 @@ class IngestSettingsTest {
     assertEquals(new IngestSettings.Holdout(0.1, "train", "heldout", 7), s.holdout());
     assertTrue(s.holdout().drawn());
     assertTrue(s.files().isEmpty());
+    assertEquals(VqaRadJson.CategoryBy.QUESTION_TYPE, s.vqaRadCategory());
+    assertEquals(
+        VqaRadJson.CategoryBy.ANSWER_TYPE,
+        parse("medvqa.ingest.vqa-rad-category = answer-type").vqaRadCategory());
   }
 
   @Test
@@ -69,6 +75,12 @@ class IngestSettingsTest {
     ConfigProblem check =
         assertThrows(ConfigProblem.class, () -> parse("medvqa.ingest.image-check = look"));
     assertTrue(check.getMessage().contains("medvqa.ingest.image-check"), check.getMessage());
+    ConfigProblem rad =
+        assertThrows(ConfigProblem.class, () -> parse("medvqa.ingest.vqa-rad-category = organ"));
+    assertTrue(
+        rad.getMessage().contains("medvqa.ingest.vqa-rad-category")
+            && rad.getMessage().contains("question-type"),
+        rad.getMessage());
     ConfigProblem category =
         assertThrows(
             ConfigProblem.class,

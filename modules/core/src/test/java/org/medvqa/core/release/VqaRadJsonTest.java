@@ -64,6 +64,42 @@ class VqaRadJsonTest {
   }
 
   @Test
+  void theCategoryIsTheAnswerTypeOrTheTwentyNineteenCategoryOfAnOpenQuestionsType()
+      throws Exception {
+    // question, answer type, question type (null: the object has none)
+    String[][] rows = {
+      {"What modality?", "OPEN", " modality"},
+      {"Is it axial?", "CLOSED", "PLANE"},
+      {"What is abnormal?", "OPEN", "ABN"},
+      {"Where is the mass?", "OPEN", "ABN, POS"},
+      {"Is there a mass?", "CLOSED", "PRES"},
+      {"Which organ?", "OPEN", null}
+    };
+    List<String> objects = new ArrayList<>();
+    for (String[] r : rows) {
+      String o = object("synpic1.jpg", r[0], "\"x\"", r[1]);
+      objects.add(r[2] == null ? o : o.replace("}", ", \"question_type\": \"" + r[2] + "\"}"));
+    }
+    String json = "[" + String.join(",", objects) + "]";
+    List<VqaRadJson.Entry> e = read(json);
+    Function<VqaRadJson.CategoryBy, List<String>> categories =
+        by -> e.stream().map(x -> x.category(by)).toList();
+    assertEquals(
+        List.of("modality", "closed", "abnormality", "open", "closed", "open"),
+        categories.apply(VqaRadJson.CategoryBy.QUESTION_TYPE));
+    assertEquals(
+        List.of("open", "closed", "open", "open", "closed", "open"),
+        categories.apply(VqaRadJson.CategoryBy.ANSWER_TYPE));
+    assertEquals("MODALITY", e.get(0).questionType()); // trimmed and upper-cased
+    assertEquals("ABN, POS", e.get(3).questionType());
+    assertNull(e.get(5).questionType()); // a record without one is kept
+    assertFalse(e.get(5).isRejected());
+    assertEquals(
+        VqaRadJson.CategoryBy.QUESTION_TYPE,
+        VqaRadJson.CategoryBy.fromConfigName(VqaRadJson.CategoryBy.QUESTION_TYPE.configName()));
+  }
+
+  @Test
   void everyBadObjectIsRejectedWithItsLineAndReason() throws Exception {
     String json =
         "[\n"
