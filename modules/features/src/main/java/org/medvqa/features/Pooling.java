@@ -1,6 +1,7 @@
 package org.medvqa.features;
 
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -176,7 +177,7 @@ public record Pooling(List<String> items) implements Serializable {
       int r0 = q < 2 ? 0 : side - half;
       int c0 = q % 2 == 0 ? 0 : side - half;
       int o = at + q * c;
-      java.util.Arrays.fill(out, o, o + c, 0f);
+      Arrays.fill(out, o, o + c, 0f);
       for (int y = r0; y < r0 + half; y++) {
         for (int x = c0; x < c0 + half; x++) {
           int row = base + (y * side + x) * c;

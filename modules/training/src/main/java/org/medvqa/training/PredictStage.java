@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Column;
@@ -182,10 +181,15 @@ public final class PredictStage {
    * category.
    */
   private static Column[] columns() {
-    Column[] c = Arrays.copyOf(Examples.columns(), 7);
-    c[6] =
+    return withScoredBy(
         coalesce(lower(col(ManifestColumns.ANSWER_TYPE)), col(ManifestColumns.CATEGORY))
-            .as(PredictChunks.SCORED_BY);
+            .as(PredictChunks.SCORED_BY));
+  }
+
+  /** {@link Examples#columns}, then {@code scoredBy}. */
+  private static Column[] withScoredBy(Column scoredBy) {
+    Column[] c = Arrays.copyOf(Examples.columns(), Examples.columns().length + 1);
+    c[c.length - 1] = scoredBy;
     return c;
   }
 
@@ -203,10 +207,7 @@ public final class PredictStage {
             first(col(ManifestColumns.QUESTION)).as(ManifestColumns.QUESTION),
             sort_array(collect_set(col(ManifestColumns.QUESTION))).as(ManifestColumns.ANSWERS),
             first(col(PredictChunks.SCORED_BY)).as(PredictChunks.SCORED_BY))
-        .select(
-            Stream.concat(
-                    Arrays.stream(Examples.columns()), Stream.of(col(PredictChunks.SCORED_BY)))
-                .toArray(Column[]::new));
+        .select(withScoredBy(col(PredictChunks.SCORED_BY)));
   }
 
   /** The predictions of {@code rows}, in their order: answered on the executors, chunk by chunk. */
