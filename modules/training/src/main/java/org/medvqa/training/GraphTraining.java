@@ -412,15 +412,17 @@ final class GraphTraining {
 
   private String trainingJson(SparkTrainer.Outcome outcome, int nVal, double seconds) {
     EpochMetrics kept = outcome.epochs().get(outcome.keptEpoch() - 1);
+    SparkTrainer.Averaged mean = outcome.averaged();
     return String.format(
         Locale.ROOT,
-        "{\"kind\": \"%s\", \"kept_epoch\": %d, \"keep\": \"%s\", \"epochs_run\": %d,"
+        "{\"kind\": \"%s\", \"kept_epoch\": %d, \"keep\": \"%s\",%s \"epochs_run\": %d,"
             + " \"stopped_early\": %b, \"resumed_after_epoch\": %d, \"training_examples\": %d,"
             + " \"minibatches\": %d, \"validation_examples\": %d, \"validation_%s\": %s,"
             + " \"seconds\": %.1f}%n",
         kind.name(),
         outcome.keptEpoch(),
         training.keep(),
+        mean == null ? "" : " \"averaged_epochs\": [" + mean.from() + ", " + mean.to() + "],",
         outcome.epochs().size(),
         outcome.stoppedEarly(),
         outcome.resumedFrom(),
@@ -428,7 +430,7 @@ final class GraphTraining {
         outcome.batches(),
         nVal,
         kept.metric(),
-        kept.validationScore(),
+        mean == null ? kept.validationScore() : mean.validationScore(),
         seconds);
   }
 
@@ -437,13 +439,16 @@ final class GraphTraining {
     return List.of(
         String.format(
             Locale.ROOT,
-            "summary: model=%s examples=%d epochs=%d kept_epoch=%d validation_%s=%.4f seconds=%.0f out=%s",
+            "summary: model=%s examples=%d epochs=%d kept_epoch=%d%s validation_%s=%.4f seconds=%.0f out=%s",
             kind.name(),
             outcome.examples(),
             outcome.epochs().size(),
             outcome.keptEpoch(),
+            outcome.averaged() == null ? "" : " averaged_from=" + outcome.averaged().from(),
             kept.metric(),
-            kept.validationScore(),
+            outcome.averaged() == null
+                ? kept.validationScore()
+                : outcome.averaged().validationScore(),
             seconds,
             target));
   }

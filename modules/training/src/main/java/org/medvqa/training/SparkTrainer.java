@@ -39,6 +39,7 @@ import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.models.Example;
 import org.medvqa.models.TrainedModel;
 import org.medvqa.models.VqaModel;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
 
 /**
@@ -61,8 +62,11 @@ public final class SparkTrainer {
   /**
    * What training produced.
    *
-   * @param model the kept network (best or last epoch, by {@code keep})
-   * @param keptEpoch its epoch
+   * @param model the kept network (best or last epoch, or the mean of the last epochs, by {@code
+   *     keep})
+   * @param keptEpoch its epoch (for a mean, the last epoch in it)
+   * @param averaged for {@code keep = average}, the epochs in the mean and its validation; else
+   *     null
    * @param epochs metrics of every epoch, including those before a resume
    * @param resumedFrom the epoch a resumed run continued after (0 for a fresh run)
    * @param examples training examples per epoch
@@ -75,11 +79,22 @@ public final class SparkTrainer {
       int resumedFrom,
       long examples,
       int batches,
-      boolean stoppedEarly) {}
+      boolean stoppedEarly,
+      Averaged averaged) {}
+
+  /**
+   * The network {@code keep = average} kept: the mean of the parameters of epochs {@code from} to
+   * {@code to}, and its own validation loss and score.
+   */
+  public record Averaged(int from, int to, double validationLoss, double validationScore) {}
 
   static final String AERON_UNBLOCK = "aeron.publication.unblock.timeout";
   static final String CHECKPOINT = "checkpoint.zip";
   static final String BEST = "best.zip";
+
+  /** {@code keep = average}: the network of epoch {@code n}, kept while it is in the window. */
+  static final String EPOCH_FORMAT = "epoch-%d.zip";
+
   static final String STATE = "state.json";
   static final String METRICS = TrainedModel.METRICS_FILE;
 
@@ -160,10 +175,39 @@ public final class SparkTrainer {
     if (resumedFrom >= settings.epochs()) {
       log.accept("all " + settings.epochs() + " epochs were already done");
     }
-    boolean keepBest = settings.keep().equals("best");
-    ComputationGraph kept =
-        keepBest ? load(new Path(work, BEST)) : load(new Path(work, CHECKPOINT));
-    int keptEpoch = keepBest ? p.bestEpoch : p.history.get(p.history.size() - 1).epoch();
+    int last = p.history.get(p.history.size() - 1).epoch();
+    ComputationGraph kept;
+    int keptEpoch;
+    Averaged averaged = null;
+    switch (settings.keep()) {
+      case "best" -> {
+        kept = load(new Path(work, BEST));
+        keptEpoch = p.bestEpoch;
+      }
+      case "last" -> {
+        kept = load(new Path(work, CHECKPOINT));
+        keptEpoch = last;
+      }
+      default -> {
+        int from = Math.max(1, last - settings.averageEpochs() + 1);
+        kept = average(work, from, last);
+        double[] val = validate(model, kept, validation);
+        averaged = new Averaged(from, last, val[0], val[1]);
+        keptEpoch = last;
+        log.accept(
+            String.format(
+                Locale.ROOT,
+                "kept the mean of epochs %d-%d: validation loss %.4f, validation %s %.4f (best"
+                    + " single epoch %d: %.4f)",
+                from,
+                last,
+                val[0],
+                model.validationMetric(),
+                val[1],
+                p.bestEpoch,
+                p.bestScore));
+      }
+    }
     return new Outcome(
         kept,
         keptEpoch,
@@ -171,7 +215,36 @@ public final class SparkTrainer {
         resumedFrom,
         batches.examples(),
         batches.paths().size(),
-        stoppedEarly);
+        stoppedEarly,
+        averaged);
+  }
+
+  /**
+   * The network with the mean parameters of epochs {@code from} to {@code to} (their snapshots in
+   * the work folder); its updater state is the last epoch's, which prediction does not read.
+   */
+  private ComputationGraph average(Path work, int from, int to) throws IOException {
+    ComputationGraph mean = load(snapshot(work, to));
+    INDArray sum = mean.params().dup();
+    for (int e = from; e < to; e++) {
+      Path p = snapshot(work, e);
+      if (!files.exists(p)) {
+        throw new TrainingFailure(
+            "the work folder "
+                + work
+                + " has no network of epoch "
+                + e
+                + " to average (keep = average keeps the last average-epochs epochs; remove the"
+                + " folder to start afresh)");
+      }
+      sum.addi(load(p).params());
+    }
+    mean.setParams(sum.divi(to - from + 1));
+    return mean;
+  }
+
+  private static Path snapshot(Path work, int epoch) {
+    return new Path(work, String.format(Locale.ROOT, EPOCH_FORMAT, epoch));
   }
 
   /** A fresh run's progress, or the progress of the run the work folder holds (resumed). */
@@ -304,6 +377,11 @@ public final class SparkTrainer {
       p.sinceBest++;
     }
     save(p.net, new Path(work, CHECKPOINT));
+    if (settings.keep().equals("average")) {
+      // Written before state.json, so a resumed run finds every epoch of its window.
+      save(p.net, snapshot(work, epoch));
+      files.fs(work).delete(snapshot(work, epoch - settings.averageEpochs()), false);
+    }
     EpochMetrics m =
         new EpochMetrics(
             epoch,

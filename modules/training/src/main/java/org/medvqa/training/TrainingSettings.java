@@ -30,6 +30,7 @@ public record TrainingSettings(
     double finalLearningRateFraction,
     long seed,
     String keep,
+    int averageEpochs,
     int patience,
     Duration epochTimeout,
     String validationSplit,
@@ -51,6 +52,12 @@ public record TrainingSettings(
 
   /** How the learning rate moves from epoch to epoch, by config name. */
   public static final List<String> SCHEDULES = List.of("constant", "cosine");
+
+  /**
+   * Which network training keeps: the epoch with the best validation score, the last epoch, or the
+   * mean of the parameters of the last {@code average-epochs} epochs.
+   */
+  public static final List<String> KEEPS = List.of("best", "last", "average");
 
   /** dl4j-spark's {@code Repartition} choices, by their config names. */
   public static final List<String> REPARTITIONS = List.of("never", "always", "when-unbalanced");
@@ -81,6 +88,21 @@ public record TrainingSettings(
               + p
               + "validation.fraction above 0");
     }
+    int epochs = (int) ConfigCheck.requireRange(config, p + "epochs", 1, 100_000);
+    String keep = ConfigCheck.requireOneOf(config, p + "keep", KEEPS);
+    int averageEpochs = (int) ConfigCheck.requireRange(config, p + "average-epochs", 1, 100_000);
+    if (keep.equals("average") && averageEpochs > epochs) {
+      throw new ConfigProblem(
+          "config key '"
+              + p
+              + "average-epochs' is "
+              + averageEpochs
+              + ", more than the "
+              + epochs
+              + " epochs of "
+              + p
+              + "epochs: keep = average has fewer epochs to average");
+    }
     return new TrainingSettings(
         ConfigCheck.requireOneOf(config, p + "master", MASTERS),
         (int) ConfigCheck.requireRange(config, p + "workers", 0, 100_000),
@@ -88,13 +110,14 @@ public record TrainingSettings(
         (int) ConfigCheck.requireRange(config, p + "averaging-frequency", 1, 1_000_000),
         (int) ConfigCheck.requireRange(config, p + "prefetch", 0, 1000),
         level,
-        (int) ConfigCheck.requireRange(config, p + "epochs", 1, 100_000),
+        epochs,
         ConfigCheck.requireOneOf(config, p + "optimizer", List.of("adam", "sgd", "nesterovs")),
         ConfigCheck.requireRange(config, p + "learning-rate", 1e-12, 10),
         ConfigCheck.requireOneOf(config, p + "learning-rate-schedule", SCHEDULES),
         ConfigCheck.requireRange(config, p + "final-learning-rate-fraction", 0, 1),
         config.getLong(p + "seed"),
-        ConfigCheck.requireOneOf(config, p + "keep", List.of("best", "last")),
+        keep,
+        averageEpochs,
         (int) ConfigCheck.requireRange(config, p + "early-stopping-patience", 0, 100_000),
         config.getDuration(p + "epoch-timeout"),
         validationSplit,

@@ -450,4 +450,87 @@ class SparkTrainerTest {
         log.stream().anyMatch(l -> l.startsWith("epoch 2/3:") && l.contains("learning rate 0.005")),
         log.toString());
   }
+
+  /**
+   * {@code keep = average}: the kept network is the mean of the last epochs' networks, which the
+   * work folder keeps (and only those), also across a kill and resume.
+   */
+  @Test
+  void keepsTheMeanOfTheLastEpochsAcrossAResume() throws Exception {
+    Config c = config("medvqa.train { keep = average, average-epochs = 2 }");
+    List<Example> train = data(320, 41);
+    List<Example> val = data(80, 42);
+    VqaModel model = ModelKinds.fit("classifier", c, train);
+    Path work = new Path(tmp.resolve("work-average").toUri());
+    HadoopFiles files = new HadoopFiles(new Configuration());
+    List<org.nd4j.linalg.api.ndarray.INDArray> params = new ArrayList<>();
+    RuntimeException killed =
+        assertThrows(
+            RuntimeException.class,
+            () ->
+                trainer(c, new ArrayList<>())
+                    .train(
+                        model,
+                        "fp",
+                        sc.parallelize(train, 2),
+                        val,
+                        work,
+                        m -> {
+                          params.add(
+                              SparkTrainer.load(files, new Path(work, "checkpoint.zip")).params());
+                          if (m.epoch() == 3) {
+                            throw new RuntimeException("killed");
+                          }
+                        }));
+    assertEquals("killed", killed.getMessage());
+    List<String> log = new ArrayList<>();
+    SparkTrainer.Outcome out =
+        trainer(c, log)
+            .train(
+                model,
+                "fp",
+                sc.parallelize(train, 2),
+                val,
+                work,
+                m ->
+                    params.add(
+                        SparkTrainer.load(files, new Path(work, "checkpoint.zip")).params()));
+    assertEquals(3, out.resumedFrom());
+    assertEquals(4, params.size());
+    assertEquals(
+        new SparkTrainer.Averaged(
+            3, 4, out.averaged().validationLoss(), out.averaged().validationScore()),
+        out.averaged());
+    assertEquals(4, out.keptEpoch());
+    // Epoch 3's network comes from before the kill, epoch 4's from the resumed run.
+    org.nd4j.linalg.api.ndarray.INDArray mean = params.get(2).add(params.get(3)).divi(2);
+    assertEquals(mean, out.model().params());
+    assertNotEquals(params.get(3), out.model().params());
+    for (int e = 1; e <= 4; e++) {
+      assertEquals(
+          e >= 3,
+          Files.exists(tmp.resolve("work-average").resolve("epoch-" + e + ".zip")),
+          "epoch " + e + "'s network kept only while in the window");
+    }
+    assertEquals(model.validationScore(out.model(), val), out.averaged().validationScore(), 1e-9);
+    assertTrue(out.averaged().validationScore() > 0.8, out.averaged().toString());
+    assertTrue(
+        log.stream().anyMatch(l -> l.startsWith("kept the mean of epochs 3-4: validation loss")),
+        log.toString());
+  }
+
+  @Test
+  void refusesToAverageMoreEpochsThanItRuns() {
+    ConfigProblem e =
+        assertThrows(
+            ConfigProblem.class,
+            () ->
+                TrainingSettings.from(
+                    config("medvqa.train { keep = average, average-epochs = 5 }")));
+    assertTrue(e.getMessage().contains("medvqa.train.average-epochs"), e.getMessage());
+    assertTrue(e.getMessage().contains("4 epochs"), e.getMessage());
+    // The window only matters when averaging.
+    assertEquals(
+        5, TrainingSettings.from(config("medvqa.train.average-epochs = 5")).averageEpochs());
+  }
 }
