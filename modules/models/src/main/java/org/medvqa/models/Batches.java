@@ -84,6 +84,25 @@ public final class Batches {
     return (double) right / examples.size();
   }
 
+  /**
+   * {@link #accuracy} within each category of {@code examples}, keyed {@code accuracy_<category>}
+   * in the categories' alphabetical order: the classifier kinds' {@link VqaModel#probes}, so that
+   * the trainer's log and {@code probes.jsonl} show which categories an epoch moved (the overall
+   * score can stay flat while one category rises and another falls).
+   */
+  public static java.util.Map<String, Double> accuracyByCategory(
+      List<List<String>> predicted, List<Example> examples) {
+    java.util.Map<String, int[]> counts = new java.util.TreeMap<>();
+    for (int i = 0; i < examples.size(); i++) {
+      int[] c = counts.computeIfAbsent(examples.get(i).category(), k -> new int[2]);
+      c[0] += right(predicted.get(i).get(0), examples.get(i)) ? 1 : 0;
+      c[1]++;
+    }
+    java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+    counts.forEach((k, c) -> out.put("accuracy_" + k, (double) c[0] / c[1]));
+    return out;
+  }
+
   /** Whether {@code answer} equals one of {@code e}'s references ({@link #key}). */
   public static boolean right(String answer, Example e) {
     String p = key(answer);

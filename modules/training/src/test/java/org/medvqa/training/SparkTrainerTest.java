@@ -189,6 +189,15 @@ class SparkTrainerTest {
     assertTrue(acc > 0.8, "accuracy on fresh data " + acc + " (chance 0.25)");
     assertTrue(log.stream().anyMatch(l -> l.startsWith("epoch 4/4: loss")), log.toString());
     assertTrue(Files.exists(tmp.resolve("work/metrics.jsonl")));
+    // The classifier's probes: its validation accuracy per category (here one), every epoch.
+    String probes =
+        log.stream().filter(l -> l.startsWith("probes after epoch 4:")).findFirst().orElseThrow();
+    assertTrue(probes.matches("probes after epoch 4: accuracy_organ [0-9.]+"), probes);
+    assertEquals(
+        out.epochs().get(3).validationScore(),
+        Double.parseDouble(probes.substring(probes.lastIndexOf(' ') + 1)),
+        1e-4);
+    assertEquals(4, Files.readAllLines(tmp.resolve("work").resolve(SparkTrainer.PROBES)).size());
   }
 
   @Test

@@ -542,6 +542,12 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     return classifier.batch(networkInput(examples));
   }
 
+  /** Validation accuracy per category ({@link Batches#accuracyByCategory}). */
+  @Override
+  public java.util.Map<String, Double> probes(ComputationGraph net, List<Example> validation) {
+    return Batches.accuracyByCategory(predict(net, validation), validation);
+  }
+
   @Override
   public List<List<String>> predict(ComputationGraph net, List<Example> examples) {
     INDArray p = classifier.probabilities(net, networkInput(examples));

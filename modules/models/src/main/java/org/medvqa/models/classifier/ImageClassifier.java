@@ -160,6 +160,12 @@ public final class ImageClassifier implements VqaModel {
     return y;
   }
 
+  /** Validation accuracy per category ({@link Batches#accuracyByCategory}). */
+  @Override
+  public java.util.Map<String, Double> probes(ComputationGraph net, List<Example> validation) {
+    return Batches.accuracyByCategory(predict(net, validation), validation);
+  }
+
   @Override
   public List<List<String>> predict(ComputationGraph net, List<Example> examples) {
     return answers.top(net.outputSingle(false, Batches.images(examples, features)));

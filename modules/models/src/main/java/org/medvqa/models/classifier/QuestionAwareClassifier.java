@@ -323,6 +323,12 @@ public final class QuestionAwareClassifier implements VqaModel {
     return p.divi(out.length);
   }
 
+  /** Validation accuracy per category ({@link Batches#accuracyByCategory}). */
+  @Override
+  public java.util.Map<String, Double> probes(ComputationGraph net, List<Example> validation) {
+    return Batches.accuracyByCategory(predict(net, validation), validation);
+  }
+
   @Override
   public List<List<String>> predict(ComputationGraph net, List<Example> examples) {
     INDArray p = probabilities(net, examples);
