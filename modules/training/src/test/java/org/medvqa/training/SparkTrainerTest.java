@@ -230,14 +230,18 @@ class SparkTrainerTest {
     assertTrue(e.getMessage().contains(key), e.getMessage());
   }
 
-  @Test
-  void resumesFromTheLastCheckpointAfterAKill() throws Exception {
-    Config c = config("medvqa.train.keep = last");
-    List<Example> train = data(320, 4);
-    List<Example> val = data(80, 5);
-    VqaModel model = ModelKinds.fit("classifier", c, train);
-    Path work = new Path(tmp.resolve("work").toUri());
-    // The "kill": the process dies right after epoch 2 is checkpointed.
+  /**
+   * The "kill": trains {@code model} (with {@code each}, if any, after every epoch) until the
+   * process dies right after epoch {@code killAt} is checkpointed.
+   */
+  private void trainAndKillAfter(
+      Config c,
+      VqaModel model,
+      List<Example> train,
+      List<Example> val,
+      Path work,
+      int killAt,
+      SparkTrainer.EpochListener each) {
     RuntimeException killed =
         assertThrows(
             RuntimeException.class,
@@ -250,11 +254,24 @@ class SparkTrainerTest {
                         val,
                         work,
                         m -> {
-                          if (m.epoch() == 2) {
+                          if (each != null) {
+                            each.epochDone(m);
+                          }
+                          if (m.epoch() == killAt) {
                             throw new RuntimeException("killed");
                           }
                         }));
     assertEquals("killed", killed.getMessage());
+  }
+
+  @Test
+  void resumesFromTheLastCheckpointAfterAKill() throws Exception {
+    Config c = config("medvqa.train.keep = last");
+    List<Example> train = data(320, 4);
+    List<Example> val = data(80, 5);
+    VqaModel model = ModelKinds.fit("classifier", c, train);
+    Path work = new Path(tmp.resolve("work").toUri());
+    trainAndKillAfter(c, model, train, val, work, 2, null);
     ComputationGraph atKill =
         SparkTrainer.load(
             new HadoopFiles(new Configuration()), new Path(work, SparkTrainer.CHECKPOINT));
@@ -473,43 +490,15 @@ class SparkTrainerTest {
     Path work = new Path(tmp.resolve("work-average").toUri());
     HadoopFiles files = new HadoopFiles(new Configuration());
     List<org.nd4j.linalg.api.ndarray.INDArray> params = new ArrayList<>();
-    RuntimeException killed =
-        assertThrows(
-            RuntimeException.class,
-            () ->
-                trainer(c, new ArrayList<>())
-                    .train(
-                        model,
-                        "fp",
-                        sc.parallelize(train, 2),
-                        val,
-                        work,
-                        m -> {
-                          params.add(
-                              SparkTrainer.load(files, new Path(work, "checkpoint.zip")).params());
-                          if (m.epoch() == 3) {
-                            throw new RuntimeException("killed");
-                          }
-                        }));
-    assertEquals("killed", killed.getMessage());
+    SparkTrainer.EpochListener keepParams =
+        m -> params.add(SparkTrainer.load(files, new Path(work, "checkpoint.zip")).params());
+    trainAndKillAfter(c, model, train, val, work, 3, keepParams);
     List<String> log = new ArrayList<>();
     SparkTrainer.Outcome out =
-        trainer(c, log)
-            .train(
-                model,
-                "fp",
-                sc.parallelize(train, 2),
-                val,
-                work,
-                m ->
-                    params.add(
-                        SparkTrainer.load(files, new Path(work, "checkpoint.zip")).params()));
+        trainer(c, log).train(model, "fp", sc.parallelize(train, 2), val, work, keepParams);
     assertEquals(3, out.resumedFrom());
     assertEquals(4, params.size());
-    assertEquals(
-        new SparkTrainer.Averaged(
-            3, 4, out.averaged().validationLoss(), out.averaged().validationScore()),
-        out.averaged());
+    assertEquals(List.of(3, 4), List.of(out.averaged().from(), out.averaged().to()));
     assertEquals(4, out.keptEpoch());
     // Epoch 3's network comes from before the kill, epoch 4's from the resumed run.
     org.nd4j.linalg.api.ndarray.INDArray mean = params.get(2).add(params.get(3)).divi(2);
