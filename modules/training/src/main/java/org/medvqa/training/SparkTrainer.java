@@ -227,7 +227,7 @@ public final class SparkTrainer {
     ComputationGraph mean = load(snapshot(work, to));
     INDArray sum = mean.params().dup();
     for (int e = from; e < to; e++) {
-      Path p = snapshot(work, e);
+      Path p = orPending(snapshot(work, e));
       if (!files.exists(p)) {
         throw new TrainingFailure(
             "the work folder "
