@@ -430,7 +430,7 @@ final class GraphTraining {
         outcome.batches(),
         nVal,
         kept.metric(),
-        mean == null ? kept.validationScore() : mean.validationScore(),
+        outcome.keptValidationScore(),
         seconds);
   }
 
@@ -446,9 +446,7 @@ final class GraphTraining {
             outcome.keptEpoch(),
             outcome.averaged() == null ? "" : " averaged_from=" + outcome.averaged().from(),
             kept.metric(),
-            outcome.averaged() == null
-                ? kept.validationScore()
-                : outcome.averaged().validationScore(),
+            outcome.keptValidationScore(),
             seconds,
             target));
   }

@@ -80,7 +80,15 @@ public final class SparkTrainer {
       long examples,
       int batches,
       boolean stoppedEarly,
-      Averaged averaged) {}
+      Averaged averaged) {
+
+    /** The kept network's validation score: the mean's own, or its epoch's. */
+    public double keptValidationScore() {
+      return averaged != null
+          ? averaged.validationScore()
+          : epochs.get(keptEpoch - 1).validationScore();
+    }
+  }
 
   /**
    * The network {@code keep = average} kept: the mean of the parameters of epochs {@code from} to
