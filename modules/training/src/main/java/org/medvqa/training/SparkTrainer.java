@@ -37,6 +37,7 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.medvqa.core.EpochMetrics;
 import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.models.Example;
+import org.medvqa.models.ShapeInfoCache;
 import org.medvqa.models.TrainedModel;
 import org.medvqa.models.VqaModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -158,6 +159,8 @@ public final class SparkTrainer {
     if (validation.isEmpty()) {
       throw new TrainingFailure("no validation examples: the kept epoch cannot be chosen");
     }
+    // The driver builds, validates and averages networks too (ShapeInfoCache has the why).
+    ShapeInfoCache.install();
     Progress p = start(model, fingerprint, work);
     int resumedFrom = p.done;
     MinibatchExport.Batches batches = batches(model, training, new Path(work, BATCHES));
