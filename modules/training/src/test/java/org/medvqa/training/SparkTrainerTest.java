@@ -2,6 +2,7 @@ package org.medvqa.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,6 +29,7 @@ import org.medvqa.core.io.HadoopFiles;
 import org.medvqa.core.stage.TaskThreads;
 import org.medvqa.models.Example;
 import org.medvqa.models.ModelKinds;
+import org.medvqa.models.ShapeInfoCache;
 import org.medvqa.models.VqaModel;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -198,6 +200,8 @@ class SparkTrainerTest {
         Double.parseDouble(probes.substring(probes.lastIndexOf(' ') + 1)),
         1e-4);
     assertEquals(4, Files.readAllLines(tmp.resolve("work").resolve(SparkTrainer.PROBES)).size());
+    // Training put the shape-info cache in ND4J's place in this JVM (driver and local executors).
+    assertInstanceOf(ShapeInfoCache.class, Nd4j.getShapeInfoProvider());
   }
 
   @Test
