@@ -25,8 +25,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * life of the process, so holding its Java wrapper here keeps nothing alive that was not; the
  * provider's other methods go to ND4J's own provider unchanged.
  *
- * <p>The cache holds at most {@link #MAX_ENTRIES} shapes (a training run meets a few hundred); past
- * that, new shapes go to ND4J's provider uncached, as before.
+ * <p>The cache holds at most {@link #MAX_ENTRIES} shapes; past that, new shapes go to ND4J's
+ * provider uncached, as before, so a process that meets ever new shapes keeps a bounded map.
  */
 public final class ShapeInfoCache implements ShapeInfoProvider {
   static final int MAX_ENTRIES = 8192;
