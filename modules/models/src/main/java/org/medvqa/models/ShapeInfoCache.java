@@ -90,8 +90,7 @@ public final class ShapeInfoCache implements ShapeInfoProvider {
     Pair<DataBuffer, long[]> hit = cache.get(key);
     if (hit == null) {
       hit =
-          delegate.createShapeInformation(
-              shape.clone(), stride.clone(), elementWiseStride, order, dataType, empty);
+          delegate.createShapeInformation(shape, stride, elementWiseStride, order, dataType, empty);
       if (cache.size() < maxEntries) {
         Pair<DataBuffer, long[]> raced = cache.putIfAbsent(key.copy(), hit);
         if (raced != null) {
