@@ -61,7 +61,7 @@ except ImportError:
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("bench-features needs python3-torch, python3-torchvision (Debian), run with /usr/bin/python3")
 
-from benchstats import load_average, median, spread  # noqa: E402 (after the torch check)
+from benchstats import load_average, median, print_core_scaling, spread  # noqa: E402 (after the torch check)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GFLOP_PER_IMAGE = 8.2  # ResNet50 forward at 224x224: ~4.1 G multiply-adds
@@ -89,8 +89,9 @@ def java_side(data, count, model, reps, warmup, configs, extra):
         r = subprocess.run(cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
     with open(log) as f:
         for line in f:
-            if line.startswith("bench:"):
-                print(line.rstrip())
+            # Maven's quiet mode can put colour codes before the first line of the test's output.
+            if "bench:" in line:
+                print(line[line.index("bench:"):].rstrip())
     if not os.path.exists(out):
         sys.exit("the Java benchmark failed; see " + log)
     with open(out) as f:
@@ -311,6 +312,7 @@ def main():
           " inline in both; against local[1] with its prefetch thread: %.2f; targets: ratio >= 2.0,"
           " speedup >= 1.8"
           % (ours_config, dict(LAYOUTS)[ours_layout] % j["threads_per_task"], best_peer, speedup_prefetch))
+    print_core_scaling(j.get("core_scaling"), rates(ours_config, "local1"), rates(ours_config, "local2"))
     print("bench-features: ours=%.2f peer=%.2f ratio=%.2f peak=%s speedup=%.2f"
           % (ours, peer_rate, ratio, peak_text, speedup))
 

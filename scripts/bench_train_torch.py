@@ -39,7 +39,8 @@ except ImportError:
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("bench-train needs python3-torch (Debian); run with /usr/bin/python3")
 
-from benchstats import in_fresh_process, load_average, median, print_epoch_cpu, rounds, spread  # noqa: E402 (after the torch check)
+from benchstats import (in_fresh_process, load_average, median, print_core_scaling,  # noqa: E402
+                        print_epoch_cpu, rounds, spread)  # noqa: E402 (after the torch check)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -65,8 +66,9 @@ def java_side(manifest, features, epochs, reps):
         r = subprocess.run(cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
     with open(log) as f:
         for line in f:
-            if line.startswith("bench:"):
-                print(line.rstrip())
+            # Maven's quiet mode can put colour codes before the first line of the test's output.
+            if "bench:" in line:
+                print(line[line.index("bench:"):].rstrip())
     if r.returncode != 0 or not os.path.exists(out):
         sys.exit("the Java benchmark failed; see " + log)
     with open(out) as f:
@@ -142,6 +144,7 @@ def main():
                                            median(rates), spread(rates), p_n / median(rates)))
     print("%-62s %10.2f" % ("ratio ours(local[2])/peer(best)", ours / p_rate))
     print("%-62s %10.2f" % ("speed-up local[2]/local[1], 1 thread per task (target >= 1.6)", ours / ours1))
+    print_core_scaling(j.get("core_scaling"), r1, r2)
     print("validation accuracy after %d epochs: local[1] %s, local[2] %s; peer final training loss %.3f"
           % (a.epochs, " ".join("%.4f" % o["validation_score"] for o in j["local1"]),
              " ".join("%.4f" % o["validation_score"] for o in j["local2"]), p_loss))

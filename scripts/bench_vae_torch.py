@@ -53,7 +53,8 @@ except ImportError:
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("bench-vae needs python3-torch (Debian); run with /usr/bin/python3")
 
-from benchstats import in_fresh_process, load_average, median, print_epoch_cpu, rounds, spread  # noqa: E402 (after the torch check)
+from benchstats import (in_fresh_process, load_average, median, print_core_scaling,  # noqa: E402
+                        print_epoch_cpu, rounds, spread)  # noqa: E402 (after the torch check)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -81,8 +82,9 @@ def java_side(manifest, features, epochs, reps, embedding, hidden):
         r = subprocess.run(cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
     with open(log) as f:
         for line in f:
-            if line.startswith("bench:"):
-                print(line.rstrip())
+            # Maven's quiet mode can put colour codes before the first line of the test's output.
+            if "bench:" in line:
+                print(line[line.index("bench:"):].rstrip())
     if r.returncode != 0 or not os.path.exists(out):
         sys.exit("the Java benchmark failed; see " + log)
     with open(out) as f:
@@ -298,6 +300,7 @@ def main():
     print_peers(runs, best, p_n)
     print("%-62s %10.2f" % ("ratio ours(local[2])/peer(best)", ours / p_rate))
     print("%-62s %10.2f" % ("speed-up local[2]/local[1], 1 thread per task (target >= 1.6)", ours / ours1))
+    print_core_scaling(j.get("core_scaling"), r1, r2)
     print("after %d epochs: training loss local[1] %s, local[2] %s (the training master's last score); "
           "peer (best) %.3f (mean over its last epoch); validation %s local[1] %s, local[2] %s"
           % (a.epochs, " ".join("%.3f" % o["train_loss"] for o in j["local1"]),

@@ -73,3 +73,20 @@ def print_epoch_cpu(j):
             waited = median(o["epoch2_cpu"].get(k, [0, 0])[1] for o in runs)
             cells.append("%s %.2f/%.2f" % (k, ran, waited))
         print("  %s: %s" % (name, ", ".join(cells)))
+
+
+def print_core_scaling(probes, local1, local2):
+    """What a second core gave beside the timed runs (`probes`, CoreScaling.java: a vector loop in a
+    core's first-level cache, one thread, then two with the same work each, the slower ending it,
+    medians of three; before each repetition and after the last), and each repetition's own
+    speed-up (rates of local[2] over local[1], in repetition order), so that a low speed-up can be
+    read against what the machine gave at the time."""
+    if not probes:
+        print("machine speed-up: not measured")
+        return
+    m = [p["speedup"] for p in probes]
+    print("machine speed-up (the same loop on one core and on two, equal work each, medians of three;"
+          " before each repetition and after the last): %s, median %.2f"
+          % (" ".join("%.2f" % x for x in m), median(m)))
+    print("speed-up local[2]/local[1] per repetition: %s"
+          % " ".join("%.2f" % (b / a) for a, b in zip(local1, local2)))

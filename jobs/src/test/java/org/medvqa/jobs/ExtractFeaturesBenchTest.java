@@ -74,6 +74,8 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * in the four layouts). Every run has a Spark session of its own and a new, empty output folder
  * with {@code incremental = false}, so it extracts every image afresh. A {@code bench:} line per
  * run, with the cores the process kept busy over the whole stage call (CPU time over wall time).
+ * Before each repetition and after the last, {@link CoreScaling} measures what a second core gives
+ * the machine's own loop in those minutes ({@code core_scaling}).
  *
  * <p>Accuracy: the features of each configuration's last local[2] run without prefetch against
  * those of the first fp32 configuration: the smallest cosine similarity over the images and how
@@ -253,6 +255,10 @@ class ExtractFeaturesBenchTest {
     }
     Map<Config, Path> lastLocal2 = new HashMap<>();
     for (int rep = 1; rep <= reps; rep++) {
+      // What the cores give in these minutes, beside the runs it bounds (CoreScaling says why).
+      CoreScaling.Probe probe = CoreScaling.measure(0.25);
+      System.out.printf(Locale.ROOT, "bench: rep %d machine speed-up %.2f%n", rep, probe.speedup());
+      result.withArray("core_scaling").add(probe.toJson(JSON));
       for (Config c : runnable) {
         for (Layout l : LAYOUTS) {
           Path o = dir.resolve("out-" + c.slug() + "-" + l.key() + "-rep" + rep);
@@ -273,6 +279,11 @@ class ExtractFeaturesBenchTest {
         }
       }
     }
+
+    CoreScaling.Probe last = CoreScaling.measure(0.25);
+    System.out.printf(
+        Locale.ROOT, "bench: after rep %d machine speed-up %.2f%n", reps, last.speedup());
+    result.withArray("core_scaling").add(last.toJson(JSON));
 
     Config reference =
         runnable.stream().filter(c -> c.precision().equals("fp32")).findFirst().orElse(null);

@@ -19,7 +19,9 @@ import org.apache.spark.sql.SparkSession;
  * which time the fit alone (epoch 1 carries the JIT warm-up; validation and checkpoints come after
  * the timed fit). Each run also records, where Linux has them, the seconds each kind of thread ran
  * and waited for a core during its epoch 2 ({@link ThreadCpu}): two tasks on two cores share them
- * with the JVM's other threads, which a single task leaves a core to.
+ * with the JVM's other threads, which a single task leaves a core to. Before each repetition and
+ * after the last, {@link CoreScaling} measures what a second core gives the machine's own loop in
+ * those minutes ({@code core_scaling}).
  */
 final class TrainBenchRuns {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,6 +48,10 @@ final class TrainBenchRuns {
     result.put("epochs", epochs);
     result.put("reps", reps);
     for (int rep = 1; rep <= reps; rep++) {
+      // What the cores give in these minutes, beside the runs it bounds (CoreScaling says why).
+      CoreScaling.Probe probe = CoreScaling.measure(0.25);
+      System.out.printf("bench: rep %d machine speed-up %.2f%n", rep, probe.speedup());
+      result.withArray("core_scaling").add(probe.toJson(JSON));
       for (int slots : new int[] {1, 2}) {
         ObjectNode o =
             train(app, slots, common, dir.resolve("model-" + slots + "-" + rep), epochs, false);
@@ -55,6 +61,9 @@ final class TrainBenchRuns {
         result.withArray("local" + slots).add(o);
       }
     }
+    CoreScaling.Probe last = CoreScaling.measure(0.25);
+    System.out.printf("bench: after rep %d machine speed-up %.2f%n", reps, last.speedup());
+    result.withArray("core_scaling").add(last.toJson(JSON));
     ObjectNode stats = train(app, 2, common, dir.resolve("model-stats"), 2, true);
     result.set("stats", stats);
     result.put("averaging_frequency", stats.path("averaging_frequency").asInt());
