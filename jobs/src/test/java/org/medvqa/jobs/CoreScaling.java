@@ -11,9 +11,10 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>Why: the two cores of a shared machine are neither equal nor steady. On the machine these
  * benchmarks were written on, one core ran a single-threaded loop at about half the other's speed
- * for minutes at a time, with nothing of ours on it (its physical sibling busy with someone else's
- * work), and at full speed at other times. A speed-up of local[2] over local[1] can then be no
- * better than what the cores give in those minutes, and its spread between runs is partly theirs.
+ * in measurements a minute long, with nothing of ours on it (most likely its physical core shared
+ * with other work on the host), and at full speed a few minutes later. A speed-up of local[2] over
+ * local[1] can then be no better than what the cores give in those minutes, and its spread between
+ * runs is partly theirs.
  *
  * <p>The probe gives one thread a fixed amount of vector arithmetic on arrays that fit in a core's
  * first-level cache, then two threads that amount each at once. The two-thread part ends with the
