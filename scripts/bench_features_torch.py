@@ -61,7 +61,7 @@ except ImportError:
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("bench-features needs python3-torch, python3-torchvision (Debian), run with /usr/bin/python3")
 
-from benchstats import load_average, median, print_core_scaling, spread  # noqa: E402 (after the torch check)
+from benchstats import echo_bench_lines, load_average, median, print_core_scaling, spread  # noqa: E402 (after the torch check)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GFLOP_PER_IMAGE = 8.2  # ResNet50 forward at 224x224: ~4.1 G multiply-adds
@@ -87,11 +87,7 @@ def java_side(data, count, model, reps, warmup, configs, extra):
     log = os.path.join(ROOT, "jobs", "target", "bench-features.log")
     with open(log, "w") as f:
         r = subprocess.run(cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
-    with open(log) as f:
-        for line in f:
-            # Maven's quiet mode can put colour codes before the first line of the test's output.
-            if "bench:" in line:
-                print(line[line.index("bench:"):].rstrip())
+    echo_bench_lines(log)
     if not os.path.exists(out):
         sys.exit("the Java benchmark failed; see " + log)
     with open(out) as f:

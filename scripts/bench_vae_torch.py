@@ -53,8 +53,8 @@ except ImportError:
         os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
     sys.exit("bench-vae needs python3-torch (Debian); run with /usr/bin/python3")
 
-from benchstats import (in_fresh_process, load_average, median, print_core_scaling,  # noqa: E402
-                        print_epoch_cpu, rounds, spread)  # noqa: E402 (after the torch check)
+from benchstats import (echo_bench_lines, in_fresh_process, load_average, median,  # noqa: E402
+                        print_core_scaling, print_epoch_cpu, rounds, spread)  # noqa: E402 (after the torch check)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -80,11 +80,7 @@ def java_side(manifest, features, epochs, reps, embedding, hidden):
     log = os.path.join(ROOT, "jobs", "target", "bench-vae.log")
     with open(log, "w") as f:
         r = subprocess.run(cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
-    with open(log) as f:
-        for line in f:
-            # Maven's quiet mode can put colour codes before the first line of the test's output.
-            if "bench:" in line:
-                print(line[line.index("bench:"):].rstrip())
+    echo_bench_lines(log)
     if r.returncode != 0 or not os.path.exists(out):
         sys.exit("the Java benchmark failed; see " + log)
     with open(out) as f:

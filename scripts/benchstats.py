@@ -18,6 +18,15 @@ def spread(v, digits=0):
     return "%.*f-%.*f" % (digits, min(v), digits, max(v))
 
 
+def echo_bench_lines(log):
+    """The Java side's `bench:` lines from its log, as they come (Maven's quiet mode can put colour
+    codes before the first one)."""
+    with open(log) as f:
+        for line in f:
+            if "bench:" in line:
+                print(line[line.index("bench:"):].rstrip())
+
+
 def load_average():
     """The 1, 5 and 15 minute load averages, printed before and after each benchmark."""
     return "%.1f/%.1f/%.1f" % os.getloadavg()

@@ -1,8 +1,10 @@
 package org.medvqa.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -26,6 +28,8 @@ final class CoreScaling {
   /** Three float arrays of 16 KB each: in the first-level cache of any current core. */
   private static final int LENGTH = 4096;
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private static volatile float sink;
 
   /** The seconds one thread took for its passes, and two threads for the same passes each. */
@@ -45,6 +49,16 @@ final class CoreScaling {
   }
 
   private CoreScaling() {}
+
+  /**
+   * A probe of about a quarter second per part, printed as a {@code bench:} line with {@code label}
+   * and added to {@code into}: what the benchmarks run before each repetition and after the last.
+   */
+  static void record(String label, ArrayNode into) throws InterruptedException {
+    Probe p = measure(0.25);
+    System.out.printf(Locale.ROOT, "bench: %s machine speed-up %.2f%n", label, p.speedup());
+    into.add(p.toJson(JSON));
+  }
 
   /**
    * One probe: the median of three single-thread parts of about {@code seconds} each, and of three

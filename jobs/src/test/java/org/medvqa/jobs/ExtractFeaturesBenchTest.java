@@ -256,9 +256,7 @@ class ExtractFeaturesBenchTest {
     Map<Config, Path> lastLocal2 = new HashMap<>();
     for (int rep = 1; rep <= reps; rep++) {
       // What the cores give in these minutes, beside the runs it bounds (CoreScaling says why).
-      CoreScaling.Probe probe = CoreScaling.measure(0.25);
-      System.out.printf(Locale.ROOT, "bench: rep %d machine speed-up %.2f%n", rep, probe.speedup());
-      result.withArray("core_scaling").add(probe.toJson(JSON));
+      CoreScaling.record("rep " + rep, result.withArray("core_scaling"));
       for (Config c : runnable) {
         for (Layout l : LAYOUTS) {
           Path o = dir.resolve("out-" + c.slug() + "-" + l.key() + "-rep" + rep);
@@ -280,10 +278,7 @@ class ExtractFeaturesBenchTest {
       }
     }
 
-    CoreScaling.Probe last = CoreScaling.measure(0.25);
-    System.out.printf(
-        Locale.ROOT, "bench: after rep %d machine speed-up %.2f%n", reps, last.speedup());
-    result.withArray("core_scaling").add(last.toJson(JSON));
+    CoreScaling.record("after rep " + reps, result.withArray("core_scaling"));
 
     Config reference =
         runnable.stream().filter(c -> c.precision().equals("fp32")).findFirst().orElse(null);

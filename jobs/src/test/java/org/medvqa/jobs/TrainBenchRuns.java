@@ -49,9 +49,7 @@ final class TrainBenchRuns {
     result.put("reps", reps);
     for (int rep = 1; rep <= reps; rep++) {
       // What the cores give in these minutes, beside the runs it bounds (CoreScaling says why).
-      CoreScaling.Probe probe = CoreScaling.measure(0.25);
-      System.out.printf("bench: rep %d machine speed-up %.2f%n", rep, probe.speedup());
-      result.withArray("core_scaling").add(probe.toJson(JSON));
+      CoreScaling.record("rep " + rep, result.withArray("core_scaling"));
       for (int slots : new int[] {1, 2}) {
         ObjectNode o =
             train(app, slots, common, dir.resolve("model-" + slots + "-" + rep), epochs, false);
@@ -61,9 +59,7 @@ final class TrainBenchRuns {
         result.withArray("local" + slots).add(o);
       }
     }
-    CoreScaling.Probe last = CoreScaling.measure(0.25);
-    System.out.printf("bench: after rep %d machine speed-up %.2f%n", reps, last.speedup());
-    result.withArray("core_scaling").add(last.toJson(JSON));
+    CoreScaling.record("after rep " + reps, result.withArray("core_scaling"));
     ObjectNode stats = train(app, 2, common, dir.resolve("model-stats"), 2, true);
     result.set("stats", stats);
     result.put("averaging_frequency", stats.path("averaging_frequency").asInt());
