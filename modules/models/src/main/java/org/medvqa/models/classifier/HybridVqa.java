@@ -15,6 +15,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.medvqa.core.QuestionForm;
 import org.medvqa.models.Batches;
@@ -142,6 +144,25 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
 
   private transient List<String> memoryCategory = new ArrayList<>();
   private transient List<String> memoryAnswer = new ArrayList<>();
+
+  /**
+   * Each query's nearest entries, by its feature array (by identity: features are never changed in
+   * place), category, count and compared parts; emptied whenever the memory changes. Why: the
+   * trainer validates after every epoch, twice (the score and the per-category probes), and {@link
+   * #choose} once more, on the same validation examples against a memory that stays as it is during
+   * training; the search, not the network, was most of the time between two epochs (20 of the 59 s
+   * of an epoch in a 2019 run). Bounded, as predictions of a large release pass through it once
+   * each.
+   */
+  private transient Map<Near, List<double[]>> nearestFound = new ConcurrentHashMap<>();
+
+  /** How many searches {@link #nearest} ran instead of reusing one (tests check the reuse). */
+  private transient AtomicLong searches = new AtomicLong();
+
+  private static final int NEAREST_KEPT = 1 << 15;
+
+  /** A query of {@link #nearest}: the image array by identity (a record compares arrays so). */
+  private record Near(float[] image, String category, int n, List<String> parts) {}
 
   /** The unit-norm feature of each remembered image, shared by its entries in both memories. */
   private transient Map<String, float[]> imageFeatures = new HashMap<>();
@@ -487,6 +508,7 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
       memoryAnswer.add(e.answer());
     }
     keys.clear();
+    nearestFound.clear();
   }
 
   private void rememberAttributes(Example e) {
@@ -825,6 +847,21 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     if (e.image() == null) {
       return List.of();
     }
+    Near query =
+        new Near(e.image(), e.category(), n, parts.stream().map(HybridVqa::partKey).toList());
+    List<double[]> found = nearestFound.get(query);
+    if (found == null) {
+      found = search(e, n, parts);
+      if (nearestFound.size() >= NEAREST_KEPT) {
+        nearestFound.clear();
+      }
+      nearestFound.put(query, found);
+    }
+    return found;
+  }
+
+  private List<double[]> search(Example e, int n, List<FeaturePart> parts) {
+    searches.incrementAndGet();
     List<double[]> same = new ArrayList<>();
     for (int j = 0; j < memory.size(); j++) {
       if (memoryCategory.get(j).equals(e.category())) {
@@ -842,7 +879,13 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
       }
     }
     same.sort((a, b) -> Double.compare(b[1], a[1]));
-    return same.subList(0, Math.min(n, same.size()));
+    // A copy, as a view would keep every entry of the category alive in the cache.
+    return List.copyOf(same.subList(0, Math.min(n, same.size())));
+  }
+
+  /** Searches run so far (not answered from {@link #nearestFound}). */
+  long searches() {
+    return searches.get();
   }
 
   @Override
@@ -1068,5 +1111,7 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     attributeImages = new java.util.LinkedHashMap<>();
     imageFeatures = new HashMap<>();
     keys = new HashMap<>();
+    nearestFound = new ConcurrentHashMap<>();
+    searches = new AtomicLong();
   }
 }

@@ -115,6 +115,44 @@ class HybridVqaTest {
   }
 
   @Test
+  void aQuerysNeighboursAreSearchedOnceWhileTheMemoryStaysAndAgainWhenItChanges() {
+    List<Example> train = cases(20, 1, "");
+    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
+    m.remember(train);
+    ComputationGraph net = m.newGraph(1, new Adam(1e-3));
+    List<Example> test = cases(20, 2, "'");
+    List<List<String>> first = m.predict(net, test);
+    long searched = m.searches();
+    assertTrue(searched >= 20, "each open abnormality question searched: " + searched);
+    assertEquals(first, m.predict(net, test));
+    assertEquals(searched, m.searches(), "a second pass over the same examples searches nothing");
+
+    // The test images themselves join the memory with other diagnoses: the answers follow them.
+    List<Example> twins = new ArrayList<>();
+    for (Example e : test) {
+      twins.add(
+          new Example(
+              e.sampleId() + "-twin",
+              e.imageId() + "-twin",
+              e.category(),
+              e.image(),
+              e.question(),
+              List.of(e.answer() + " again")));
+    }
+    m.remember(twins);
+    List<List<String>> after = m.predict(net, test);
+    int again = 0;
+    for (int i = 0; i < test.size(); i++) {
+      if (test.get(i).sampleId().endsWith("-a")) {
+        assertEquals(test.get(i).answer() + " again", after.get(i).get(0), test.get(i).sampleId());
+        again++;
+      }
+    }
+    assertEquals(20, again);
+    assertTrue(m.searches() >= 2 * searched, "searched again after the memory changed");
+  }
+
+  @Test
   void theMemorySurvivesSavingAndKnnOffAnswersFromTheClassifier() {
     List<Example> train = cases(20, 1, "");
     HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
