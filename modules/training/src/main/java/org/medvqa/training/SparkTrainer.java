@@ -582,7 +582,7 @@ public final class SparkTrainer {
     Path tmp = new Path(target.getParent(), target.getName() + ".tmp");
     FileSystem fs = files.fs(target);
     try (OutputStream os = fs.create(tmp, true)) {
-      ModelSerializer.writeModel(net, os, true);
+      CheckpointZip.write(net, os);
     }
     fs.delete(target, false);
     if (!fs.rename(tmp, target)) {
