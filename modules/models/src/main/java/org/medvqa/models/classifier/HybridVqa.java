@@ -150,9 +150,9 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
    * place), category, count and compared parts; emptied whenever the memory changes. Why: the
    * trainer validates after every epoch, twice (the score and the per-category probes), and {@link
    * #choose} once more, on the same validation examples against a memory that stays as it is during
-   * training; the search, not the network, was most of the time between two epochs (20 of the 59 s
-   * of an epoch in a 2019 run). Bounded, as predictions of a large release pass through it once
-   * each.
+   * training. The search, not the network, was most of the 20 s between two epochs of a 2019 run (3
+   * s with this and the checkpoints without deflate). Bounded, as predictions of a large release
+   * pass through it once each.
    */
   private transient Map<Near, List<double[]>> nearestFound = new ConcurrentHashMap<>();
 
