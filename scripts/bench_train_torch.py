@@ -129,6 +129,7 @@ def main():
           "averaging every %d minibatches, same run" % (j["peer_classes"], ours_n, j["averaging_frequency"]))
     print("machine: %d cores, load average (1/5/15 min) %s before and %s after"
           % (os.cpu_count(), load_before, load_after))
+    print("ours: %d uncounted repetition(s) of both layouts before the timed ones" % j.get("warmup_reps", 0))
     print("%-62s %10s %12s %8s" % ("what (median of %d, spread)" % a.reps, "samples/s", "spread", "epoch s"))
     for label, rates in (("ours: train on Spark local[1], 1 thread per task", r1),
                          ("ours: train on Spark local[2], 1 thread per task", r2)):

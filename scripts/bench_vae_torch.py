@@ -280,8 +280,9 @@ def main():
     print("machine: %d cores, load average (1/5/15 min) %s before and %s after"
           % (os.cpu_count(), load_before, load_after))
     print("ours: %d epochs per run, epoch 1 the warm-up, the rate of a run %s (the fit alone: no validation, "
-          "checkpoints or start-up)"
-          % (a.epochs, "epoch 2's" if a.epochs == 2 else "the mean of epochs 2..%d" % a.epochs))
+          "checkpoints or start-up); %d uncounted repetition(s) of both layouts first"
+          % (a.epochs, "epoch 2's" if a.epochs == 2 else "the mean of epochs 2..%d" % a.epochs,
+             j.get("warmup_reps", 0)))
     print("peer: torch %s, libblas.so.3 -> %s; 1 and 2 threads tried, %d timed epochs each after a warm-up "
           "epoch; best: %d thread(s)%s"
           % (torch.__version__, blas(), a.reps, best, "" if a.peer_batches <= 0 else

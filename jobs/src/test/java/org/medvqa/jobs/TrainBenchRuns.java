@@ -17,11 +17,12 @@ import org.apache.spark.sql.SparkSession;
  * task in both (so that the speed-up compares one core with two), and a last local[2] run with
  * dl4j-spark's statistics. A run's rate is the mean of its epochs 2.. in {@code metrics.jsonl},
  * which time the fit alone (epoch 1 carries the JIT warm-up; validation and checkpoints come after
- * the timed fit). Each run also records, where Linux has them, the seconds each kind of thread ran
- * and waited for a core during its epoch 2 ({@link ThreadCpu}): two tasks on two cores share them
- * with the JVM's other threads, which a single task leaves a core to. Before each repetition and
- * after the last, {@link CoreScaling} measures what a second core gives the machine's own loop in
- * those minutes ({@code core_scaling}).
+ * the timed fit), after {@code medvqa.bench.warmup-reps} (default 1) uncounted repetitions. Each
+ * run also records, where Linux has them, the seconds each kind of thread ran and waited for a core
+ * during its epoch 2 ({@link ThreadCpu}): two tasks on two cores share them with the JVM's other
+ * threads, which a single task leaves a core to. Before each repetition and after the last, {@link
+ * CoreScaling} measures what a second core gives the machine's own loop in those minutes ({@code
+ * core_scaling}).
  */
 final class TrainBenchRuns {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,6 +48,23 @@ final class TrainBenchRuns {
     ObjectNode result = JSON.createObjectNode();
     result.put("epochs", epochs);
     result.put("reps", reps);
+    // A repetition of both layouts before the timed ones, not counted. Epoch 1 of a run warms up
+    // its own Spark job, but the JVM's compilers were still busy in the timed epochs of its first
+    // runs (C2 took 5.7% of both cores in the first local[2] run's epoch 2, a perf profile of a
+    // later session), and over 16 earlier VAE A/B runs of three repetitions the median speed-up
+    // of the first repetition was 1.58, of the second 1.65, of the third 1.72.
+    int warmups = Integer.getInteger("medvqa.bench.warmup-reps", 1);
+    for (int w = 1; w <= warmups; w++) {
+      for (int slots : new int[] {1, 2}) {
+        ObjectNode o =
+            train(app, slots, common, dir.resolve("warm-" + slots + "-" + w), epochs, false);
+        System.out.printf(
+            "bench: warm-up %d local[%d] %.1f samples/s (not counted)%n",
+            w, slots, o.get("samples_per_second").asDouble());
+        result.withArray("warmup_local" + slots).add(o);
+      }
+    }
+    result.put("warmup_reps", warmups);
     for (int rep = 1; rep <= reps; rep++) {
       // What the cores give in these minutes, beside the runs it bounds (CoreScaling says why).
       CoreScaling.record("rep " + rep, result.withArray("core_scaling"));
