@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.typesafe.config.Config;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -146,23 +147,27 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
   private transient List<String> memoryAnswer = new ArrayList<>();
 
   /**
-   * Each query's nearest entries, by its feature array (by identity: features are never changed in
-   * place), category, count and compared parts; emptied whenever the memory changes. Why: the
+   * Each query's nearest entries, by its sample, category, count and compared parts, for the very
+   * feature array it was asked with (held weakly: the cache keeps no features alive, and a sample
+   * asked with another array is searched again); emptied whenever the memory changes. Why: the
    * trainer validates after every epoch, twice (the score and the per-category probes), and {@link
    * #choose} once more, on the same validation examples against a memory that stays as it is during
    * training. The search, not the network, was most of the 20 s between two epochs of a 2019 run (3
    * s with this and the checkpoints without deflate). Bounded, as predictions of a large release
    * pass through it once each.
    */
-  private transient Map<Near, List<double[]>> nearestFound = new ConcurrentHashMap<>();
+  private transient Map<Near, Found> nearestFound = new ConcurrentHashMap<>();
 
   /** How many searches {@link #nearest} ran instead of reusing one (tests check the reuse). */
   private transient AtomicLong searches = new AtomicLong();
 
   private static final int NEAREST_KEPT = 1 << 15;
 
-  /** A query of {@link #nearest}: the image array by identity (a record compares arrays so). */
-  private record Near(float[] image, String category, int n, List<String> parts) {}
+  /** A query of {@link #nearest}. */
+  private record Near(String sampleId, String category, int n, List<String> parts) {}
+
+  /** What a query found, and the feature it was asked with. */
+  private record Found(WeakReference<float[]> image, List<double[]> nearest) {}
 
   /** The unit-norm feature of each remembered image, shared by its entries in both memories. */
   private transient Map<String, float[]> imageFeatures = new HashMap<>();
@@ -848,15 +853,16 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
       return List.of();
     }
     Near query =
-        new Near(e.image(), e.category(), n, parts.stream().map(HybridVqa::partKey).toList());
-    List<double[]> found = nearestFound.get(query);
-    if (found == null) {
-      found = search(e, n, parts);
-      if (nearestFound.size() >= NEAREST_KEPT) {
-        nearestFound.clear();
-      }
-      nearestFound.put(query, found);
+        new Near(e.sampleId(), e.category(), n, parts.stream().map(HybridVqa::partKey).toList());
+    Found known = nearestFound.get(query);
+    if (known != null && known.image().get() == e.image()) {
+      return known.nearest();
     }
+    List<double[]> found = search(e, n, parts);
+    if (nearestFound.size() >= NEAREST_KEPT) {
+      nearestFound.clear();
+    }
+    nearestFound.put(query, new Found(new WeakReference<>(e.image()), found));
     return found;
   }
 

@@ -127,6 +127,22 @@ class HybridVqaTest {
     assertEquals(first, m.predict(net, test));
     assertEquals(searched, m.searches(), "a second pass over the same examples searches nothing");
 
+    // The same samples asked with other features (each with the next case's image) are searched
+    // again: the open abnormality questions get the next case's diagnosis.
+    List<Example> moved = new ArrayList<>();
+    for (int i = 0; i < test.size(); i++) {
+      moved.add(test.get(i).withImage(test.get((i + 3) % test.size()).image()));
+    }
+    List<List<String>> movedAnswers = m.predict(net, moved);
+    for (int i = 0; i < test.size(); i++) {
+      if (test.get(i).sampleId().endsWith("-a")) {
+        assertEquals(
+            test.get((i + 3) % test.size()).answer(),
+            movedAnswers.get(i).get(0),
+            test.get(i).sampleId());
+      }
+    }
+
     // The test images themselves join the memory with other diagnoses: the answers follow them.
     List<Example> twins = new ArrayList<>();
     for (Example e : test) {
@@ -149,7 +165,7 @@ class HybridVqaTest {
       }
     }
     assertEquals(20, again);
-    assertTrue(m.searches() >= 2 * searched, "searched again after the memory changed");
+    assertTrue(m.searches() >= 3 * searched, "searched again after the memory changed");
   }
 
   @Test
