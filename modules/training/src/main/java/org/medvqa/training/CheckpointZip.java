@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import org.apache.commons.io.output.CloseShieldOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,7 +36,7 @@ final class CheckpointZip {
 
   /** Writes {@code net}, its parameters and its updater state, to {@code out} (left open). */
   static void write(ComputationGraph net, OutputStream out) throws IOException {
-    try (ZipOutputStream zip = new ZipOutputStream(new Unclosed(out))) {
+    try (ZipOutputStream zip = new ZipOutputStream(new CloseShieldOutputStream(out))) {
       zip.setLevel(Deflater.NO_COMPRESSION);
       zip.putNextEntry(new ZipEntry(CONFIGURATION));
       zip.write(net.getConfiguration().toJson().getBytes(StandardCharsets.UTF_8));
@@ -54,23 +55,6 @@ final class CheckpointZip {
         Nd4j.write(state, data);
         data.flush();
       }
-    }
-  }
-
-  /** Keeps the caller's stream open when the zip stream is done with it. */
-  private static final class Unclosed extends java.io.FilterOutputStream {
-    Unclosed(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() throws IOException {
-      flush();
     }
   }
 }

@@ -80,6 +80,13 @@ class HybridVqaTest {
     return out;
   }
 
+  /** The kind fitted on {@code train} with the default settings, {@code train} in its memory. */
+  private static HybridVqa remembering(List<Example> train) {
+    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
+    m.remember(train);
+    return m;
+  }
+
   /** {@link #config()} with {@code hocon} over it. */
   private static Config config(String hocon) {
     return ConfigFactory.parseString(hocon).withFallback(config()).resolve();
@@ -116,9 +123,7 @@ class HybridVqaTest {
 
   @Test
   void aQuerysNeighboursAreSearchedOnceWhileTheMemoryStaysAndAgainWhenItChanges() {
-    List<Example> train = cases(20, 1, "");
-    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
-    m.remember(train);
+    HybridVqa m = remembering(cases(20, 1, ""));
     ComputationGraph net = m.newGraph(1, new Adam(1e-3));
     List<Example> test = cases(20, 2, "'");
     List<List<String>> first = m.predict(net, test);
@@ -171,8 +176,7 @@ class HybridVqaTest {
   @Test
   void theMemorySurvivesSavingAndKnnOffAnswersFromTheClassifier() {
     List<Example> train = cases(20, 1, "");
-    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
-    m.remember(train);
+    HybridVqa m = remembering(train);
     ComputationGraph net = m.newGraph(1, new Adam(1e-3));
     List<Example> test = cases(20, 2, "'");
     VqaModel back = ModelKinds.fromJson(m.toJson().toString());
