@@ -157,24 +157,124 @@ final class WithinWhitening {
   }
 
   /**
-   * The lower factor {@code L} of a symmetric positive definite matrix ({@code L L^T = a}), by
-   * LAPACK's {@code potrf}.
+   * The lower factor {@code L} of a symmetric positive definite matrix ({@code L L^T = a}):
+   * LAPACK's {@code potrf}, checked, else computed here.
+   *
+   * <p>Why checked: ND4J's OpenBLAS (0.3.19, built for every x86 CPU at once) runs wrong AVX-512
+   * double kernels inside {@code potrf} on Intel CPUs it detects as SkylakeX (Sapphire Rapids
+   * included) unless {@code OPENBLAS_CORETYPE} pins older kernels: it reports a positive definite
+   * covariance as not positive definite (OpenBLAS issues 2986 and 3454, fixed after 0.3.19). A
+   * factor that fails the check is computed again by {@link #choleskyRows}, which says whether the
+   * matrix really is positive definite.
    *
    * @throws IllegalStateException when {@code a} is not positive definite
    */
   static double[][] lowerFactor(INDArray a) {
+    double[][] m = a.castTo(DataType.DOUBLE).toDoubleMatrix();
+    double[][] l = lapackFactor(a);
+    return l != null && factors(l, m) ? l : choleskyRows(m);
+  }
+
+  /** {@code potrf}'s lower factor of {@code a}, or null when it reports failure. */
+  private static double[][] lapackFactor(INDArray a) {
     INDArray f = a.castTo(DataType.DOUBLE).dup('f');
     try {
       Nd4j.getBlasWrapper().lapack().potrf(f, true);
     } catch (BlasException e) {
-      throw new IllegalStateException("covariance not positive definite: " + e.getMessage(), e);
+      return null;
     }
     double[][] l = f.toDoubleMatrix();
     for (int i = 0; i < l.length; i++) {
       if (!(l[i][i] > 0)) {
-        throw new IllegalStateException("covariance not positive definite at dimension " + i);
+        return null;
       }
       java.util.Arrays.fill(l[i], i + 1, l.length, 0);
+    }
+    return l;
+  }
+
+  /**
+   * Whether {@code L L^T v} equals {@code m v} (to 1e-8 of its norm) for two seeded random vectors
+   * {@code v}: a wrong factor fails this with probability one, at the cost of a few matrix-vector
+   * products instead of a whole {@code L L^T}.
+   */
+  static boolean factors(double[][] l, double[][] m) {
+    int d = m.length;
+    java.util.Random random = new java.util.Random(d);
+    for (int probe = 0; probe < 2; probe++) {
+      double[] v = new double[d];
+      for (int i = 0; i < d; i++) {
+        v[i] = random.nextGaussian();
+      }
+      double[] ltv = new double[d];
+      for (int k = 0; k < d; k++) {
+        double[] lk = l[k];
+        for (int i = 0; i <= k; i++) {
+          ltv[i] += lk[i] * v[k];
+        }
+      }
+      double err = 0;
+      double norm = 0;
+      for (int i = 0; i < d; i++) {
+        double[] li = l[i];
+        double[] mi = m[i];
+        double llt = 0;
+        double mv = 0;
+        for (int k = 0; k <= i; k++) {
+          llt += li[k] * ltv[k];
+        }
+        for (int k = 0; k < d; k++) {
+          mv += mi[k] * v[k];
+        }
+        err += (llt - mv) * (llt - mv);
+        norm += mv * mv;
+      }
+      if (!(err <= 1e-16 * norm)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The lower factor by Cholesky-Banachiewicz, row by row: {@code L[i][j]} is ({@code m[i][j]} less
+   * the dot product of rows i and j of {@code L} before column j) / {@code L[j][j]}, each dot
+   * product a pass along two rows.
+   *
+   * @throws IllegalStateException when {@code m} is not positive definite
+   */
+  static double[][] choleskyRows(double[][] m) {
+    int d = m.length;
+    double[][] l = new double[d][d];
+    for (int i = 0; i < d; i++) {
+      double[] li = l[i];
+      for (int j = 0; j <= i; j++) {
+        double[] lj = l[j];
+        // Four sums side by side: one chain of dependent additions would wait on each.
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int k = 0;
+        for (; k + 3 < j; k += 4) {
+          s0 += li[k] * lj[k];
+          s1 += li[k + 1] * lj[k + 1];
+          s2 += li[k + 2] * lj[k + 2];
+          s3 += li[k + 3] * lj[k + 3];
+        }
+        for (; k < j; k++) {
+          s0 += li[k] * lj[k];
+        }
+        double rest = m[i][j] - ((s0 + s1) + (s2 + s3));
+        if (i == j) {
+          if (!(rest > 0)) {
+            throw new IllegalStateException("covariance not positive definite at dimension " + i);
+          }
+          li[i] = Math.sqrt(rest);
+        } else {
+          li[j] = rest / lj[j];
+        }
+      }
     }
     return l;
   }

@@ -2,7 +2,9 @@ package org.medvqa.models.classifier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Random;
@@ -54,6 +56,69 @@ class WithinWhiteningTest {
     assertThrows(
         IllegalStateException.class,
         () -> WithinWhitening.lowerFactor(org.nd4j.linalg.factory.Nd4j.create(a)));
+  }
+
+  /**
+   * At the blend's widths: where ND4J's OpenBLAS runs its SkylakeX kernels (an Intel CPU with
+   * AVX-512 and no {@code OPENBLAS_CORETYPE}), its {@code potrf} called this covariance not
+   * positive definite (info 385) before the factor was checked.
+   */
+  @Test
+  void theFactorOfACovarianceAtAFeatureWidthIsRightOnAnyOpenBlasKernels() {
+    int d = 1024;
+    int n = 1100;
+    Random r = new Random(11);
+    double[] x = new double[n * d];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = r.nextGaussian() * 0.03;
+    }
+    org.nd4j.linalg.api.ndarray.INDArray rows =
+        org.nd4j.linalg.factory.Nd4j.create(x, new long[] {n, d}, 'c');
+    org.nd4j.linalg.api.ndarray.INDArray a = rows.transpose().mmul(rows).divi(n);
+    for (int i = 0; i < d; i++) {
+      a.putScalar(i, i, a.getDouble(i, i) + 1e-4);
+    }
+    double[][] l = WithinWhitening.lowerFactor(a);
+    for (int probe = 0; probe < 3000; probe++) {
+      int i = r.nextInt(d);
+      int j = r.nextInt(i + 1);
+      double llt = 0;
+      for (int k = 0; k <= j; k++) {
+        llt += l[i][k] * l[j][k];
+      }
+      assertEquals(a.getDouble(i, j), llt, 1e-12, "L L^T at " + i + "," + j);
+      if (j < i) {
+        assertEquals(0, l[j][i], "L above the diagonal at " + j + "," + i);
+      }
+    }
+  }
+
+  @Test
+  void theCheckRefusesAWrongFactorAndTheRowAlgorithmAgreesWithLapack() {
+    int d = 40;
+    Random r = new Random(3);
+    double[][] a = new double[d][d];
+    for (int k = 0; k < 3 * d; k++) {
+      double[] v = new double[d];
+      for (int t = 0; t < d; t++) {
+        v[t] = r.nextGaussian();
+      }
+      for (int i = 0; i < d; i++) {
+        for (int j = 0; j < d; j++) {
+          a[i][j] += v[i] * v[j] / (3 * d);
+        }
+      }
+    }
+    double[][] lapack = WithinWhitening.lowerFactor(org.nd4j.linalg.factory.Nd4j.create(a));
+    double[][] rows = WithinWhitening.choleskyRows(a);
+    for (int i = 0; i < d; i++) {
+      assertArrayEquals(lapack[i], rows[i], 1e-10, "row " + i);
+    }
+    assertTrue(WithinWhitening.factors(rows, a));
+    rows[d - 1][d / 2] += 1e-4;
+    assertFalse(WithinWhitening.factors(rows, a), "one entry off by 1e-4");
+    a[d - 1][d - 1] = -1;
+    assertThrows(IllegalStateException.class, () -> WithinWhitening.choleskyRows(a));
   }
 
   @Test
