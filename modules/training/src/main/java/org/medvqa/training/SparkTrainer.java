@@ -19,7 +19,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
@@ -37,9 +36,7 @@ import org.deeplearning4j.spark.time.TimeSourceProvider;
 import org.deeplearning4j.util.ModelSerializer;
 import org.medvqa.core.EpochMetrics;
 import org.medvqa.core.io.HadoopFiles;
-import org.medvqa.core.stage.TaskThreads;
 import org.medvqa.models.Example;
-import org.medvqa.models.NativeThreads;
 import org.medvqa.models.ShapeInfoCache;
 import org.medvqa.models.TrainedModel;
 import org.medvqa.models.VqaModel;
@@ -206,8 +203,7 @@ public final class SparkTrainer {
       default -> {
         int from = Math.max(1, last - settings.averageEpochs() + 1);
         kept = average(work, from, last);
-        ComputationGraph mean = kept;
-        double[] val = onDriverCores(() -> validate(model, mean, validation));
+        double[] val = validate(model, kept, validation);
         averaged = new Averaged(from, last, val[0], val[1]);
         keptEpoch = last;
         log.accept(
@@ -382,9 +378,8 @@ public final class SparkTrainer {
     }
     p.net = spark.getNetwork();
     long v0 = System.nanoTime();
-    ComputationGraph net = p.net;
-    double[] val = onDriverCores(() -> validate(model, net, validation));
-    Map<String, Double> probes = onDriverCores(() -> model.probes(net, validation));
+    double[] val = validate(model, p.net, validation);
+    Map<String, Double> probes = model.probes(p.net, validation);
     p.validationSeconds = (System.nanoTime() - v0) / 1e9;
     writeProbes(work, epoch, probes);
     boolean improved = val[1] > p.bestScore || p.bestEpoch == 0;
@@ -561,26 +556,6 @@ public final class SparkTrainer {
       }
     } finally {
       pool.shutdownNow();
-    }
-  }
-
-  /**
-   * Runs driver-side work on the cores the tasks leave idle between epochs. In local mode the
-   * driver shares the tasks' JVM, whose native thread limits (one thread per task) are
-   * process-wide, so it would validate on one thread with the other cores idle; the tasks' limits
-   * are set back before the next fit, because a task thread sets its own only once. On a cluster
-   * nothing changes.
-   */
-  private <T> T onDriverCores(Supplier<T> work) {
-    int driver = TaskThreads.onDriver(sc.getConf());
-    if (driver == 0) {
-      return work.get();
-    }
-    NativeThreads.apply(driver);
-    try {
-      return work.get();
-    } finally {
-      NativeThreads.apply(threads());
     }
   }
 

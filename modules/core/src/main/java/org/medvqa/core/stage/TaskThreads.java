@@ -16,19 +16,6 @@ public final class TaskThreads {
   private TaskThreads() {}
 
   /**
-   * Native threads for work the driver does itself between tasks (a trainer's validation): in local
-   * mode the machine's cores, because the driver shares its JVM, and so the tasks' process-wide
-   * limits, with the tasks and the cores are idle while it works; 0 (leave the driver as it is) on
-   * a cluster, where no task ever limited the driver's JVM.
-   */
-  public static int onDriver(SparkConf conf) {
-    String master = conf.get("spark.master", "local[*]");
-    return master.equals("local") || LOCAL.matcher(master).matches()
-        ? Runtime.getRuntime().availableProcessors()
-        : 0;
-  }
-
-  /**
    * Threads per task for this Spark configuration: at least {@code spark.task.cpus}, at least 1.
    */
   public static int perTask(SparkConf conf) {

@@ -27,16 +27,6 @@ class TaskThreadsTest {
   }
 
   @Test
-  void aLocalDriverTakesTheMachineAndAClusterDriverIsLeftAlone() {
-    for (String local : new String[] {"local", "local[1]", "local[2]", "local[*]", "local[2,4]"}) {
-      assertEquals(CORES, TaskThreads.onDriver(new SparkConf(false).set("spark.master", local)));
-    }
-    for (String cluster : new String[] {"yarn", "spark://h:7077", "k8s://h"}) {
-      assertEquals(0, TaskThreads.onDriver(new SparkConf(false).set("spark.master", cluster)));
-    }
-  }
-
-  @Test
   void fewerTasksThanSlotsShareTheCoresBetweenThem() {
     SparkConf two = new SparkConf(false).set("spark.master", "local[2]");
     assertEquals(CORES, TaskThreads.perTask(two, 1), "one worker on local[2]");
