@@ -170,14 +170,14 @@ final class WithinWhitening {
    * @throws IllegalStateException when {@code a} is not positive definite
    */
   static double[][] lowerFactor(INDArray a) {
-    double[][] m = a.castTo(DataType.DOUBLE).toDoubleMatrix();
-    double[][] l = lapackFactor(a);
+    INDArray f = a.castTo(DataType.DOUBLE).dup('f');
+    double[][] m = f.toDoubleMatrix();
+    double[][] l = lapackFactor(f);
     return l != null && factors(l, m) ? l : choleskyRows(m);
   }
 
-  /** {@code potrf}'s lower factor of {@code a}, or null when it reports failure. */
-  private static double[][] lapackFactor(INDArray a) {
-    INDArray f = a.castTo(DataType.DOUBLE).dup('f');
+  /** {@code potrf}'s lower factor of {@code f} (double, column-major; overwritten), or null. */
+  private static double[][] lapackFactor(INDArray f) {
     try {
       Nd4j.getBlasWrapper().lapack().potrf(f, true);
     } catch (BlasException e) {
