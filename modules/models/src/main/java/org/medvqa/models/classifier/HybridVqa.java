@@ -27,6 +27,7 @@ import org.medvqa.models.MemoryModel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
@@ -581,6 +582,9 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     List<String> answers = classifier.answers();
     List<List<String>> out = new ArrayList<>(examples.size());
     for (int i = 0; i < examples.size(); i++) {
+      if (i % PREFETCH_CHUNK == 0) {
+        prefetch(examples.subList(i, Math.min(examples.size(), i + PREFETCH_CHUNK)));
+      }
       Example e = examples.get(i);
       QuestionForm form = form(e);
       String withoutNetwork = withoutNetwork(e, form);
@@ -654,6 +658,7 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
         asked.add(e);
       }
     }
+    prefetch(asked);
     List<String> answers = classifier.answers();
     Map<String, int[]> right = new java.util.LinkedHashMap<>();
     Map<String, Integer> count = new HashMap<>();
@@ -866,27 +871,148 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     return found;
   }
 
+  /**
+   * The neighbours {@link #predict} will ask for, searched for every open question of {@code
+   * examples} not known yet, the questions of one category together ({@link #searchAll}). Why: one
+   * at a time, a search was a dot product per (question, entry) pair in Java, most of the first
+   * validation (23-28 s of a 2019 run) and of the predict stage.
+   */
+  private void prefetch(List<Example> examples) {
+    Map<Near, List<Example>> groups = new java.util.LinkedHashMap<>();
+    Map<Near, List<FeaturePart>> partsOf = new HashMap<>();
+    for (Example e : examples) {
+      if (e.image() == null || form(e) != QuestionForm.OPEN) {
+        continue;
+      }
+      int n;
+      List<FeaturePart> parts;
+      if (knnCategories.contains(e.category())) {
+        n = k;
+        parts = List.of(part);
+      } else if (blend.categories().contains(e.category())) {
+        n = blend.k();
+        parts = blendParts.isEmpty() ? List.of(part) : blendParts;
+      } else {
+        continue;
+      }
+      List<String> keyed = parts.stream().map(HybridVqa::partKey).toList();
+      Found known = nearestFound.get(new Near(e.sampleId(), e.category(), n, keyed));
+      if (known != null && known.image().get() == e.image()) {
+        continue;
+      }
+      Near group = new Near(null, e.category(), n, keyed);
+      groups.computeIfAbsent(group, x -> new ArrayList<>()).add(e);
+      partsOf.putIfAbsent(group, parts);
+    }
+    int total = groups.values().stream().mapToInt(List::size).sum();
+    if (nearestFound.size() + total > NEAREST_KEPT) {
+      nearestFound.clear();
+    }
+    for (Map.Entry<Near, List<Example>> g : groups.entrySet()) {
+      Near at = g.getKey();
+      List<List<double[]>> found = searchAll(g.getValue(), at.category(), at.n(), partsOf.get(at));
+      for (int i = 0; i < found.size(); i++) {
+        Example e = g.getValue().get(i);
+        nearestFound.put(
+            new Near(e.sampleId(), at.category(), at.n(), at.parts()),
+            new Found(new WeakReference<>(e.image()), found.get(i)));
+      }
+    }
+  }
+
   private List<double[]> search(Example e, int n, List<FeaturePart> parts) {
-    searches.incrementAndGet();
-    List<double[]> same = new ArrayList<>();
+    return searchAll(List.of(e), e.category(), n, parts).get(0);
+  }
+
+  /** Each of {@code queries}' (all of {@code category}) {@link #nearest} entries. */
+  private List<List<double[]>> searchAll(
+      List<Example> queries, String category, int n, List<FeaturePart> parts) {
+    searches.addAndGet(queries.size());
+    List<Integer> same = new ArrayList<>();
     for (int j = 0; j < memory.size(); j++) {
-      if (memoryCategory.get(j).equals(e.category())) {
-        same.add(new double[] {j, 0});
+      if (memoryCategory.get(j).equals(category)) {
+        same.add(j);
       }
     }
     if (same.isEmpty()) {
-      return List.of();
+      return java.util.Collections.nCopies(queries.size(), List.of());
     }
+    List<List<float[]>> asked = new ArrayList<>();
+    List<List<float[]>> remembered = new ArrayList<>();
     for (FeaturePart p : parts) {
-      Keys ks = keys(p, e.category());
-      float[] q = ks.of(p.of(e.image(), "example " + e.sampleId()), e.category());
-      for (double[] s : same) {
-        s[1] += dot(q, ks.memory.get((int) s[0])) / parts.size();
+      Keys ks = keys(p, category);
+      List<float[]> features = new ArrayList<>(queries.size());
+      for (Example e : queries) {
+        features.add(p.of(e.image(), "example " + e.sampleId()));
+      }
+      asked.add(ks.ofAll(features, category));
+      List<float[]> rows = new ArrayList<>(same.size());
+      for (int j : same) {
+        rows.add(ks.memory.get(j));
+      }
+      remembered.add(rows);
+    }
+    return nearestByProduct(asked, remembered, same, n);
+  }
+
+  /**
+   * For each query (row {@code i} of every part of {@code queries}), the {@code n} entries whose
+   * mean over the parts of the dot product with their row of {@code keys} is highest, each as
+   * {entry id from {@code ids}, mean}, highest first, ties in entry order. One matrix product per
+   * part and block of queries, in double: each product of two floats is exact in double (the
+   * one-at-a-time search this replaced rounded it to a float first), so entries whose means differ
+   * by less than about 1e-7 may rank in another order than they did.
+   */
+  static List<List<double[]>> nearestByProduct(
+      List<List<float[]>> queries, List<List<float[]>> keys, List<Integer> ids, int n) {
+    int nq = queries.get(0).size();
+    int nm = ids.size();
+    List<INDArray> keyRows = new ArrayList<>(keys.size());
+    for (List<float[]> k : keys) {
+      keyRows.add(doubleRows(k).transpose());
+    }
+    List<List<double[]>> out = new ArrayList<>(nq);
+    for (int from = 0; from < nq; from += SEARCH_BLOCK) {
+      int to = Math.min(nq, from + SEARCH_BLOCK);
+      double[][] sims = new double[to - from][nm];
+      for (int p = 0; p < keys.size(); p++) {
+        double[][] s =
+            doubleRows(queries.get(p).subList(from, to)).mmul(keyRows.get(p)).toDoubleMatrix();
+        for (int i = 0; i < s.length; i++) {
+          for (int c = 0; c < nm; c++) {
+            sims[i][c] += s[i][c] / keys.size();
+          }
+        }
+      }
+      for (double[] row : sims) {
+        List<double[]> ranked = new ArrayList<>(nm);
+        for (int c = 0; c < nm; c++) {
+          ranked.add(new double[] {ids.get(c), row[c]});
+        }
+        ranked.sort((a, b) -> Double.compare(b[1], a[1])); // stable: ties in entry order
+        // A copy, as a view would keep every entry of the category alive in the cache.
+        out.add(List.copyOf(ranked.subList(0, Math.min(n, nm))));
       }
     }
-    same.sort((a, b) -> Double.compare(b[1], a[1]));
-    // A copy, as a view would keep every entry of the category alive in the cache.
-    return List.copyOf(same.subList(0, Math.min(n, same.size())));
+    return out;
+  }
+
+  /** Queries per matrix product of {@link #nearestByProduct}: bounds its similarity block. */
+  private static final int SEARCH_BLOCK = 512;
+
+  /** Examples per {@link #prefetch} in {@link #predict}: bounds the neighbours kept at once. */
+  private static final int PREFETCH_CHUNK = 4096;
+
+  private static INDArray doubleRows(List<float[]> rows) {
+    int d = rows.get(0).length;
+    double[] flat = new double[rows.size() * d];
+    for (int i = 0; i < rows.size(); i++) {
+      float[] r = rows.get(i);
+      for (int t = 0; t < d; t++) {
+        flat[i * d + t] = r[t];
+      }
+    }
+    return Nd4j.create(flat, new long[] {rows.size(), d}, 'c');
   }
 
   /** Searches run so far (not answered from {@link #nearestFound}). */
@@ -1057,6 +1183,26 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
      * A feature vector as compared with the memory entries of {@code category}: at unit norm, then
      * shifted and scaled (or whitened by the category's own covariance) and at unit norm again.
      */
+    List<float[]> ofAll(List<float[]> features, String category) {
+      List<float[]> units = new ArrayList<>(features.size());
+      for (float[] f : features) {
+        units.add(unit(f));
+      }
+      if (within != null) {
+        WithinWhitening w = within.get(category);
+        return w == null ? units : w.applyAll(units);
+      }
+      if (scaler == null) {
+        return units;
+      }
+      List<float[]> out = new ArrayList<>(units.size());
+      for (float[] u : units) {
+        out.add(unit(scaler.apply(u)));
+      }
+      return out;
+    }
+
+    /** {@link #ofAll} of one feature. */
     float[] of(float[] feature, String category) {
       if (within != null) {
         WithinWhitening w = within.get(category);

@@ -174,6 +174,100 @@ class HybridVqaTest {
   }
 
   @Test
+  void questionsAskedTogetherGetTheAnswersTheyGetOneByOne() {
+    for (String similarity : List.of("cosine", "within")) {
+      HybridVqa m =
+          (HybridVqa)
+              ModelKinds.fit(
+                  HybridVqa.KIND,
+                  config("medvqa.models.hybrid.knn.similarity = " + similarity),
+                  cases(30, 1, "", 0.5));
+      m.remember(cases(30, 1, "", 0.5));
+      ComputationGraph net = m.newGraph(1, new Adam(1e-3));
+      List<Example> test = cases(30, 2, "'", 0.5);
+      List<List<String>> oneByOne = new ArrayList<>();
+      for (Example e : test) {
+        oneByOne.addAll(m.predict(net, List.of(e)));
+      }
+      long searched = m.searches();
+      m.remember(List.of()); // forgets what was found, keeps the memory
+      assertEquals(oneByOne, m.predict(net, test), similarity);
+      assertEquals(2 * searched, m.searches(), similarity + ": each question searched once more");
+    }
+  }
+
+  @Test
+  void theSearchOfManyQueriesRanksAsADotProductPerPairWould() {
+    Random r = new Random(11);
+    int[] widths = {7, 5};
+    int nq = 600; // more than one block of queries
+    int nm = 30;
+    List<List<float[]>> queries = new ArrayList<>();
+    List<List<float[]>> keys = new ArrayList<>();
+    for (int w : widths) {
+      List<float[]> q = new ArrayList<>();
+      for (int i = 0; i < nq; i++) {
+        q.add(gaussian(r, w));
+      }
+      List<float[]> k = new ArrayList<>();
+      for (int j = 0; j < nm; j++) {
+        k.add(gaussian(r, w));
+      }
+      k.set(7, k.get(3).clone()); // a tie: entry 3 first, as the memory has it
+      queries.add(q);
+      keys.add(k);
+    }
+    List<Integer> ids = new ArrayList<>();
+    for (int j = 0; j < nm; j++) {
+      ids.add(100 + 2 * j);
+    }
+    List<List<double[]>> found = HybridVqa.nearestByProduct(queries, keys, ids, 4);
+    assertEquals(nq, found.size());
+    for (int i = 0; i < nq; i++) {
+      double[] mean = new double[nm];
+      for (int p = 0; p < widths.length; p++) {
+        for (int j = 0; j < nm; j++) {
+          double d = 0;
+          for (int t = 0; t < widths[p]; t++) {
+            d += (double) queries.get(p).get(i)[t] * keys.get(p).get(j)[t];
+          }
+          mean[j] += d / widths.length;
+        }
+      }
+      List<Integer> order = new ArrayList<>();
+      for (int j = 0; j < nm; j++) {
+        order.add(j);
+      }
+      order.sort((a, b) -> Double.compare(mean[b], mean[a]));
+      assertEquals(4, found.get(i).size());
+      for (int rank = 0; rank < 4; rank++) {
+        double[] got = found.get(i).get(rank);
+        int j = order.get(rank);
+        assertEquals(ids.get(j), (int) got[0], "query " + i + " rank " + rank);
+        assertEquals(mean[j], got[1], 1e-12, "query " + i + " rank " + rank);
+      }
+    }
+    // A query equal to entry 3 (and 7) in both parts finds the two, 3 first.
+    List<List<float[]>> twin = List.of(List.of(keys.get(0).get(3)), List.of(keys.get(1).get(3)));
+    List<double[]> top = HybridVqa.nearestByProduct(twin, keys, ids, 2).get(0);
+    assertEquals(List.of(106, 114), List.of((int) top.get(0)[0], (int) top.get(1)[0]));
+  }
+
+  /** A random unit vector of width {@code w}, as the memory's keys are. */
+  private static float[] gaussian(Random r, int w) {
+    float[] v = new float[w];
+    double n = 0;
+    for (int t = 0; t < w; t++) {
+      v[t] = (float) r.nextGaussian();
+      n += v[t] * v[t];
+    }
+    for (int t = 0; t < w; t++) {
+      v[t] /= (float) Math.sqrt(n);
+    }
+    return v;
+  }
+
+  @Test
   void theMemorySurvivesSavingAndKnnOffAnswersFromTheClassifier() {
     List<Example> train = cases(20, 1, "");
     HybridVqa m = remembering(train);
