@@ -1204,11 +1204,7 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
 
     /** {@link #ofAll} of one feature. */
     float[] of(float[] feature, String category) {
-      if (within != null) {
-        WithinWhitening w = within.get(category);
-        return w == null ? unit(feature) : w.apply(unit(feature));
-      }
-      return scaler == null ? unit(feature) : unit(scaler.apply(unit(feature)));
+      return ofAll(List.of(feature), category).get(0);
     }
   }
 
