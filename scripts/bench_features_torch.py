@@ -221,7 +221,10 @@ def main():
     load_after = load_average()
 
     configs = j["configs"]
-    best_peer = max(peers, key=lambda k: median(peers[k]["rates"]))
+    def fastest_peer(names):
+        return max(names, key=lambda k: median(peers[k]["rates"]))
+
+    best_peer = fastest_peer(peers)
     peer_rate = median(peers[best_peer]["rates"])
 
     def rates(c, key):
@@ -302,7 +305,7 @@ def main():
         fspeed = median(rates(f, "local2")) / median(rates(f, "local1"))
         fpeak = peak_of(f, f2)[0]
         # Against the peer's fastest fp32 configuration: precision for precision.
-        peer32 = max((k for k in peers if "bf16" not in k), key=lambda k: median(peers[k]["rates"]))
+        peer32 = fastest_peer(k for k in peers if "bf16" not in k)
         p32 = median(peers[peer32]["rates"])
         print("fp32 only (%s, peer %s): ours=%.2f peer=%.2f ratio=%.2f peak=%s speedup=%.2f"
               % (f, peer32, f2, p32, f2 / p32, "n/a" if fpeak is None else "%.1f%%" % fpeak, fspeed))

@@ -802,7 +802,12 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
 
   /** The blend's {@link Blend#k} nearest remembered images of {@code e}'s category. */
   private List<double[]> blendNeighbours(Example e) {
-    return nearest(e, blend.k(), blendParts.isEmpty() ? List.of(part) : blendParts);
+    return nearest(e, blend.k(), blendCompared());
+  }
+
+  /** The parts the blend's neighbours compare: {@code blend.parts}, or the neighbours' part. */
+  private List<FeaturePart> blendCompared() {
+    return blendParts.isEmpty() ? List.of(part) : blendParts;
   }
 
   /**
@@ -857,19 +862,32 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     if (e.image() == null) {
       return List.of();
     }
-    Near query =
-        new Near(e.sampleId(), e.category(), n, parts.stream().map(HybridVqa::partKey).toList());
-    Found known = nearestFound.get(query);
-    if (known != null && known.image().get() == e.image()) {
-      return known.nearest();
+    Near query = near(e, n, parts);
+    List<double[]> known = known(query, e);
+    if (known != null) {
+      return known;
     }
-    List<double[]> found = search(e, n, parts);
+    List<double[]> found = searchAll(List.of(e), e.category(), n, parts).get(0);
     if (nearestFound.size() >= NEAREST_KEPT) {
       nearestFound.clear();
     }
     nearestFound.put(query, new Found(new WeakReference<>(e.image()), found));
     return found;
   }
+
+  /** The cache's key of {@code e}'s {@code n} nearest entries on {@code parts}. */
+  private static Near near(Example e, int n, List<FeaturePart> parts) {
+    return new Near(e.sampleId(), e.category(), n, parts.stream().map(HybridVqa::partKey).toList());
+  }
+
+  /** What {@code query} found for {@code e}'s very feature array, or null if not known. */
+  private List<double[]> known(Near query, Example e) {
+    Found known = nearestFound.get(query);
+    return known != null && known.image().get() == e.image() ? known.nearest() : null;
+  }
+
+  /** The questions {@link #prefetch} searches together: one category, count and compared parts. */
+  private record Ask(String category, int n, List<FeaturePart> parts) {}
 
   /**
    * The neighbours {@link #predict} will ask for, searched for every open question of {@code
@@ -878,8 +896,7 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
    * validation (23-28 s of a 2019 run) and of the predict stage.
    */
   private void prefetch(List<Example> examples) {
-    Map<Near, List<Example>> groups = new java.util.LinkedHashMap<>();
-    Map<Near, List<FeaturePart>> partsOf = new HashMap<>();
+    Map<Ask, List<Example>> groups = new java.util.LinkedHashMap<>();
     for (Example e : examples) {
       if (e.image() == null || form(e) != QuestionForm.OPEN) {
         continue;
@@ -891,37 +908,27 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
         parts = List.of(part);
       } else if (blend.categories().contains(e.category())) {
         n = blend.k();
-        parts = blendParts.isEmpty() ? List.of(part) : blendParts;
+        parts = blendCompared();
       } else {
         continue;
       }
-      List<String> keyed = parts.stream().map(HybridVqa::partKey).toList();
-      Found known = nearestFound.get(new Near(e.sampleId(), e.category(), n, keyed));
-      if (known != null && known.image().get() == e.image()) {
-        continue;
+      if (known(near(e, n, parts), e) == null) {
+        groups.computeIfAbsent(new Ask(e.category(), n, parts), x -> new ArrayList<>()).add(e);
       }
-      Near group = new Near(null, e.category(), n, keyed);
-      groups.computeIfAbsent(group, x -> new ArrayList<>()).add(e);
-      partsOf.putIfAbsent(group, parts);
     }
     int total = groups.values().stream().mapToInt(List::size).sum();
     if (nearestFound.size() + total > NEAREST_KEPT) {
       nearestFound.clear();
     }
-    for (Map.Entry<Near, List<Example>> g : groups.entrySet()) {
-      Near at = g.getKey();
-      List<List<double[]>> found = searchAll(g.getValue(), at.category(), at.n(), partsOf.get(at));
+    for (Map.Entry<Ask, List<Example>> g : groups.entrySet()) {
+      Ask at = g.getKey();
+      List<List<double[]>> found = searchAll(g.getValue(), at.category(), at.n(), at.parts());
       for (int i = 0; i < found.size(); i++) {
         Example e = g.getValue().get(i);
         nearestFound.put(
-            new Near(e.sampleId(), at.category(), at.n(), at.parts()),
-            new Found(new WeakReference<>(e.image()), found.get(i)));
+            near(e, at.n(), at.parts()), new Found(new WeakReference<>(e.image()), found.get(i)));
       }
     }
-  }
-
-  private List<double[]> search(Example e, int n, List<FeaturePart> parts) {
-    return searchAll(List.of(e), e.category(), n, parts).get(0);
   }
 
   /** Each of {@code queries}' (all of {@code category}) {@link #nearest} entries. */
