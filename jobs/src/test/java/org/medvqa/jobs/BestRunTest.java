@@ -42,6 +42,20 @@ class BestRunTest extends SparkTestBase {
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.out().contains("offered to the nearest-neighbour memory"), r.out());
     assertTrue(r.out().contains("top confusions"), "the breakdown is printed: " + r.out());
+    // The answers of the training split go beside the predictions (not the held-out split's), and
+    // the breakdown counts the references among them.
+    assertTrue(r.out().contains("references seen in training:"), r.out());
+    java.util.Set<String> trained = new java.util.TreeSet<>();
+    spark
+        .read()
+        .parquet(out.resolve("ingest-train/manifest").toString())
+        .filter("split = 'train'")
+        .selectExpr("coalesce(category, '')", "explode(answers)")
+        .collectAsList()
+        .forEach(x -> trained.add(x.getString(0) + "\t" + x.getString(1)));
+    assertTrue(trained.size() > 10, trained.toString());
+    assertEquals(
+        List.copyOf(trained), Files.readAllLines(out.resolve("predictions/seen-answers.tsv")));
     JsonNode spec = RunCommandTest.json(out.resolve("model/spec.json"));
     assertEquals("hybrid", spec.get("kind").asText());
     // The run file's blend weights are chosen per category on the validation share.

@@ -16,6 +16,8 @@ import org.medvqa.core.config.ConfigProblem;
  * @param submission where the submission is (required)
  * @param output where to write the JSON result; empty for nowhere
  * @param breakdown whether to add the error analysis per category and question form (VQA)
+ * @param seenAnswers the answers seen in training ({@link SeenAnswers}) the breakdown counts the
+ *     references among; empty for none
  */
 public record EvalSettings(
     Task task,
@@ -24,7 +26,8 @@ public record EvalSettings(
     String groundTruth,
     String submission,
     String output,
-    boolean breakdown) {
+    boolean breakdown,
+    String seenAnswers) {
 
   /** The path under which the settings live. */
   public static final String PATH = "medvqa.eval";
@@ -48,7 +51,8 @@ public record EvalSettings(
         groundTruth,
         submission,
         c.getString("output").trim(),
-        c.getBoolean("breakdown"));
+        c.getBoolean("breakdown"),
+        c.getString("seen-answers").trim());
   }
 
   private static <T> T parse(Config c, String key, Function<String, T> parser) {

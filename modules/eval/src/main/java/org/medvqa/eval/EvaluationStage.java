@@ -44,12 +44,24 @@ public final class EvaluationStage {
       VqaEvaluation e = new VqaEvaluator().evaluate(gt, sub, settings.bleu());
       String line = e.toString();
       if (settings.breakdown()) {
-        line += "\n" + ErrorAnalysis.of(gt, e);
+        line += "\n" + ErrorAnalysis.of(gt, e, seenAnswers(files));
       }
       return new Result(line, e.toJson());
     }
     VqgEvaluation e = new VqgEvaluator().evaluate(gt, sub, settings.bleu());
     return new Result(e.toString(), e.toJson());
+  }
+
+  /** The answers seen in training, when named; null when not. */
+  private SeenAnswers seenAnswers(HadoopFiles files) throws IOException {
+    if (settings.seenAnswers().isEmpty()) {
+      return null;
+    }
+    try (InputStream in = open(files, settings.seenAnswers())) {
+      return SeenAnswers.read(in, settings.seenAnswers());
+    } catch (IllegalArgumentException e) {
+      throw new StageFailure("seen answers " + e.getMessage());
+    }
   }
 
   private void requireValid(List<Problem> problems) {

@@ -1,5 +1,10 @@
 package org.medvqa.pipeline;
 
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.lit;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.Config;
@@ -11,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -36,6 +42,11 @@ import org.medvqa.models.ModelKinds;
  */
 public final class Pipeline {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * The answers seen in training, in a VQA run's {@code predictions} folder ({@code SeenAnswers}).
+   */
+  public static final String SEEN_ANSWERS = "seen-answers.tsv";
 
   private final StageContext ctx;
   private final PipelineSettings s;
@@ -86,7 +97,7 @@ public final class Pipeline {
     }
     String model = train(base, train, extras, cache);
     Path predictions = predict(base, model, test, testSplit, cache);
-    String summary = evaluate(predictions, testSplit);
+    String summary = evaluate(predictions, testSplit, train, extras);
     RunRecord record = record(train, extras, testSplit, cache);
     writeProvenance(record);
     ctx.say(
@@ -247,8 +258,13 @@ public final class Pipeline {
     return predictions;
   }
 
-  /** Scores the submission where the answers are known; returns the summary's metrics part. */
-  private String evaluate(Path predictions, String testSplit) throws Exception {
+  /**
+   * Scores the submission where the answers are known; returns the summary's metrics part. For VQA
+   * the answers the model trained on go beside the predictions ({@link #SEEN_ANSWERS}), so that the
+   * breakdown can show how many references a model could have answered from them.
+   */
+  private String evaluate(Path predictions, String testSplit, Manifest train, List<Manifest> extras)
+      throws Exception {
     Path gt = new Path(predictions, "ground-truth.txt");
     if (!s.stages().evaluate()) {
       return "evaluate switched off: submission only";
@@ -260,6 +276,11 @@ public final class Pipeline {
     files.fs(metrics).delete(metrics, false);
     PipelineStage stage = PipelineStage.EVALUATE;
     Config c = PipelineStage.with(cfg, "medvqa.eval.task", s.task());
+    if ("vqa".equals(s.task()) && cfg.getString("medvqa.eval.seen-answers").isBlank()) {
+      Path seen = new Path(predictions, SEEN_ANSWERS);
+      writeSeenAnswers(seen, train, extras);
+      c = PipelineStage.with(c, "medvqa.eval.seen-answers", seen.toString());
+    }
     c =
         stage.configure(
             c,
@@ -279,6 +300,31 @@ public final class Pipeline {
         "accuracy=%.4f bleu=%.4f",
         m.path("accuracy").asDouble(Double.NaN),
         m.path("bleu").asDouble(Double.NaN));
+  }
+
+  /**
+   * {@code category<TAB>answer} lines, sorted, one per distinct answer of the training split
+   * ({@code medvqa.train.split}) of the training manifest and the extra ones: what train read.
+   */
+  private void writeSeenAnswers(Path to, Manifest train, List<Manifest> extras) throws IOException {
+    String split = ConfigCheck.requireString(cfg, "medvqa.train.split");
+    Set<String> lines = new TreeSet<>();
+    List<Manifest> all = new ArrayList<>(List.of(train));
+    all.addAll(extras);
+    for (Manifest m : all) {
+      Dataset<Row> rows =
+          Tables.manifest(ctx, m.path().toString())
+              .filter(col(ManifestColumns.SPLIT).equalTo(split))
+              .select(
+                  coalesce(col(ManifestColumns.CATEGORY), lit("")),
+                  explode(col(ManifestColumns.ANSWERS)))
+              .distinct();
+      for (Row r : rows.collectAsList()) {
+        // Tabs and line breaks are spaces to the accuracy's normalisation too.
+        lines.add(r.getString(0) + "\t" + r.getString(1).replaceAll("[\t\r\n]", " "));
+      }
+    }
+    files.write(to, lines.isEmpty() ? "" : String.join("\n", lines) + "\n");
   }
 
   private RunRecord record(Manifest train, List<Manifest> extras, String testSplit, String cache)
