@@ -83,9 +83,7 @@ public final class ErrorAnalysis {
       String question = item == null || item.question() == null ? "" : item.question();
       String reference = item == null ? "" : item.references().get(0).toLowerCase(Locale.ROOT);
       boolean known =
-          seen != null
-              && item != null
-              && item.references().stream().anyMatch(x -> seen.contains(r.category(), x));
+          seen != null && item != null && item.references().stream().anyMatch(seen::contains);
       String key =
           (r.category() == null ? "" : r.category()) + "\t" + QuestionForm.of(question).name();
       rows.computeIfAbsent(key, k -> new ArrayList<>())

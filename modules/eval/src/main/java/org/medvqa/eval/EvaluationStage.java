@@ -58,9 +58,7 @@ public final class EvaluationStage {
       return null;
     }
     try (InputStream in = open(files, settings.seenAnswers())) {
-      return SeenAnswers.read(in, settings.seenAnswers());
-    } catch (IllegalArgumentException e) {
-      throw new StageFailure("seen answers " + e.getMessage());
+      return SeenAnswers.read(in);
     }
   }
 

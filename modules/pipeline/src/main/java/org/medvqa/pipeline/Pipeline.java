@@ -1,9 +1,7 @@
 package org.medvqa.pipeline;
 
-import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.explode;
-import static org.apache.spark.sql.functions.lit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -46,7 +44,7 @@ public final class Pipeline {
   /**
    * The answers seen in training, in a VQA run's {@code predictions} folder ({@code SeenAnswers}).
    */
-  public static final String SEEN_ANSWERS = "seen-answers.tsv";
+  public static final String SEEN_ANSWERS = "seen-answers.txt";
 
   private final StageContext ctx;
   private final PipelineSettings s;
@@ -303,8 +301,8 @@ public final class Pipeline {
   }
 
   /**
-   * {@code category<TAB>answer} lines, sorted, one per distinct answer of the training split
-   * ({@code medvqa.train.split}) of the training manifest and the extra ones: what train read.
+   * The distinct answers of the training split ({@code medvqa.train.split}) of the training
+   * manifest and the extra ones (what train read), sorted, one per line.
    */
   private void writeSeenAnswers(Path to, Manifest train, List<Manifest> extras) throws IOException {
     String split = ConfigCheck.requireString(cfg, "medvqa.train.split");
@@ -315,13 +313,11 @@ public final class Pipeline {
       Dataset<Row> rows =
           Tables.manifest(ctx, m.path().toString())
               .filter(col(ManifestColumns.SPLIT).equalTo(split))
-              .select(
-                  coalesce(col(ManifestColumns.CATEGORY), lit("")),
-                  explode(col(ManifestColumns.ANSWERS)))
+              .select(explode(col(ManifestColumns.ANSWERS)))
               .distinct();
       for (Row r : rows.collectAsList()) {
-        // Tabs and line breaks are spaces to the accuracy's normalisation too.
-        lines.add(r.getString(0) + "\t" + r.getString(1).replaceAll("[\t\r\n]", " "));
+        // Line breaks are spaces to the accuracy's normalisation too.
+        lines.add(r.getString(0).replaceAll("[\r\n]", " "));
       }
     }
     files.write(to, lines.isEmpty() ? "" : String.join("\n", lines) + "\n");
