@@ -89,6 +89,14 @@ LEVERS = {
         # Runs whose validation share chose the blend's weight per category (blend.weight-choices):
         # the run file's single weight instead.
         ("blend weight as set, none chosen per category", {"blend_chosen_weights": {}}),
+        # Open organ questions answered with the organ of the image nearest in the diagnosis memory
+        # when it is at least this similar (case.categories); runs trained with the setting chose
+        # the threshold on their validation share.
+        ("same case off", {"case_chosen_thresholds": {}}),
+        *((f"+ same case for organ, threshold {t}",
+           {"case_categories": ["organ"], "case_threshold_choices": [],
+            "case_chosen_thresholds": {"organ": t}})
+          for t in [0.5, 0.45, 0.4, 0.35]),
     ] + [
         (label, {"blend_categories": cats, "blend_k": k, "blend_weight": w})
         for label, cats, k, w in [

@@ -107,6 +107,9 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
   /** Replaced once, when the validation share chooses its weights ({@link #choose}). */
   private Blend blend;
 
+  /** Replaced once, when the validation share chooses its thresholds ({@link #choose}). */
+  private SameCase sameCase;
+
   /** The part of the image feature the neighbours compare. */
   private final FeaturePart part;
 
@@ -170,6 +173,12 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
   /** What a query found, and the feature it was asked with. */
   private record Found(WeakReference<float[]> image, List<double[]> nearest) {}
 
+  /**
+   * Per category, the memory entry of each remembered image by its feature array (identity: one
+   * array per image, {@link #feature}); made on first use by {@link #caseAnswer}.
+   */
+  private transient Map<String, Map<float[], Integer>> caseEntries = new HashMap<>();
+
   /** The unit-norm feature of each remembered image, shared by its entries in both memories. */
   private transient Map<String, float[]> imageFeatures = new HashMap<>();
 
@@ -195,7 +204,8 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
       Blend blend,
       List<FeaturePart> blendParts,
       boolean standardised,
-      FeatureScaler networkScaler) {
+      FeatureScaler networkScaler,
+      SameCase sameCase) {
     if (k < 1 || attributeK < 1) {
       throw new IllegalArgumentException(
           "knn.k and attributes.k must be at least 1, got " + k + " and " + attributeK);
@@ -222,6 +232,18 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     this.blendParts = List.copyOf(blendParts);
     this.standardised = standardised;
     this.networkScaler = networkScaler;
+    if (!sameCase.categories().isEmpty() && knnCategories.isEmpty()) {
+      throw new IllegalArgumentException(
+          "case.categories needs a knn category, whose metric finds the case: knn.categories is"
+              + " empty");
+    }
+    for (String c : sameCase.categories()) {
+      if (knnCategories.contains(c)) {
+        throw new IllegalArgumentException(
+            "case.categories and knn.categories share " + c + ": its neighbours answer it already");
+      }
+    }
+    this.sameCase = sameCase;
   }
 
   /**
@@ -349,7 +371,8 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
             .map(p -> FeaturePart.of("blend.parts", p, layout, width))
             .toList(),
         networkInput(c.getString("network-input")),
-        null);
+        null,
+        SameCase.of(c));
   }
 
   /** {@code network-input} choices. */
@@ -420,7 +443,8 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
             blendParts(o.get("blend_parts")),
             // Models saved before the setting read the features as they are.
             o.has("network_scaler"),
-            o.has("network_scaler") ? FeatureScaler.fromJson(o.get("network_scaler")) : null);
+            o.has("network_scaler") ? FeatureScaler.fromJson(o.get("network_scaler")) : null,
+            SameCase.read(o));
     List<float[]> features = new ArrayList<>();
     if (o.has("features")) {
       o.get("features").forEach(f -> features.add(decode(f)));
@@ -487,6 +511,7 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
   public List<String> memoryCategories() {
     Set<String> all = new LinkedHashSet<>(knnCategories);
     all.addAll(blend.categories());
+    all.addAll(sameCase.categories());
     all.addAll(attributeCategories);
     return List.copyOf(all);
   }
@@ -504,7 +529,9 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
       // Only open questions are answered from memory, so only their answers are kept: a "yes"
       // of "is this normal?" is no diagnosis for "what is abnormal?".
       if (e.image() == null
-          || !knnCategories.contains(e.category()) && !blend.categories().contains(e.category())
+          || !knnCategories.contains(e.category())
+              && !blend.categories().contains(e.category())
+              && !sameCase.categories().contains(e.category())
           || QuestionForm.of(e.question()) != QuestionForm.OPEN
           || !seen.add(e.imageId() + "\n" + e.category() + "\n" + Batches.key(e.answer()))) {
         continue;
@@ -515,6 +542,7 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     }
     keys.clear();
     nearestFound.clear();
+    caseEntries.clear();
   }
 
   private void rememberAttributes(Example e) {
@@ -592,6 +620,12 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
         out.add(List.of(withoutNetwork));
         continue;
       }
+      Double threshold = form == QuestionForm.OPEN ? sameCase.thresholdOf(e.category()) : null;
+      String byCase = threshold == null ? null : caseAnswer(e, threshold);
+      if (byCase != null) {
+        out.add(List.of(byCase));
+        continue;
+      }
       BitSet ok = classifier.allowed(e.category(), answers.size());
       BitSet byForm = new BitSet();
       if (form != QuestionForm.OPEN) {
@@ -644,9 +678,23 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
    * category without such questions keeps {@code blend.weight}. How much of the vote to trust
    * differs by category (the vote of similar images tells the organ system better than the network,
    * the modality worse) and by release, which is why it is chosen on data.
+   *
+   * <p>Then each {@code case} category's threshold, with the chosen weights ({@link
+   * #chooseThresholds}).
    */
   @Override
   public String choose(ComputationGraph net, List<Example> validation) {
+    // Chosen again from scratch: the weights are chosen on the answers as they were before the
+    // case's gate.
+    sameCase = sameCase.withChosen(Map.of());
+    String weights = chooseWeights(net, validation);
+    String thresholds = chooseThresholds(net, validation);
+    return weights.isEmpty() || thresholds.isEmpty()
+        ? weights + thresholds
+        : weights + "; " + thresholds;
+  }
+
+  private String chooseWeights(ComputationGraph net, List<Example> validation) {
     List<Double> choices = blend.choices();
     if (choices.isEmpty() || blend.categories().isEmpty()) {
       return "";
@@ -709,6 +757,79 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
       said.append(");");
     }
     blend = blend.withChosen(chosen);
+    return said.substring(0, said.length() - 1);
+  }
+
+  /**
+   * Chooses each {@code case} category's threshold among {@code case.threshold-choices}: answered
+   * as the model answers them otherwise (the blend at its chosen weight, or the network), except
+   * those whose nearest image in the diagnosis memory is at least the threshold similar, which get
+   * that image's answer. The threshold that answers the most of the category's open validation
+   * questions right wins; the gate stays off unless one answers more than without it, and of tied
+   * thresholds the highest (fewest questions taken from the network) wins.
+   */
+  private String chooseThresholds(ComputationGraph net, List<Example> validation) {
+    List<Double> choices = sameCase.choices();
+    if (choices.isEmpty() || sameCase.categories().isEmpty()) {
+      return "";
+    }
+    List<Example> asked = new ArrayList<>();
+    for (Example e : validation) {
+      QuestionForm form = form(e);
+      if (form == QuestionForm.OPEN
+          && sameCase.categories().contains(e.category())
+          && withoutNetwork(e, form) == null) {
+        asked.add(e);
+      }
+    }
+    Map<String, int[]> right = new java.util.LinkedHashMap<>(); // {off, each choice}
+    Map<String, Integer> count = new HashMap<>();
+    for (int from = 0; from < asked.size(); from += CHOICE_CHUNK) {
+      List<Example> chunk = asked.subList(from, Math.min(asked.size(), from + CHOICE_CHUNK));
+      List<List<String>> before = predict(net, chunk);
+      for (int i = 0; i < chunk.size(); i++) {
+        Example e = chunk.get(i);
+        boolean was = Batches.right(before.get(i).get(0), e);
+        List<double[]> near = nearest(e, caseMemory(), 1, List.of(part));
+        String byCase = caseAnswer(e, -1);
+        boolean caseRight = byCase != null && Batches.right(byCase, e);
+        int[] r = right.computeIfAbsent(e.category(), c -> new int[choices.size() + 1]);
+        count.merge(e.category(), 1, Integer::sum);
+        r[0] += was ? 1 : 0;
+        for (int c = 0; c < choices.size(); c++) {
+          boolean taken = byCase != null && near.get(0)[1] >= choices.get(c);
+          r[c + 1] += (taken ? caseRight : was) ? 1 : 0;
+        }
+      }
+    }
+    Map<String, Double> chosen = new java.util.LinkedHashMap<>();
+    StringBuilder said =
+        new StringBuilder("hybrid: same-case thresholds chosen on the validation share:");
+    for (String category : sameCase.categories()) {
+      int[] r = right.get(category);
+      if (r == null) {
+        said.append(' ').append(category).append(" none asked (off);");
+        continue;
+      }
+      int best = 0;
+      for (int c = 1; c < r.length; c++) {
+        if (r[c] > r[best]
+            || r[c] == r[best] && best > 0 && choices.get(c - 1) > choices.get(best - 1)) {
+          best = c;
+        }
+      }
+      if (best > 0) {
+        chosen.put(category, choices.get(best - 1));
+      }
+      said.append(' ').append(category).append(' ');
+      said.append(best == 0 ? "off" : String.valueOf(choices.get(best - 1)));
+      said.append(" (right of ").append(count.get(category)).append(": off ").append(r[0]);
+      for (int c = 0; c < choices.size(); c++) {
+        said.append(", ").append(choices.get(c)).append(": ").append(r[c + 1]);
+      }
+      said.append(");");
+    }
+    sameCase = sameCase.withChosen(chosen);
     return said.substring(0, said.length() - 1);
   }
 
@@ -859,15 +980,20 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
    * compared as {@code knn.similarity} says; none without an image.
    */
   private List<double[]> nearest(Example e, int n, List<FeaturePart> parts) {
+    return nearest(e, e.category(), n, parts);
+  }
+
+  /** {@link #nearest(Example, int, List)} among the remembered entries of {@code category}. */
+  private List<double[]> nearest(Example e, String category, int n, List<FeaturePart> parts) {
     if (e.image() == null) {
       return List.of();
     }
-    Near query = near(e, n, parts);
+    Near query = near(e, category, n, parts);
     List<double[]> known = known(query, e);
     if (known != null) {
       return known;
     }
-    List<double[]> found = searchAll(List.of(e), e.category(), n, parts).get(0);
+    List<double[]> found = searchAll(List.of(e), category, n, parts).get(0);
     if (nearestFound.size() >= NEAREST_KEPT) {
       nearestFound.clear();
     }
@@ -875,9 +1001,11 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     return found;
   }
 
-  /** The cache's key of {@code e}'s {@code n} nearest entries on {@code parts}. */
-  private static Near near(Example e, int n, List<FeaturePart> parts) {
-    return new Near(e.sampleId(), e.category(), n, parts.stream().map(HybridVqa::partKey).toList());
+  /**
+   * The cache's key of {@code e}'s {@code n} nearest entries of {@code category} on {@code parts}.
+   */
+  private static Near near(Example e, String category, int n, List<FeaturePart> parts) {
+    return new Near(e.sampleId(), category, n, parts.stream().map(HybridVqa::partKey).toList());
   }
 
   /** What {@code query} found for {@code e}'s very feature array, or null if not known. */
@@ -901,19 +1029,10 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
       if (e.image() == null || form(e) != QuestionForm.OPEN) {
         continue;
       }
-      int n;
-      List<FeaturePart> parts;
-      if (knnCategories.contains(e.category())) {
-        n = k;
-        parts = List.of(part);
-      } else if (blend.categories().contains(e.category())) {
-        n = blend.k();
-        parts = blendCompared();
-      } else {
-        continue;
-      }
-      if (known(near(e, n, parts), e) == null) {
-        groups.computeIfAbsent(new Ask(e.category(), n, parts), x -> new ArrayList<>()).add(e);
+      for (Ask at : asks(e)) {
+        if (known(near(e, at.category(), at.n(), at.parts()), e) == null) {
+          groups.computeIfAbsent(at, x -> new ArrayList<>()).add(e);
+        }
       }
     }
     int total = groups.values().stream().mapToInt(List::size).sum();
@@ -926,9 +1045,60 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
       for (int i = 0; i < found.size(); i++) {
         Example e = g.getValue().get(i);
         nearestFound.put(
-            near(e, at.n(), at.parts()), new Found(new WeakReference<>(e.image()), found.get(i)));
+            near(e, at.category(), at.n(), at.parts()),
+            new Found(new WeakReference<>(e.image()), found.get(i)));
       }
     }
+  }
+
+  /** The searches an open question like {@code e} needs: its category's, and the case's. */
+  private List<Ask> asks(Example e) {
+    List<Ask> out = new ArrayList<>(2);
+    if (knnCategories.contains(e.category())) {
+      out.add(new Ask(e.category(), k, List.of(part)));
+    } else if (blend.categories().contains(e.category())) {
+      out.add(new Ask(e.category(), blend.k(), blendCompared()));
+    }
+    if (sameCase.categories().contains(e.category())) {
+      out.add(new Ask(caseMemory(), 1, List.of(part)));
+    }
+    return out;
+  }
+
+  /** The memory whose metric finds another image of the same case: the first knn category's. */
+  private String caseMemory() {
+    return knnCategories.get(0);
+  }
+
+  /**
+   * The answer of {@code e}'s category given to the remembered image nearest to {@code e}'s in
+   * {@link #caseMemory}, when that image is at least {@code threshold} similar and has one; else
+   * null.
+   */
+  private String caseAnswer(Example e, double threshold) {
+    List<double[]> near = nearest(e, caseMemory(), 1, List.of(part));
+    if (near.isEmpty() || near.get(0)[1] < threshold) {
+      return null;
+    }
+    Integer j = caseEntry(memory.get((int) near.get(0)[0]), e.category());
+    return j == null ? null : memoryAnswer.get(j);
+  }
+
+  /** The memory entry of {@code category} of the image whose feature is {@code image}, or null. */
+  private synchronized Integer caseEntry(float[] image, String category) {
+    return caseEntries
+        .computeIfAbsent(
+            category,
+            c -> {
+              Map<float[], Integer> m = new java.util.IdentityHashMap<>();
+              for (int j = 0; j < memory.size(); j++) {
+                if (memoryCategory.get(j).equals(c)) {
+                  m.putIfAbsent(memory.get(j), j);
+                }
+              }
+              return m;
+            })
+        .get(image);
   }
 
   /** Each of {@code queries}' (all of {@code category}) {@link #nearest} entries. */
@@ -1044,6 +1214,7 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
       o.set("network_scaler", networkScaler.toJson());
     }
     blend.write(o);
+    sameCase.write(o);
     ArrayNode blendPartsOut = o.putArray("blend_parts");
     blendParts.forEach(p -> p.write(blendPartsOut.addArray()));
     // Each image's feature once (an image has entries in several categories and in both
@@ -1268,5 +1439,6 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     keys = new HashMap<>();
     nearestFound = new ConcurrentHashMap<>();
     searches = new AtomicLong();
+    caseEntries = new HashMap<>();
   }
 }

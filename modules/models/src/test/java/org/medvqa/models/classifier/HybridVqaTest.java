@@ -428,6 +428,97 @@ class HybridVqaTest {
     assertEquals(byNetwork, organAnswers(without, net, test));
   }
 
+  /**
+   * {@link #withOrgans} whose organ answer is shifted by {@code shift} systems: with a shift, a
+   * twin remembered from the unshifted training set has another organ than its reference.
+   */
+  private static List<Example> shiftedOrgans(int n, long seed, String suffix, int shift) {
+    List<Example> out = new ArrayList<>();
+    for (Example e : withOrgans(n, seed, suffix)) {
+      if (!e.category().equals("organ")) {
+        out.add(e);
+        continue;
+      }
+      int c = Integer.parseInt(e.imageId().replaceAll("\\D", ""));
+      out.add(
+          new Example(
+              e.sampleId(),
+              e.imageId(),
+              "organ",
+              e.image(),
+              e.question(),
+              List.of("organ " + (c + shift) % 4)));
+    }
+    return out;
+  }
+
+  private static final String SAME_CASE =
+      "medvqa.models.hybrid.case { categories = [organ], threshold-choices = [0.999, 0.5] }";
+
+  @Test
+  void theValidationShareTurnsTheSameCaseGateOnWhereTheCasesTwinKnowsTheOrgan() {
+    List<Example> train = withOrgans(40, 1, "");
+    List<Example> validation = withOrgans(40, 2, "'");
+    List<Example> test = withOrgans(40, 3, "''");
+    List<List<String>> truth = new ArrayList<>();
+    test.stream().filter(e -> e.category().equals("organ")).forEach(e -> truth.add(e.answers()));
+    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(SAME_CASE), train);
+    m.remember(train);
+    assertEquals(80, m.memorySize(), "abnormality and organ, one per image each");
+    ComputationGraph net = m.newGraph(1, new Adam(1e-3));
+    List<List<String>> byNetwork = organAnswers(m, net, test);
+    assertTrue(!byNetwork.equals(truth), "before the choice, the untrained network answers");
+
+    String said = m.choose(net, validation);
+    // Every twin is the nearest image of its case in the diagnosis memory (cosine above 0.999: the
+    // features share a large part), and its organ is the reference's: both thresholds answer all
+    // 40, and of the two the higher is kept.
+    assertTrue(
+        said.startsWith("hybrid: same-case thresholds chosen on the validation share:"), said);
+    assertTrue(said.contains("organ 0.999 (right of 40: off "), said);
+    assertTrue(said.endsWith(", 0.999: 40, 0.5: 40)"), said);
+    assertEquals(truth, organAnswers(m, net, test), "the twin's organ");
+    assertEquals(
+        0.999, m.toJson().get("case_chosen_thresholds").get("organ").asDouble(), "saved with it");
+    VqaModel saved = ModelKinds.fromJson(m.toJson().toString());
+    assertEquals(truth, organAnswers(saved, net, test), "saved and read back");
+
+    // A threshold above every similarity: the network's answers again.
+    com.fasterxml.jackson.databind.node.ObjectNode strict = m.toJson();
+    ((com.fasterxml.jackson.databind.node.ObjectNode) strict.get("case_chosen_thresholds"))
+        .put("organ", 1.0);
+    assertEquals(byNetwork, organAnswers(ModelKinds.fromJson(strict.toString()), net, test));
+    // Abnormality questions are the neighbours' as before.
+    List<List<String>> all = m.predict(net, test);
+    for (int i = 0; i < test.size(); i++) {
+      if (test.get(i).sampleId().endsWith("-a")) {
+        assertEquals(test.get(i).answers(), all.get(i), test.get(i).sampleId());
+      }
+    }
+  }
+
+  @Test
+  void theGateStaysOffWhereTheTwinsOrganIsNotTheReference() {
+    List<Example> train = withOrgans(40, 1, "");
+    List<Example> validation = shiftedOrgans(40, 2, "'", 1);
+    List<Example> test = withOrgans(40, 3, "''");
+    HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(SAME_CASE), train);
+    m.remember(train);
+    ComputationGraph net = m.newGraph(1, new Adam(1e-3));
+    List<List<String>> byNetwork = organAnswers(m, net, test);
+    String said = m.choose(net, validation);
+    // Every twin's organ is wrong for the shifted validation references: the gate loses there.
+    assertTrue(said.contains("organ off (right of 40: off "), said);
+    assertTrue(said.endsWith(", 0.5: 0)"), said);
+    assertTrue(m.toJson().get("case_chosen_thresholds").isEmpty(), m.toJson().toString());
+    assertEquals(byNetwork, organAnswers(m, net, test), "the network's answers");
+
+    HybridVqa without = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(), train);
+    without.remember(train);
+    assertEquals(40, without.memorySize(), "no organ entries without the setting");
+    assertEquals("", without.choose(net, validation), "nothing to choose");
+  }
+
   @Test
   void aStandardisedNetworkInputIsTheFeatureLessTheTrainingMeanOverItsSpread() {
     List<Example> train = withOrgans(12, 1, "");
@@ -502,6 +593,11 @@ class HybridVqaTest {
     assertRefused("medvqa.models.hybrid.knn.similarity = euclid", "knn.similarity");
     assertRefused(
         "medvqa.models.hybrid.blend.parts = [res4-mean]", "blend.parts"); // not in the layout
+    assertRefused(
+        "medvqa.models.hybrid { knn.categories = [], case.categories = [organ] }",
+        "case.categories");
+    assertRefused("medvqa.models.hybrid.case.categories = [abnormality]", "case.categories");
+    assertRefused("medvqa.models.hybrid.case.threshold-choices = [0.4, 1.5]", "threshold-choices");
   }
 
   /** Fitting with {@code hocon} fails with a message that names {@code setting}. */
