@@ -339,6 +339,11 @@ class HybridVqaTest {
     return out;
   }
 
+  /** The references of {@code t}'s organ questions, in order. */
+  private static List<List<String>> organTruth(List<Example> t) {
+    return t.stream().filter(e -> e.category().equals("organ")).map(Example::answers).toList();
+  }
+
   private static List<List<String>> organAnswers(
       VqaModel m, ComputationGraph net, List<Example> t) {
     List<List<String>> out = new ArrayList<>();
@@ -355,8 +360,7 @@ class HybridVqaTest {
   void blendedCategoriesMixTheNetworkWithTheNeighboursVote() {
     List<Example> train = withOrgans(40, 1, "");
     List<Example> test = withOrgans(40, 2, "'");
-    List<List<String>> truth = new ArrayList<>();
-    test.stream().filter(e -> e.category().equals("organ")).forEach(e -> truth.add(e.answers()));
+    List<List<String>> truth = organTruth(test);
     String blend = "medvqa.models.hybrid.blend { categories = [organ], k = 1, weight = ";
     HybridVqa votes = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(blend + "1 }"), train);
     votes.remember(train);
@@ -382,8 +386,7 @@ class HybridVqaTest {
     List<Example> train = withOrgans(40, 1, "");
     List<Example> validation = withOrgans(40, 2, "'");
     List<Example> test = withOrgans(40, 3, "''");
-    List<List<String>> truth = new ArrayList<>();
-    test.stream().filter(e -> e.category().equals("organ")).forEach(e -> truth.add(e.answers()));
+    List<List<String>> truth = organTruth(test);
     HybridVqa m =
         (HybridVqa)
             ModelKinds.fit(
@@ -460,8 +463,7 @@ class HybridVqaTest {
     List<Example> train = withOrgans(40, 1, "");
     List<Example> validation = withOrgans(40, 2, "'");
     List<Example> test = withOrgans(40, 3, "''");
-    List<List<String>> truth = new ArrayList<>();
-    test.stream().filter(e -> e.category().equals("organ")).forEach(e -> truth.add(e.answers()));
+    List<List<String>> truth = organTruth(test);
     HybridVqa m = (HybridVqa) ModelKinds.fit(HybridVqa.KIND, config(SAME_CASE), train);
     m.remember(train);
     assertEquals(80, m.memorySize(), "abnormality and organ, one per image each");
