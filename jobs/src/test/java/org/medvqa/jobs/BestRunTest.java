@@ -114,6 +114,9 @@ class BestRunTest extends SparkTestBase {
               "medvqa.pipeline.stages.augment-images=" + augment,
               "medvqa.augment.images.variants=2");
       assertEquals(0, r.code(), r.toString());
+      assertTrue(
+          !Files.exists(out.resolve("predictions/seen-answers.txt")),
+          "without the breakdown no answers are listed for it");
       java.util.regex.Matcher m =
           java.util.regex.Pattern.compile(
                   "(\\d+) training and \\d+ validation questions|(\\d+) training questions of")

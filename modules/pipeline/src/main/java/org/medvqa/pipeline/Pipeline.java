@@ -257,9 +257,9 @@ public final class Pipeline {
   }
 
   /**
-   * Scores the submission where the answers are known; returns the summary's metrics part. For VQA
-   * the answers the model trained on go beside the predictions ({@link #SEEN_ANSWERS}), so that the
-   * breakdown can show how many references a model could have answered from them.
+   * Scores the submission where the answers are known; returns the summary's metrics part. For a
+   * VQA breakdown the answers the model trained on go beside the predictions ({@link
+   * #SEEN_ANSWERS}), so that it can show how many references a model could answer from them.
    */
   private String evaluate(Path predictions, String testSplit, Manifest train, List<Manifest> extras)
       throws Exception {
@@ -274,7 +274,9 @@ public final class Pipeline {
     files.fs(metrics).delete(metrics, false);
     PipelineStage stage = PipelineStage.EVALUATE;
     Config c = PipelineStage.with(cfg, "medvqa.eval.task", s.task());
-    if ("vqa".equals(s.task()) && cfg.getString("medvqa.eval.seen-answers").isBlank()) {
+    if ("vqa".equals(s.task())
+        && cfg.getBoolean("medvqa.eval.breakdown")
+        && cfg.getString("medvqa.eval.seen-answers").isBlank()) {
       Path seen = new Path(predictions, SEEN_ANSWERS);
       writeSeenAnswers(seen, train, extras);
       c = PipelineStage.with(c, "medvqa.eval.seen-answers", seen.toString());
