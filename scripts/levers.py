@@ -254,6 +254,8 @@ def main():
         m, distinct = score(a.bin, run, model, name, TASK[spec["kind"]])
         cats = sorted(m.get("per_category", {}))
         rows.append(row(label, m, distinct))
+    if cats is None:
+        raise SystemExit(f"no row to score: no label contains {a.rows!r}, or every such row was skipped")
     print(f"{'levers (same trained weights)':<52} {'accuracy':>8} {'bleu':>8} {'distinct':>8}  "
           + " ".join(f"{c[:8]:>8}" for c in cats))
     print("\n".join(rows))
