@@ -175,7 +175,7 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
 
   /**
    * Per category, the memory entry of each remembered image by its feature array (identity: one
-   * array per image, {@link #feature}); made on first use by {@link #caseAnswer}.
+   * array per image, {@link #feature}); made on first use by {@link #twin}.
    */
   private transient Map<String, Map<float[], Integer>> caseEntries = new HashMap<>();
 
@@ -611,7 +611,7 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     List<List<String>> out = new ArrayList<>(examples.size());
     for (int i = 0; i < examples.size(); i++) {
       if (i % PREFETCH_CHUNK == 0) {
-        prefetch(examples.subList(i, Math.min(examples.size(), i + PREFETCH_CHUNK)));
+        prefetch(examples.subList(i, Math.min(examples.size(), i + PREFETCH_CHUNK)), this::asks);
       }
       Example e = examples.get(i);
       QuestionForm form = form(e);
@@ -699,14 +699,8 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     if (choices.isEmpty() || blend.categories().isEmpty()) {
       return "";
     }
-    List<Example> asked = new ArrayList<>();
-    for (Example e : validation) {
-      QuestionForm form = form(e);
-      if (blends(e, form) && withoutNetwork(e, form) == null) {
-        asked.add(e);
-      }
-    }
-    prefetch(asked);
+    List<Example> asked = askedOpen(validation, blend.categories());
+    prefetch(asked, this::asks);
     List<String> answers = classifier.answers();
     Map<String, int[]> right = new java.util.LinkedHashMap<>();
     Map<String, Integer> count = new HashMap<>();
@@ -773,15 +767,8 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     if (choices.isEmpty() || sameCase.categories().isEmpty()) {
       return "";
     }
-    List<Example> asked = new ArrayList<>();
-    for (Example e : validation) {
-      QuestionForm form = form(e);
-      if (form == QuestionForm.OPEN
-          && sameCase.categories().contains(e.category())
-          && withoutNetwork(e, form) == null) {
-        asked.add(e);
-      }
-    }
+    List<Example> asked = askedOpen(validation, sameCase.categories());
+    prefetch(asked, e -> List.of(caseAsk()));
     Map<String, int[]> right = new java.util.LinkedHashMap<>(); // {off, each choice}
     Map<String, Integer> count = new HashMap<>();
     for (int from = 0; from < asked.size(); from += CHOICE_CHUNK) {
@@ -790,14 +777,13 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
       for (int i = 0; i < chunk.size(); i++) {
         Example e = chunk.get(i);
         boolean was = Batches.right(before.get(i).get(0), e);
-        List<double[]> near = nearest(e, caseMemory(), 1, List.of(part));
-        String byCase = caseAnswer(e, -1);
-        boolean caseRight = byCase != null && Batches.right(byCase, e);
+        Twin twin = twin(e);
+        boolean caseRight = twin != null && Batches.right(twin.answer(), e);
         int[] r = right.computeIfAbsent(e.category(), c -> new int[choices.size() + 1]);
         count.merge(e.category(), 1, Integer::sum);
         r[0] += was ? 1 : 0;
         for (int c = 0; c < choices.size(); c++) {
-          boolean taken = byCase != null && near.get(0)[1] >= choices.get(c);
+          boolean taken = twin != null && twin.similarity() >= choices.get(c);
           r[c + 1] += (taken ? caseRight : was) ? 1 : 0;
         }
       }
@@ -831,6 +817,23 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     }
     sameCase = sameCase.withChosen(chosen);
     return said.substring(0, said.length() - 1);
+  }
+
+  /**
+   * The validation questions of {@code categories} whose answer comes from the network, alone or
+   * blended: open ones that no attribute vote or nearest-neighbour category answers.
+   */
+  private List<Example> askedOpen(List<Example> validation, List<String> categories) {
+    List<Example> asked = new ArrayList<>();
+    for (Example e : validation) {
+      QuestionForm form = form(e);
+      if (form == QuestionForm.OPEN
+          && categories.contains(e.category())
+          && withoutNetwork(e, form) == null) {
+        asked.add(e);
+      }
+    }
+    return asked;
   }
 
   /** Validation questions per call of the network in {@link #choose}: bounds its memory. */
@@ -1023,13 +1026,14 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
    * at a time, a search was a dot product per (question, entry) pair in Java, most of the first
    * validation (23-28 s of a 2019 run) and of the predict stage.
    */
-  private void prefetch(List<Example> examples) {
+  private void prefetch(
+      List<Example> examples, java.util.function.Function<Example, List<Ask>> asks) {
     Map<Ask, List<Example>> groups = new java.util.LinkedHashMap<>();
     for (Example e : examples) {
       if (e.image() == null || form(e) != QuestionForm.OPEN) {
         continue;
       }
-      for (Ask at : asks(e)) {
+      for (Ask at : asks.apply(e)) {
         if (known(near(e, at.category(), at.n(), at.parts()), e) == null) {
           groups.computeIfAbsent(at, x -> new ArrayList<>()).add(e);
         }
@@ -1051,7 +1055,10 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     }
   }
 
-  /** The searches an open question like {@code e} needs: its category's, and the case's. */
+  /**
+   * The searches {@link #predict} needs for an open question like {@code e}: its category's, and
+   * the case's where a threshold is chosen ({@link #chooseThresholds} asks for those itself).
+   */
   private List<Ask> asks(Example e) {
     List<Ask> out = new ArrayList<>(2);
     if (knnCategories.contains(e.category())) {
@@ -1059,10 +1066,15 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
     } else if (blend.categories().contains(e.category())) {
       out.add(new Ask(e.category(), blend.k(), blendCompared()));
     }
-    if (sameCase.categories().contains(e.category())) {
-      out.add(new Ask(caseMemory(), 1, List.of(part)));
+    if (sameCase.thresholdOf(e.category()) != null) {
+      out.add(caseAsk());
     }
     return out;
+  }
+
+  /** The search of the image nearest in {@link #caseMemory}. */
+  private Ask caseAsk() {
+    return new Ask(caseMemory(), 1, List.of(part));
   }
 
   /** The memory whose metric finds another image of the same case: the first knn category's. */
@@ -1076,12 +1088,25 @@ public final class HybridVqa implements MemoryModel, org.medvqa.models.ScaledFea
    * null.
    */
   private String caseAnswer(Example e, double threshold) {
-    List<double[]> near = nearest(e, caseMemory(), 1, List.of(part));
-    if (near.isEmpty() || near.get(0)[1] < threshold) {
+    Twin twin = twin(e);
+    return twin == null || twin.similarity() < threshold ? null : twin.answer();
+  }
+
+  /** The remembered image nearest to {@code e}'s in {@link #caseMemory}: its answer, similarity. */
+  private record Twin(String answer, double similarity) {}
+
+  /**
+   * {@code e}'s {@link Twin}: the answer of {@code e}'s category given to the remembered image
+   * nearest to {@code e}'s in {@link #caseMemory}; null without one.
+   */
+  private Twin twin(Example e) {
+    Ask at = caseAsk();
+    List<double[]> near = nearest(e, at.category(), at.n(), at.parts());
+    if (near.isEmpty()) {
       return null;
     }
     Integer j = caseEntry(memory.get((int) near.get(0)[0]), e.category());
-    return j == null ? null : memoryAnswer.get(j);
+    return j == null ? null : new Twin(memoryAnswer.get(j), near.get(0)[1]);
   }
 
   /** The memory entry of {@code category} of the image whose feature is {@code image}, or null. */
